@@ -1,0 +1,59 @@
+"""Shared test fixtures.
+
+``oracle_*`` fixtures come from ``tests/fixtures/oracle_small`` (copied from
+``shared/fixtures/oracle-small``; see its PROVENANCE.md): a synthetic survey
+and what R's ``survey`` package computed on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from socialwork_ict.codes import GENDER_LABELS, SECTOR_LABELS, age_group_from_age, as_factor
+
+ORACLE_DIR = Path(__file__).parent / "fixtures" / "oracle_small"
+
+
+@pytest.fixture(scope="session")
+def oracle_dir() -> Path:
+    return ORACLE_DIR
+
+
+@pytest.fixture(scope="session")
+def oracle_expected():
+    """name -> DataFrame of every R output in expected/ (keep_default_na off for 'Inf')."""
+    return {p.stem: pd.read_csv(p) for p in sorted((ORACLE_DIR / "expected").glob("*.csv"))}
+
+
+@pytest.fixture(scope="session")
+def oracle_targets() -> dict:
+    return yaml.safe_load((ORACLE_DIR / "targets.yaml").read_text())
+
+
+@pytest.fixture(scope="session")
+def oracle_frame() -> pd.DataFrame:
+    """Eligible respondents of the oracle raw file, in raw-file order, with the
+    analysis file's labelled factors (country, age_group, gender, sector).
+
+    The fixture has no missing values, -99 codes or duplicates, so eligibility
+    is consent == 1 and direct_client_contact == 1.
+    """
+    raw = pd.read_csv(ORACLE_DIR / "raw.csv", dtype={"respondent_id": str})
+    frame = raw[(raw["consent"] == 1) & (raw["direct_client_contact"] == 1)].reset_index(drop=True)
+    frame["age_group"] = age_group_from_age(frame["age"])
+    frame["country"] = as_factor(frame["country"], "country")
+    frame["gender"] = as_factor(frame["gender"].map(GENDER_LABELS), "gender")
+    frame["sector"] = as_factor(frame["sector"].map(SECTOR_LABELS), "sector")
+    return frame
+
+
+@pytest.fixture(scope="session")
+def oracle_weighted_frame(oracle_frame, oracle_expected) -> pd.DataFrame:
+    """The oracle frame with R's raked weights in column ``weight``."""
+    weights = oracle_expected["weights"]
+    assert list(weights["respondent_id"]) == list(oracle_frame["respondent_id"])
+    return oracle_frame.assign(weight=weights["weight"].to_numpy())

@@ -1,0 +1,53 @@
+"""Canonical names, codes and labels of the survey (data contract §1).
+
+The analysis file keeps integer codes for item responses (``ict_freq`` 1-5,
+yes/no items 1/0, ``workplace_policy`` 1-3) and carries *labelled* columns
+for the model factors (``country``, ``age_group``, ``gender``, ``sector``),
+whose labels are the contract's term labels (``gender[man]``,
+``sector[private practice]``). The first level of each factor is the model's
+reference level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COUNTRIES = ("CA", "US", "IL", "UK")
+
+AGE_GROUPS = ("<30", "30-39", "40-49", "50-59", "60+")
+AGE_BREAKS = (30, 40, 50, 60)  # closed-left: 30-39 means 30 <= age < 40
+
+GENDER_LABELS = {1: "woman", 2: "man", 3: "another gender"}
+SECTOR_LABELS = {1: "public", 2: "non-profit", 3: "private practice", 4: "other"}
+ICT_FREQ_LABELS = {1: "never", 2: "rarely", 3: "sometimes", 4: "often", 5: "very often"}
+WORKPLACE_POLICY_LABELS = {1: "yes", 2: "no", 3: "don't know"}
+YES_NO_LABELS = {1: "yes", 0: "no"}
+
+#: factor -> ordered levels, reference first (contract §4)
+FACTOR_LEVELS = {
+    "country": COUNTRIES,
+    "age_group": AGE_GROUPS,
+    "gender": tuple(GENDER_LABELS.values()),
+    "sector": tuple(SECTOR_LABELS.values()),
+}
+
+MISSING_CODE = -99  # "prefer not to say"
+
+
+def age_group_from_age(age: pd.Series) -> pd.Series:
+    """Closed-left age groups <30, 30-39, 40-49, 50-59, 60+ (R: cut(right=FALSE))."""
+    values = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
+    index = np.searchsorted(np.asarray(AGE_BREAKS, dtype=float), values, side="right")
+    labels = np.asarray(AGE_GROUPS, dtype=object)[np.minimum(index, len(AGE_GROUPS) - 1)]
+    labels = np.where(np.isnan(values), None, labels)
+    return pd.Series(
+        pd.Categorical(labels, categories=AGE_GROUPS, ordered=True), index=age.index, name="age_group"
+    )
+
+
+def as_factor(values: pd.Series, name: str) -> pd.Series:
+    """A categorical with the factor's canonical levels in contract order."""
+    return pd.Series(
+        pd.Categorical(values, categories=FACTOR_LEVELS[name]), index=values.index, name=name
+    )
