@@ -1,0 +1,1 @@
+"""Design-based inference: linearization variance, proportions, Rao-Scott and Wald tests."""

@@ -1,0 +1,1 @@
+"""Survey-weighted regression models (proportional odds, logistic)."""
