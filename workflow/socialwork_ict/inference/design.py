@@ -39,8 +39,9 @@ def stratified_variance(influence: np.ndarray, strata: np.ndarray) -> np.ndarray
     counts = np.bincount(codes, minlength=n_strata).astype(float)
     if np.any(counts < 2):
         raise ValueError("every stratum needs at least two respondents for a variance")
-    sums = np.zeros((n_strata, z.shape[1]))
-    np.add.at(sums, codes, z)
+    sums = np.column_stack(
+        [np.bincount(codes, weights=z[:, j], minlength=n_strata) for j in range(z.shape[1])]
+    )
     centred = z - (sums / counts[:, None])[codes]
     scale = np.sqrt((counts / (counts - 1.0))[codes])[:, None]
     scaled = centred * scale
