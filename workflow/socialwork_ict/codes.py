@@ -42,7 +42,9 @@ def age_group_from_age(age: pd.Series) -> pd.Series:
     labels = np.asarray(AGE_GROUPS, dtype=object)[np.minimum(index, len(AGE_GROUPS) - 1)]
     labels = np.where(np.isnan(values), None, labels)
     return pd.Series(
-        pd.Categorical(labels, categories=AGE_GROUPS, ordered=True), index=age.index, name="age_group"
+        pd.Categorical(labels, categories=AGE_GROUPS, ordered=True),
+        index=age.index,
+        name="age_group",
     )
 
 

@@ -1,0 +1,21 @@
+# The #socialwork survey pipeline: a table of contents.
+#
+#   ingest and cleaning -> survey weighting -> models -> figures -> report
+#
+# Run: snakemake --cores 4                         (embedded synthetic default)
+#      snakemake --cores 4 --config input=PATH targets=PATH   (a real export)
+# Rule graph: snakemake --rulegraph | dot -Tsvg > rulegraph.svg
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+
+
+rule all:
+    """Every published table, the analysis file and (later) the report."""
+    input:
+        "results/tables/sample_flow.csv",
+        "results/clean/responses.parquet",

@@ -1,0 +1,40 @@
+# Ingest and cleaning: raw export -> typed analysis file + sample flow.
+
+
+rule simulate_survey:
+    """Write the embedded synthetic default raw file (only when input: synthetic)."""
+    input:
+        package_modules("synthetic"),
+    output:
+        SYNTHETIC_RAW,
+    params:
+        seed=config["seed"],
+        n_eligible=config["synthetic"]["n_eligible"],
+    log:
+        "logs/simulate_survey.log",
+    benchmark:
+        "logs/benchmarks/simulate_survey.tsv"
+    script:
+        "../scripts/simulate_survey.py"
+
+
+rule clean_responses:
+    """Read the raw file through the codebook, check it, apply eligibility."""
+    input:
+        raw=raw_input_file,
+        codebook=config["codebook"],
+        code=package_modules("ingest", "cleaning", "codebook"),
+    output:
+        analysis="results/clean/responses.parquet",
+        exclusions="results/clean/exclusions.csv",
+        origin="results/clean/data_origin.json",
+        sample_flow="results/tables/sample_flow.csv",
+    params:
+        synthetic=SYNTHETIC,
+        countries=config["countries"],
+    log:
+        "logs/clean_responses.log",
+    benchmark:
+        "logs/benchmarks/clean_responses.tsv"
+    script:
+        "../scripts/clean_responses.py"

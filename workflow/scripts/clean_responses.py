@@ -1,0 +1,45 @@
+"""Rule clean_responses: raw export -> analysis file, exclusions, sample flow."""
+
+import hashlib
+import logging
+from pathlib import Path
+
+from socialwork_ict.cleaning import clean_responses
+from socialwork_ict.codebook import load_codebook
+from socialwork_ict.ingest import read_raw_survey
+from socialwork_ict.rule_io import run_rule, write_json, write_parquet, write_table
+
+log = logging.getLogger("socialwork_ict.clean_responses")
+
+
+def main(snakemake):
+    raw_path = Path(snakemake.input.raw)
+    codebook = load_codebook(snakemake.input.codebook)
+    raw = read_raw_survey(raw_path, codebook)
+    result = clean_responses(
+        raw, codebook, file=raw_path.name, countries=tuple(snakemake.params.countries)
+    )
+    for row in result.sample_flow.itertuples():
+        log.info(
+            "step %s %s: excluded %s, remaining %s",
+            row.step,
+            row.reason,
+            row.n_excluded,
+            row.n_remaining,
+        )
+    write_parquet(result.analysis, snakemake.output.analysis)
+    write_table(result.exclusions, snakemake.output.exclusions)
+    write_table(result.sample_flow, snakemake.output.sample_flow)
+    write_json(
+        {
+            "synthetic": bool(snakemake.params.synthetic),
+            "input_name": "synthetic default" if snakemake.params.synthetic else raw_path.name,
+            "input_sha256": hashlib.sha256(raw_path.read_bytes()).hexdigest(),
+            "n_rows": int(result.sample_flow["n_remaining"].iloc[0]),
+            "n_eligible": int(len(result.analysis)),
+        },
+        snakemake.output.origin,
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)

@@ -1,0 +1,112 @@
+"""The codebook: raw export columns and codes -> canonical contract columns.
+
+A codebook (``config/codebook.yaml``) is a mapping with ``missing_codes`` and
+``columns``; each canonical column names its ``raw`` column, its ``type``
+(``text`` or ``int``), and its allowed ``codes`` or ``range``. The structure
+is validated against ``workflow/schemas/codebook.schema.yaml`` at workflow
+start-up; :func:`check_codebook` adds the checks a schema cannot express.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from socialwork_ict.errors import InputError
+
+#: columns the analysis cannot do without, whatever the codebook says
+CORE_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact", "age", "ict_freq")
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one canonical column is read and checked."""
+
+    name: str
+    raw: str
+    type: str
+    label: str = ""
+    codes: dict[int, str] = field(default_factory=dict)
+    range: tuple[int, int] | None = None
+    recode: dict[str, int] = field(default_factory=dict)
+    required: bool = True
+    asked_if: dict | None = None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    columns: dict[str, Column]
+    missing_codes: tuple[int, ...]
+    source: str = "codebook"
+
+    def raw_to_canonical(self) -> dict[str, str]:
+        return {column.raw: name for name, column in self.columns.items()}
+
+    def labels(self, name: str) -> dict[int, str]:
+        return dict(self.columns[name].codes)
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and check a codebook YAML file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"cannot read the codebook: {error}", file=str(path)) from None
+    return codebook_from_dict(data, source=str(path))
+
+
+def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
+    """Build a :class:`Codebook` from its YAML mapping and check its logic."""
+    if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+        raise InputError("the codebook needs a `columns` mapping", file=source)
+    columns = {}
+    for name, spec in data["columns"].items():
+        if not isinstance(spec, dict) or "raw" not in spec or "type" not in spec:
+            raise InputError(
+                "each codebook column needs `raw` and `type`", file=source, column=name
+            )
+        rng = spec.get("range")
+        columns[name] = Column(
+            name=name,
+            raw=str(spec["raw"]),
+            type=spec["type"],
+            label=str(spec.get("label", name)),
+            codes={int(k): str(v) for k, v in (spec.get("codes") or {}).items()},
+            range=(int(rng[0]), int(rng[1])) if rng else None,
+            recode={str(k): int(v) for k, v in (spec.get("recode") or {}).items()},
+            required=bool(spec.get("required", True)),
+            asked_if=spec.get("asked_if"),
+        )
+    codebook = Codebook(
+        columns=columns,
+        missing_codes=tuple(int(c) for c in data.get("missing_codes", [])),
+        source=source,
+    )
+    check_codebook(codebook)
+    return codebook
+
+
+def check_codebook(codebook: Codebook) -> None:
+    """Checks beyond the schema: core columns present, one canonical name per raw column."""
+    missing = [name for name in CORE_COLUMNS if name not in codebook.columns]
+    if missing:
+        raise InputError(
+            "the codebook lacks core columns", file=codebook.source, values=missing, n_rows=None
+        )
+    seen: dict[str, str] = {}
+    for name, column in codebook.columns.items():
+        if column.raw in seen:
+            raise InputError(
+                f"raw column {column.raw!r} is mapped to two canonical names",
+                file=codebook.source,
+                column=column.raw,
+                values=[seen[column.raw], name],
+            )
+        seen[column.raw] = name
+        if column.type == "int" and not column.codes and column.range is None:
+            raise InputError(
+                "an int column needs `codes` or `range`", file=codebook.source, column=name
+            )

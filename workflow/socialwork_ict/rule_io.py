@@ -1,0 +1,114 @@
+"""The edges of every rule: logging, the one-line error, deterministic writes.
+
+Rule scripts (``workflow/scripts/*.py``) call :func:`run_rule` with a
+function that reads their inputs, calls the package and writes outputs with
+the writers below. This module is the only place that turns an
+:class:`~socialwork_ict.errors.InputError` into "one line on stderr, exit 1"
+and that fixes how tables are written (UTF-8, ``.`` decimal, no index, ``\\n``
+line ends, 15 significant digits, spreadsheet-formula cells neutralised), so
+the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from socialwork_ict.errors import InputError
+
+FLOAT_FORMAT = "%.15g"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+log = logging.getLogger("socialwork_ict")
+
+
+def run_rule(snakemake, main: Callable[[object], None]) -> None:
+    """Run one rule's ``main(snakemake)`` with logging and clean user errors.
+
+    A user's data or config mistake (InputError) prints one line to stderr,
+    is logged, and exits with status 1: no traceback. Any other exception is
+    a bug: its traceback goes to the rule's log and to stderr.
+    """
+    log_path = snakemake.log[0] if len(snakemake.log) else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    try:
+        main(snakemake)
+    except InputError as error:
+        log.error("%s", error.message())
+        raise SystemExit(1) from None
+    except Exception:
+        log.exception(
+            "unexpected error in rule %s (a bug: please report it with this log)", snakemake.rule
+        )
+        raise
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote.
+
+    Only text cells are touched; numbers (including negative ones) are not.
+    """
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if pd.api.types.is_string_dtype(column) or column.dtype == object:
+            text = column.astype("string")
+            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
+            if risky.any():
+                out[name] = column.where(~risky, "'" + text)
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a published table deterministically and atomically."""
+    table = neutralise_formulas(frame)
+    _atomic_write_text(
+        path, table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    )
+
+
+def write_json(data: dict, path: str | Path) -> None:
+    _atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """The typed analysis file (categoricals and nullable integers survive)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _atomic_write_text(path: str | Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
