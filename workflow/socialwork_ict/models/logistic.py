@@ -1,0 +1,222 @@
+"""Survey-weighted logistic regression, as R's ``svyglm(family = quasibinomial())``.
+
+Binary outcome ``y = 1{response >= at_least}`` (``at_least = 2``: any
+informal ICT use; ``at_least = 4``: often or very often), or a 0/1 column
+when ``at_least=None``. Logit link, treatment-coded design with an intercept
+``(Intercept)`` (:mod:`socialwork_ict.models.design_matrix`).
+
+Point estimate: the weighted pseudo-ML estimate solving
+``sum_i w_i x_i (y_i - mu_i) = 0`` (Binder 1983), computed with statsmodels
+``GLM(Binomial)`` by IRLS with ``var_weights`` = the weights normalised to mean
+1 (the estimate is invariant to the weights' scale) and polished with Newton
+steps to max |score| / sum(w) < ``tol``. statsmodels' own covariance is *not*
+used: weights are sampling weights, not frequency weights.
+
+Variance (Lumley 2010, §5.2; ``survey:::svy.varcoef``): the sandwich
+``A^-1 B A^-1`` with ``A = X' diag(w mu (1 - mu)) X`` and ``B`` = R's
+``svyrecvar`` (:func:`~socialwork_ict.inference.design.stratified_variance`)
+of the per-respondent scores ``w_i x_i (y_i - mu_i)``, strata = country.
+``df_residual`` = design df + 1 - number of coefficients (``svyglm``'s
+``df.residual``: positive-weight PSUs - strata + 1 - p). ``coef_table()``
+uses Student t with ``df_residual`` for the CI and p, as
+``summary.svyglm`` with the quasibinomial family (estimated dispersion).
+
+Edge cases: a constant outcome, a 0/1 design column whose respondents all
+have the same outcome (complete separation, infinite MLE) and collinear
+columns are :class:`~socialwork_ict.errors.InputError`; non-convergence and
+very large coefficients are ``warnings`` entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import special
+
+from socialwork_ict.errors import InputError
+from socialwork_ict.inference.design import design_df, stratified_variance
+from socialwork_ict.models.design_matrix import (
+    DEFAULT_FACTORS,
+    DesignSpec,
+    apply_design,
+    build_design,
+)
+from socialwork_ict.models.ordinal import LARGE_COEFFICIENT, _check_rank, _validate, wald_table
+
+
+@dataclass
+class LogisticFit:
+    """A fitted survey-weighted logistic model (``bread`` = A^-1, mean-1 weights)."""
+
+    params: pd.Series
+    vcov: pd.DataFrame
+    df_residual: int
+    converged: bool
+    iterations: int
+    warnings: list[str]
+    n: int
+    sum_weights: float
+    design: DesignSpec
+    response: str
+    at_least: int | None
+    weight: str
+    strata: str
+    bread: np.ndarray = field(repr=False)
+    max_gradient: float = 0.0
+
+    @property
+    def std_errors(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index)
+
+    def coef_table(self, level: float = 0.95, *, t_df: bool = True) -> pd.DataFrame:
+        """term, estimate, std_error, odds_ratio, ci_low, ci_high, p_value, df.
+
+        ``t_df=True``: t(df_residual) quantile and p (``summary.svyglm``,
+        quasibinomial); False: normal (``df`` column then infinite).
+        """
+        df = float(self.df_residual) if t_df else np.inf
+        table = wald_table(self.params, self.std_errors, level=level, df=df)
+        table["df"] = self.df_residual if t_df else np.inf
+        return table
+
+
+def binary_outcome(frame: pd.DataFrame, response: str, at_least: int | None) -> np.ndarray:
+    """0/1 outcome: ``response >= at_least``, or the 0/1 column itself."""
+    if response not in frame.columns:
+        raise InputError("column missing from the analysis data", column=response)
+    values = pd.to_numeric(frame[response], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any():
+        raise InputError(
+            "missing response (models use complete cases; drop them first)",
+            column=response,
+            n_rows=int(np.isnan(values).sum()),
+        )
+    if at_least is None:
+        bad = ~np.isin(values, (0.0, 1.0))
+        if bad.any():
+            raise InputError(
+                "binary outcome must be 0/1",
+                column=response,
+                values=list(pd.unique(values[bad])),
+                n_rows=int(bad.sum()),
+            )
+        return values
+    return (values >= at_least).astype(float)
+
+
+def fit_logistic(
+    frame: pd.DataFrame,
+    *,
+    response: str = "ict_freq",
+    at_least: int | None = 2,
+    terms: Sequence[str] = DEFAULT_FACTORS,
+    weight: str = "weight",
+    strata: str = "country",
+    interaction: Sequence[str] | None = None,
+    age_per_10: bool = False,
+    max_iter: int = 100,
+    tol: float = 1e-12,
+) -> LogisticFit:
+    """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights."""
+    warnings: list[str] = []
+    y = binary_outcome(frame, response, at_least)
+    _, w, strata_values = _validate(frame.assign(_one=1), "_one", weight, strata, categories=(1,))
+    positive = w > 0
+    if np.all(y[positive] == y[positive][0]):
+        raise InputError(
+            f"the outcome is constant ({int(y[positive][0])}) among weighted respondents: "
+            "no logistic model",
+            column=response,
+        )
+    x, spec = build_design(
+        frame, terms, interaction=interaction, age_per_10=age_per_10, intercept=True, weights=w
+    )
+    for label in spec.dropped:
+        warnings.append(f"no respondents for {label}: no column (level dropped)")
+    wn = w / w.mean()
+    _check_rank(x[:, 1:], wn, spec.columns[1:])
+    _check_separation_binary(x, y, positive, spec.columns)
+
+    model = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=wn)
+    result = model.fit(method="IRLS", maxiter=max_iter, tol=1e-10)
+    beta = np.asarray(result.params, dtype=float)
+    iterations = int(getattr(result, "fit_history", {}).get("iteration", 0))
+    # Newton polish to a score tolerance (IRLS stops on the deviance change)
+    grad, info = _score_info(beta, x, y, wn)
+    extra = 0
+    while np.max(np.abs(grad)) / wn.sum() >= tol and extra < max_iter:
+        beta = beta + np.linalg.solve(info, grad)
+        grad, info = _score_info(beta, x, y, wn)
+        extra += 1
+    max_grad = float(np.max(np.abs(grad)) / wn.sum())
+    converged = max_grad < tol
+    if not converged:
+        warnings.append(f"did not converge (max |score|/sum(w) = {max_grad:.3g})")
+    bread = np.linalg.inv(info)
+    mu = special.expit(x @ beta)
+    scores = x * (wn * (y - mu))[:, None]
+    vcov = bread @ stratified_variance(scores, strata_values) @ bread
+    vcov = (vcov + vcov.T) / 2.0
+    large = [spec.columns[j] for j in range(1, len(beta)) if abs(beta[j]) > LARGE_COEFFICIENT]
+    if large:
+        warnings.append(
+            f"very large coefficients (|estimate| > {LARGE_COEFFICIENT:g}) for {large}: "
+            "possible quasi-separation"
+        )
+    names = list(spec.columns)
+    return LogisticFit(
+        params=pd.Series(beta, index=names, name="estimate"),
+        vcov=pd.DataFrame(vcov, index=names, columns=names),
+        df_residual=design_df(strata_values[positive]) + 1 - len(beta),
+        converged=bool(converged),
+        iterations=iterations + extra,
+        warnings=warnings,
+        n=int(len(y)),
+        sum_weights=float(w.sum()),
+        design=spec,
+        response=response,
+        at_least=at_least,
+        weight=weight,
+        strata=strata,
+        bread=bread,
+        max_gradient=max_grad,
+    )
+
+
+def logistic_influence(fit: LogisticFit, frame: pd.DataFrame) -> np.ndarray:
+    """Per-respondent influence values ``A^-1 w_i x_i (y_i - mu_i)`` (n x p).
+
+    ``stratified_variance(influence, strata)`` reproduces ``fit.vcov``;
+    ``frame`` must be the data the model was fitted on.
+    """
+    y = binary_outcome(frame, fit.response, fit.at_least)
+    w = pd.to_numeric(frame[fit.weight]).to_numpy(dtype=float)
+    x = apply_design(frame, fit.design)
+    mu = special.expit(x @ fit.params.to_numpy())
+    return (x * ((w / w.mean()) * (y - mu))[:, None]) @ fit.bread
+
+
+def _score_info(beta, x, y, w):
+    mu = special.expit(x @ beta)
+    grad = x.T @ (w * (y - mu))
+    info = x.T @ (x * (w * mu * (1.0 - mu))[:, None])
+    return grad, info
+
+
+def _check_separation_binary(x, y, positive, columns) -> None:
+    for j, name in enumerate(columns):
+        col = x[:, j]
+        if name == "(Intercept)" or not np.all((col == 0) | (col == 1)):
+            continue
+        ys = y[positive & (col == 1)]
+        if ys.size and np.all(ys == ys[0]):
+            raise InputError(
+                f"separation: all {ys.size} respondents with {name} have outcome "
+                f"{int(ys[0])}, so its coefficient is infinite",
+                column=name,
+                hint="collapse levels or drop the term",
+            )
