@@ -1,0 +1,186 @@
+"""Weighted proportions in domains, their linearised standard errors and logit CIs.
+
+Stage: inference (table 2, ``table2_freq_by_age.csv``).
+
+Method (Lumley 2010, *Complex Surveys*, §2.2-2.3; R ``survey`` 4.1.1):
+
+- the proportion of category k in domain d is the ratio
+  ``p = sum_{i in d} w_i 1[x_i = k] / sum_{i in d} w_i`` (R
+  ``svymean(~factor(x), subset(design, d))``);
+- its variance is the linearisation variance of the ratio: influence values
+  ``z_i = w_i (1[x_i = k] - p) / sum_{i in d} w_i`` for respondents in the
+  domain and **zero outside it**, fed to
+  :func:`~socialwork_ict.inference.design.stratified_variance` (R ``svyrecvar``)
+  over *all* respondents of the strata, so that n_h is the whole stratum's
+  count (domain estimation, not a conditional analysis);
+- the design degrees of freedom of the domain are respondents in the domain
+  minus strata represented in the domain (R ``degf(subset(design, d))``);
+- the 95 % interval is computed on the logit scale,
+  ``expit(logit(p) -/+ qt(0.975, df) * se / (p (1 - p)))``, as R
+  ``svyciprop(method = "logit")``; it is missing (NaN) when p is 0 or 1
+  (an empty cell, or a cell holding the whole domain), as in the R oracle.
+
+Respondents with a missing item value inside a domain are left out of the
+proportion's numerator *and* denominator (R ``na.rm = TRUE``: they become
+zero-influence rows, still counted in n_h); they still count in the domain's
+``df`` (R computes ``degf`` on the domain before removing missing values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from socialwork_ict.codes import AGE_GROUPS, COUNTRIES
+from socialwork_ict.inference.design import stratified_variance
+
+ALL = "ALL"
+ICT_FREQ_CODES = (1, 2, 3, 4, 5)
+
+TABLE2_COLUMNS = (
+    "country",
+    "age_group",
+    "ict_freq",
+    "n",
+    "pct_weighted",
+    "ci_low",
+    "ci_high",
+    "se_weighted",
+    "df",
+)
+
+
+def domain_proportions(
+    values: np.ndarray,
+    weights: np.ndarray,
+    strata: np.ndarray,
+    domain: np.ndarray | None = None,
+    categories: Sequence[float] = ICT_FREQ_CODES,
+) -> pd.DataFrame:
+    """Weighted proportions of ``categories`` of ``values`` within a domain, with SEs.
+
+    Linearisation (Taylor) variance of a ratio estimator with domain
+    estimation, as R ``svymean(~factor(x), subset(design, domain))`` on
+    ``svydesign(ids = ~1, strata = ~strata, weights = ~weights)``.
+
+    ``values``: (n,) numeric codes, NaN = missing. ``weights``: (n,) sampling
+    weights. ``strata``: (n,) stratum labels of *all* respondents of the
+    design (not only the domain's). ``domain``: (n,) boolean membership
+    (default: everybody).
+
+    Returns one row per category with columns ``category``, ``n``
+    (unweighted respondents in the domain with that value), ``proportion``,
+    ``se`` and ``df`` (respondents in the domain minus strata in the domain).
+    An empty domain gives NaN proportions and SEs and ``df`` 0.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    strata = np.asarray(strata)
+    dom = np.ones(x.shape, dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+    cats = np.asarray(categories, dtype=float)
+
+    valid = dom & ~np.isnan(x)
+    indicator = x[:, None] == cats[None, :]  # (n, K); NaN never equals a code
+    w_dom = np.where(valid, w, 0.0)
+    total = w_dom.sum()
+    counts = indicator[valid].sum(axis=0).astype(np.int64)
+    df = int(dom.sum() - pd.unique(strata[dom]).size)
+
+    if total > 0:
+        proportion = (w_dom @ indicator) / total
+        influence = w_dom[:, None] * (indicator - proportion[None, :]) / total
+        variance = np.diag(stratified_variance(influence, strata))
+        se = np.sqrt(np.clip(variance, 0.0, None))
+    else:
+        proportion = np.full(cats.shape, np.nan)
+        se = np.full(cats.shape, np.nan)
+    return pd.DataFrame(
+        {"category": cats, "n": counts, "proportion": proportion, "se": se, "df": df}
+    )
+
+
+def logit_ci(
+    proportion: np.ndarray, se: np.ndarray, df: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logit-scale confidence interval of a proportion, as R ``svyciprop(method = "logit")``.
+
+    ``expit(logit(p) -/+ qt((1 + level) / 2, df) * se / (p (1 - p)))`` (the
+    delta-method SE of logit(p)). NaN where p is 0 or 1, or df < 1 (no
+    interval on the logit scale exists there; R's oracle leaves it empty).
+    """
+    p = np.asarray(proportion, dtype=float)
+    se = np.asarray(se, dtype=float)
+    df = np.asarray(df, dtype=float)
+    ok = (p > 0) & (p < 1) & (df >= 1)
+    p_safe = np.where(ok, p, 0.5)
+    quantile = stats.t.ppf(0.5 + level / 2.0, np.where(ok, df, 1.0))
+    half = quantile * se / (p_safe * (1.0 - p_safe))
+    centre = special.logit(p_safe)
+    low = np.where(ok, special.expit(centre - half), np.nan)
+    high = np.where(ok, special.expit(centre + half), np.nan)
+    return low, high
+
+
+def table2_freq_by_age(
+    frame: pd.DataFrame,
+    weight: str = "weight",
+    country: str = "country",
+    age_group: str = "age_group",
+    item: str = "ict_freq",
+    countries: Sequence[str] = COUNTRIES,
+    age_groups: Sequence[str] = AGE_GROUPS,
+    codes: Sequence[int] = ICT_FREQ_CODES,
+) -> pd.DataFrame:
+    """Table 2: weighted distribution of ``ict_freq`` within country x age group.
+
+    For each country (its own respondents, one stratum) and for ``ALL`` (all
+    respondents, strata = country, the raked weights as they are, so each
+    country keeps its sample share) and each age group, the domain
+    proportions of codes 1-5 with linearised SEs and logit CIs (see the
+    module docstring), as R
+    ``svymean(~factor(ict_freq), subset(design, age_group == a))`` and
+    ``svyciprop(method = "logit")``.
+
+    Columns: country, age_group, ict_freq (integer code), n, pct_weighted,
+    ci_low, ci_high, se_weighted (all on the 0-100 scale), df. Every
+    country x age group x code row is present; an empty cell has n = 0,
+    pct_weighted = 0, se_weighted = 0 and empty (NaN) CI bounds. Rows are in
+    the order countries, then ALL; age groups; codes.
+    """
+    country_labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)
+    age_codes = pd.Categorical(frame[age_group].astype("string"), categories=list(age_groups)).codes
+    values = pd.to_numeric(frame[item], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    weights = frame[weight].to_numpy(dtype=float)
+
+    # fixed-width text: design.stratified_variance's astype(str) is then a cheap copy
+    stratum_codes = country_labels.astype(str)
+    blocks = [(label, country_labels == label) for label in countries]
+    blocks.append((ALL, np.isin(country_labels, list(countries))))
+    pieces = []
+    for label, rows in blocks:
+        sub_values, sub_weights = values[rows], weights[rows]
+        sub_strata, sub_age = stratum_codes[rows], age_codes[rows]
+        for i, group in enumerate(age_groups):
+            est = domain_proportions(
+                sub_values, sub_weights, sub_strata, domain=sub_age == i, categories=codes
+            )
+            low, high = logit_ci(est["proportion"], est["se"], est["df"])
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "country": label,
+                        "age_group": group,
+                        "ict_freq": np.asarray(codes, dtype=np.int64),
+                        "n": est["n"].to_numpy(),
+                        "pct_weighted": 100.0 * est["proportion"].to_numpy(),
+                        "ci_low": 100.0 * low,
+                        "ci_high": 100.0 * high,
+                        "se_weighted": 100.0 * est["se"].to_numpy(),
+                        "df": est["df"].to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
