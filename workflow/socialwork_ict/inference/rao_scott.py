@@ -1,0 +1,180 @@
+"""Rao-Scott design-corrected chi-square test of independence in a two-way table.
+
+Stage: inference (``tests.csv``, rows ``rao_scott_age_group_x_ict_freq[...]``).
+
+Rao & Scott (1984), "On chi-squared tests for multiway contingency tables
+with cell proportions estimated from survey data", *Annals of Statistics*
+12:46-60, second-order (Satterthwaite) correction with an F reference
+distribution, exactly as R ``survey::svychisq(statistic = "F")`` (Lumley,
+survey 4.1.1):
+
+- N = respondents in the design (rows of the table's data, R ``nrow(mm)``);
+- p = weighted cell proportions of the r x c table (rows of ``row``,
+  columns of ``col``, levels = the values observed in the data);
+- V = their design-based covariance (linearisation, R ``svyrecvar``, via
+  :func:`~socialwork_ict.inference.design.stratified_variance`);
+- X2 = Pearson's statistic of the weighted table rescaled to total N;
+- C = the interaction contrasts: the (r - 1)(c - 1) interaction columns of
+  the saturated cell model, residualised (unweighted least squares) on the
+  main-effects design; D = diag(p), with D^-1 taken as 0 for an empty cell
+  (R's ``ifelse(mean2 == 0, 0, 1 / mean2)``);
+- ``Delta = (C' D^-1 C / N)^-1 (C' D^-1 V D^-1 C)`` (the generalised design
+  effects);
+- ``F = X2 / tr(Delta)``, ``d0 = tr(Delta)^2 / tr(Delta^2)``,
+  ``df_num = d0``, ``df_den = d0 * nu``, nu = design df = PSUs - strata,
+  p-value from F(d0, d0 * nu).
+
+The statistic does not depend on N (X2 and Delta both scale with it) nor on
+the basis chosen for C. Respondents with a missing row or column value are
+excluded from p (R ``na.rm = TRUE``) but stay in the design (zero influence,
+counted in n_h and in nu), as in R.
+
+Deviation from R: a level of ``row``/``col`` with no respondent in the data is
+dropped (R keeps an unused *factor* level in ``svytable`` and returns NaN);
+this never happens with ``subset(design, country == ...)`` unless a country
+has no respondent at all in an age group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from socialwork_ict.codes import COUNTRIES
+from socialwork_ict.inference.design import design_df, stratified_variance
+
+ALL = "ALL"
+TESTS_COLUMNS = ("test", "country", "statistic", "df_num", "df_den", "p_value", "method")
+RAO_SCOTT_METHOD = "Rao-Scott F: svychisq(~age_group+ict_freq statistic='F')"
+
+
+def rao_scott_test(
+    frame: pd.DataFrame,
+    row: str = "age_group",
+    col: str = "ict_freq",
+    weight: str = "weight",
+    strata: str | None = "country",
+) -> dict[str, float]:
+    """Rao-Scott second-order corrected F test of independence of ``row`` and ``col``.
+
+    Rao & Scott 1984 second-order correction, as R
+    ``svychisq(~row + col, svydesign(ids = ~1, strata = ~strata,
+    weights = ~weight), statistic = "F")`` (formulas in the module
+    docstring). ``strata=None``: a single stratum.
+
+    Returns ``{"statistic", "df_num", "df_den", "p_value", "chisq_pearson",
+    "n"}``: the F statistic, d0, d0 * nu, its p-value, the Pearson X2 of the
+    weighted table rescaled to N, and N.
+    """
+    n = len(frame)
+    row_codes, n_rows = _level_codes(frame[row])
+    col_codes, n_cols = _level_codes(frame[col])
+    if n_rows < 2 or n_cols < 2:
+        raise ValueError(f"{row} x {col}: the table needs at least two observed levels each")
+    weights = frame[weight].to_numpy(dtype=float)
+    labels = (
+        np.zeros(n, dtype=np.int64)
+        if strata is None
+        else frame[strata].astype("string").to_numpy(dtype=object, na_value="<NA>").astype(str)
+    )
+
+    valid = (row_codes >= 0) & (col_codes >= 0)
+    cell = row_codes + n_rows * col_codes  # rows vary fastest, as R's interaction()
+    w_valid = weights[valid]
+    total = w_valid.sum()
+    p = np.bincount(cell[valid], weights=w_valid, minlength=n_rows * n_cols) / total
+
+    # Pearson X2 of the weighted table rescaled to N (R: chisq.test(svytable(Ntotal = N)))
+    table = p.reshape(n_cols, n_rows).T
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    chisq = n * np.sum((table - expected) ** 2 / expected)
+
+    contrasts = interaction_contrasts(n_rows, n_cols)
+    inv_p = np.divide(1.0, p, out=np.zeros_like(p), where=p > 0)
+    scaled = inv_p[:, None] * contrasts  # D^-1 C
+    # Influence of p for respondent i: w_i (e_cell(i) - p) / W, zero when missing.
+    # Project it on D^-1 C first, so the variance directly gives C' D^-1 V D^-1 C.
+    influence = np.zeros((n, contrasts.shape[1]))
+    influence[valid] = (w_valid / total)[:, None] * (scaled[cell[valid]] - p @ scaled)
+    numerator = stratified_variance(influence, labels)
+    denominator = contrasts.T @ scaled / n
+    delta = np.linalg.solve(denominator, numerator)
+
+    trace = np.trace(delta)
+    d0 = trace**2 / np.sum(delta * delta.T)  # tr(Delta^2)
+    nu = design_df(labels)
+    statistic = chisq / trace
+    return {
+        "statistic": float(statistic),
+        "df_num": float(d0),
+        "df_den": float(d0 * nu),
+        "p_value": float(stats.f.sf(statistic, d0, d0 * nu)),
+        "chisq_pearson": float(chisq),
+        "n": n,
+    }
+
+
+def interaction_contrasts(n_rows: int, n_cols: int) -> np.ndarray:
+    """Interaction contrasts C of an r x c table, as in R ``svychisq``.
+
+    Cells in R's ``expand.grid(rows, cols)`` order (rows vary fastest). The
+    (r - 1)(c - 1) interaction columns of the treatment-coded saturated model
+    ``~ factor(rows) * factor(cols)``, minus their least-squares projection on
+    the main-effects model ``~ factor(rows) + factor(cols)`` (R
+    ``qr.resid(qr(X1), X12[, interaction columns])``).
+    """
+    rows = np.tile(np.arange(n_rows), n_cols)
+    cols = np.repeat(np.arange(n_cols), n_rows)
+    row_dummies = (rows[:, None] == np.arange(1, n_rows)[None, :]).astype(float)
+    col_dummies = (cols[:, None] == np.arange(1, n_cols)[None, :]).astype(float)
+    main = np.column_stack([np.ones(rows.size), row_dummies, col_dummies])
+    # interaction columns, row level varying fastest (R's model.matrix order)
+    interaction = (col_dummies[:, :, None] * row_dummies[:, None, :]).reshape(rows.size, -1)
+    coef, *_ = np.linalg.lstsq(main, interaction, rcond=None)
+    return interaction - main @ coef
+
+
+def rao_scott_tests(
+    frame: pd.DataFrame,
+    row: str = "age_group",
+    col: str = "ict_freq",
+    weight: str = "weight",
+    country: str = "country",
+    countries: Sequence[str] = COUNTRIES,
+) -> pd.DataFrame:
+    """The ``tests.csv`` rows ``rao_scott_{row}_x_{col}[CA]`` ... ``[UK]``, ``[ALL]``.
+
+    Per country: :func:`rao_scott_test` on that country's respondents (R
+    ``subset(design, country == "CA")``: one stratum, nu = n_country - 1).
+    ALL: all respondents of ``countries``, strata = country (nu = n - 4).
+    Columns: test, country, statistic, df_num, df_den, p_value, method.
+    """
+    labels = frame[country].astype("string")
+    rows = []
+    for label in [*countries, ALL]:
+        subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
+        result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)
+        rows.append(
+            {
+                "test": f"rao_scott_{row}_x_{col}[{label}]",
+                "country": label,
+                "statistic": result["statistic"],
+                "df_num": result["df_num"],
+                "df_den": result["df_den"],
+                "p_value": result["p_value"],
+                "method": RAO_SCOTT_METHOD.replace("age_group", row).replace("ict_freq", col),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(TESTS_COLUMNS))
+
+
+def _level_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes 0..k-1 of the observed levels (sorted / category order), -1 if missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        observed = values.cat.remove_unused_categories()
+        return observed.cat.codes.to_numpy(dtype=np.int64), len(observed.cat.categories)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), len(uniques)
