@@ -1,0 +1,84 @@
+"""Table 1 (sample characteristics) sanity checks on the oracle fixture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socialwork_ict.errors import InputError
+from socialwork_ict.tables import MISSING, SKIPPED, TABLE1_COLUMNS, TABLE1_VARIABLES, table1_sample
+
+
+@pytest.fixture(scope="module")
+def table1(oracle_weighted_frame):
+    return table1_sample(oracle_weighted_frame)
+
+
+def test_columns_and_row_order(table1):
+    assert list(table1.columns) == list(TABLE1_COLUMNS)
+    assert table1["country"].unique().tolist() == ["CA", "US", "IL", "UK", "ALL"]
+    ca = table1[table1["country"] == "CA"]
+    assert ca["variable"].unique().tolist() == list(TABLE1_VARIABLES)
+    assert ca[ca["variable"] == "ict_freq"]["category"].tolist() == [
+        "never", "rarely", "sometimes", "often", "very often", MISSING,
+    ]  # fmt: skip
+
+
+def test_percentages_sum_to_100(table1):
+    sums = table1.groupby(["country", "variable"])[["pct_unweighted", "pct_weighted"]].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 100.0, atol=1e-9)
+
+
+def test_counts_add_up(table1, oracle_weighted_frame):
+    n_by_country = oracle_weighted_frame["country"].astype(str).value_counts()
+    sums = table1.groupby(["country", "variable"])["n"].sum()
+    for (country, _), n in sums.items():
+        assert n == (len(oracle_weighted_frame) if country == "ALL" else n_by_country[country])
+
+
+def test_equal_weights_give_unweighted(oracle_weighted_frame):
+    equal = table1_sample(oracle_weighted_frame.assign(weight=3.0))
+    np.testing.assert_allclose(equal["pct_weighted"], equal["pct_unweighted"], atol=1e-12)
+    no_weight = table1_sample(oracle_weighted_frame, weight=None)
+    np.testing.assert_allclose(no_weight["pct_weighted"], equal["pct_weighted"], atol=1e-12)
+
+
+def test_weighted_age_matches_raking_targets(table1, oracle_targets):
+    """Raked weights reproduce the age targets: a check that weights are used."""
+    ca = table1.query("country == 'CA' and variable == 'age_group' and category != @MISSING")
+    target = pd.Series(oracle_targets["CA"]["age_group"]).reindex(ca["category"])
+    np.testing.assert_allclose(
+        ca["pct_weighted"].to_numpy(), 100 * target / target.sum(), atol=1e-8
+    )
+
+
+def test_skip_logic_told_apart_from_missing(oracle_weighted_frame):
+    frame = oracle_weighted_frame.copy()
+    for item in ["contact_after_hours", "ict_email"]:
+        frame[item] = frame[item].astype("Int64")  # nullable integers
+    users = frame.index[frame["ict_freq"] >= 2]
+    frame.loc[users[:3], "contact_after_hours"] = pd.NA  # item non-response
+    frame.loc[frame.index[:2], "ict_email"] = -99  # "prefer not to say"
+    table = table1_sample(frame).set_index(["country", "variable", "category"]).sort_index()
+    never = int((frame["ict_freq"] == 1).sum())
+    assert table.loc[("ALL", "contact_after_hours", SKIPPED), "n"] == never
+    assert table.loc[("ALL", "contact_after_hours", MISSING), "n"] == 3
+    assert table.loc[("ALL", "ict_email", MISSING), "n"] == 2
+    assert SKIPPED not in table.loc[("ALL", "ict_email")].index
+
+
+def test_integer_coded_factors_accepted(oracle_weighted_frame):
+    coded = oracle_weighted_frame.assign(
+        gender=oracle_weighted_frame["gender"].cat.codes.astype("Int64") + 1
+    )
+    a = table1_sample(oracle_weighted_frame)
+    b = table1_sample(coded)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_unknown_code_raises(oracle_weighted_frame):
+    frame = oracle_weighted_frame.assign(workplace_policy=oracle_weighted_frame["workplace_policy"])
+    frame.loc[frame.index[0], "workplace_policy"] = 7
+    with pytest.raises(InputError, match="workplace_policy"):
+        table1_sample(frame)

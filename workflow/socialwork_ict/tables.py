@@ -1,0 +1,195 @@
+"""Descriptive tables: Table 1 (sample characteristics) and Table 2 (ict_freq by age).
+
+Stage: tables (``table1_sample.csv``, ``table2_freq_by_age.csv``; data
+contract §4). Pure functions: a cleaned, weighted analysis frame in, a
+DataFrame out. Table 2 lives in :mod:`socialwork_ict.inference.proportions`
+(it needs design-based SEs) and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from socialwork_ict.codes import (
+    COUNTRIES,
+    FACTOR_LEVELS,
+    GENDER_LABELS,
+    ICT_FREQ_LABELS,
+    MISSING_CODE,
+    SECTOR_LABELS,
+    WORKPLACE_POLICY_LABELS,
+    YES_NO_LABELS,
+)
+from socialwork_ict.errors import InputError
+from socialwork_ict.inference.proportions import table2_freq_by_age
+
+__all__ = [
+    "ALL",
+    "MISSING",
+    "SKIPPED",
+    "TABLE1_COLUMNS",
+    "TABLE1_VARIABLES",
+    "YES_NO_ITEMS",
+    "table1_sample",
+    "table2_freq_by_age",
+]
+
+ALL = "ALL"
+MISSING = "missing"
+SKIPPED = "not asked (skip logic)"
+
+YES_NO_ITEMS = (
+    "ict_email",
+    "ict_text",
+    "ict_social_media",
+    "ict_video",
+    "contact_after_hours",
+    "searched_client_online",
+    "client_searched_worker",
+    "friend_request",
+    "discussed_supervisor",
+    "discussed_colleagues",
+)
+TABLE1_VARIABLES = ("age_group", "gender", "sector", "ict_freq", "workplace_policy", *YES_NO_ITEMS)
+TABLE1_COLUMNS = ("country", "variable", "category", "n", "pct_unweighted", "pct_weighted")
+
+#: variable -> (category labels in table order, integer code -> label or None)
+_CATEGORIES: dict[str, tuple[tuple[str, ...], Mapping[int, str] | None]] = {
+    "age_group": (FACTOR_LEVELS["age_group"], None),
+    "gender": (FACTOR_LEVELS["gender"], GENDER_LABELS),
+    "sector": (FACTOR_LEVELS["sector"], SECTOR_LABELS),
+    "ict_freq": (tuple(ICT_FREQ_LABELS.values()), ICT_FREQ_LABELS),
+    "workplace_policy": (tuple(WORKPLACE_POLICY_LABELS.values()), WORKPLACE_POLICY_LABELS),
+    **{item: (tuple(YES_NO_LABELS.values()), YES_NO_LABELS) for item in YES_NO_ITEMS},
+}
+#: items asked only of ICT users (ict_freq >= 2): blank where ict_freq == 1 is skip logic
+_SKIP_IF_NEVER = ("contact_after_hours",)
+
+
+def table1_sample(
+    frame: pd.DataFrame,
+    weight: str | None = "weight",
+    country: str = "country",
+    countries: Sequence[str] = COUNTRIES,
+    variables: Sequence[str] = TABLE1_VARIABLES,
+) -> pd.DataFrame:
+    """Table 1: sample characteristics by country and pooled (``ALL``).
+
+    One row per country x variable x category with the unweighted count
+    ``n``, the unweighted percentage and the weighted percentage (sum of the
+    survey weights in the category over the sum in the country, x 100; the
+    pooled ``ALL`` rows use the weights as they are, which sum to each
+    country's sample size, so each country keeps its sample share).
+    ``weight=None`` gives equal weights (pct_weighted = pct_unweighted).
+
+    Categories are the codebook labels in code order (``ict_freq`` never ...
+    very often, yes/no items yes, no; factors in contract order, e.g. gender
+    ``another gender`` shown with n = 0 when absent), then for
+    ``contact_after_hours`` the category ``not asked (skip logic)`` (blank
+    where ict_freq == 1, data contract §1), then ``missing`` (blank, NA or
+    -99: item non-response). Every category row is present, with n = 0 when
+    empty, so the table's shape does not depend on the data.
+
+    Percentages are over **all** respondents of the country, missing and
+    skipped included, so they sum to 100 per country x variable; a reader
+    wanting percentages among respondents who answered can drop the
+    ``missing`` row and renormalise.
+
+    Integer-coded items may be numpy ints, floats with NaN or pandas
+    nullable ``Int64``; factors may be labelled (categorical / text) or
+    integer-coded. A value outside the codebook raises :class:`InputError`.
+    """
+    labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)
+    country_index = np.full(len(frame), -1, dtype=np.int64)
+    for i, label in enumerate(countries):
+        country_index[labels == label] = i
+    in_scope = country_index >= 0
+    if weight is None:
+        weights = np.ones(len(frame))
+    else:
+        weights = frame[weight].to_numpy(dtype=float)
+        if np.isnan(weights[in_scope]).any():
+            raise InputError("missing survey weights", column=weight)
+    country_index, weights = country_index[in_scope], weights[in_scope]
+    scoped = frame.loc[in_scope]
+    n_countries = len(countries)
+    n_total = np.bincount(country_index, minlength=n_countries).astype(float)
+    w_total = np.bincount(country_index, weights=weights, minlength=n_countries)
+
+    never_used = None
+    pieces = []
+    for variable in variables:
+        categories, code_labels = _CATEGORIES[variable]
+        index = _category_index(scoped[variable], categories, code_labels, variable)
+        names = list(categories)
+        if variable in _SKIP_IF_NEVER:
+            if never_used is None:
+                freq = _category_index(scoped["ict_freq"], *_CATEGORIES["ict_freq"][:2], "ict_freq")
+                never_used = freq == 0
+            index[(index < 0) & never_used] = len(names)
+            names.append(SKIPPED)
+        index[index < 0] = len(names)
+        names.append(MISSING)
+        k = len(names)
+        flat = country_index * k + index
+        counts = np.bincount(flat, minlength=n_countries * k).reshape(n_countries, k)
+        sums = np.bincount(flat, weights=weights, minlength=n_countries * k).reshape(n_countries, k)
+        counts = np.vstack([counts, counts.sum(axis=0)])
+        sums = np.vstack([sums, sums.sum(axis=0)])
+        n_denominator = np.append(n_total, n_total.sum())[:, None]
+        w_denominator = np.append(w_total, w_total.sum())[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct_unweighted = 100.0 * counts / n_denominator
+            pct_weighted = 100.0 * sums / w_denominator
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "country": np.repeat([*countries, ALL], k),
+                    "variable": variable,
+                    "category": np.tile(names, n_countries + 1),
+                    "n": counts.ravel().astype(np.int64),
+                    "pct_unweighted": pct_unweighted.ravel(),
+                    "pct_weighted": pct_weighted.ravel(),
+                }
+            )
+        )
+    table = pd.concat(pieces, ignore_index=True)
+    # rows: countries then ALL, variables in order, categories in order
+    order = {label: i for i, label in enumerate([*countries, ALL])}
+    table = table.sort_values("country", key=lambda s: s.map(order), kind="stable")
+    return table.reset_index(drop=True)[list(TABLE1_COLUMNS)]
+
+
+def _category_index(
+    values: pd.Series,
+    categories: Sequence[str],
+    code_labels: Mapping[int, str] | None,
+    name: str,
+) -> np.ndarray:
+    """Position of each value in ``categories`` (labels or integer codes); -1 if missing."""
+    series = values
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(series.cat.categories.dtype)
+    if code_labels is not None and pd.api.types.is_numeric_dtype(series.dtype):
+        numeric = pd.to_numeric(series, errors="coerce").astype("Float64")
+        numeric = numeric.mask(numeric == MISSING_CODE)
+        mapping = {float(code): label for code, label in code_labels.items()}
+        text = numeric.map(mapping, na_action="ignore").astype("string")
+        unknown = numeric.notna() & text.isna()
+        shown = numeric[unknown]
+    else:
+        text = series.astype("string")
+        text = text.mask(text.isin(["", str(MISSING_CODE)]))
+        unknown = text.notna() & ~text.isin(list(categories))
+        shown = text[unknown]
+    if unknown.any():
+        raise InputError(
+            "values outside the codebook",
+            column=name,
+            values=pd.unique(shown.to_numpy(dtype=object)),
+            n_rows=int(unknown.sum()),
+        )
+    return pd.Categorical(text, categories=list(categories)).codes.astype(np.int64)
