@@ -93,6 +93,15 @@ def test_duplicates_keep_the_most_complete_submission():
     assert result.exclusions["row"].tolist() == [1, 4]
 
 
+def test_skip_logic_blanks_do_not_count_as_missing_when_choosing_a_duplicate():
+    raw = frame(
+        {"respondent_id": "D1", "ict_freq": "1", "contact_after_hours": ""},  # skip: complete
+        {"respondent_id": "D1", "ict_freq": "2", "contact_after_hours": "1"},
+    )
+    with pytest.raises(InputError, match="equally complete"):
+        clean(raw)
+
+
 def test_duplicates_the_rule_cannot_resolve_stop_the_run():
     raw = frame({"respondent_id": "D1", "age": "40"}, {"respondent_id": "D1", "age": "41"})
     with pytest.raises(InputError, match="equally complete, different submissions") as caught:

@@ -7,13 +7,15 @@ rule simulate_survey:
         package_modules("synthetic"),
     output:
         SYNTHETIC_RAW,
-    params:
-        seed=config["seed"],
-        n_eligible=config["synthetic"]["n_eligible"],
     log:
         "logs/simulate_survey.log",
     benchmark:
         "logs/benchmarks/simulate_survey.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        seed=config["seed"],
+        n_eligible=config["synthetic"]["n_eligible"],
     script:
         "../scripts/simulate_survey.py"
 
@@ -29,12 +31,14 @@ rule clean_responses:
         exclusions="results/clean/exclusions.csv",
         origin="results/clean/data_origin.json",
         sample_flow="results/tables/sample_flow.csv",
-    params:
-        synthetic=SYNTHETIC,
-        countries=config["countries"],
     log:
         "logs/clean_responses.log",
     benchmark:
         "logs/benchmarks/clean_responses.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        synthetic=SYNTHETIC,
+        countries=config["countries"],
     script:
         "../scripts/clean_responses.py"

@@ -1,5 +1,6 @@
 # Helpers shared by every rule: config validation and input resolution.
 
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
@@ -7,18 +8,47 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-validate(config, schema="../schemas/config.schema.yaml")
+import yaml
 
-# The codebook is validated structurally at start-up as well, so a broken
-# codebook stops the run before any job starts.
-import yaml as _yaml
+from socialwork_ict.errors import InputError
+from socialwork_ict.settings import check_against_schema
 
-with open(config["codebook"], encoding="utf-8") as _handle:
-    validate(_yaml.safe_load(_handle), schema="../schemas/codebook.schema.yaml")
+
+def stop(message):
+    """A user's config mistake: one line on stderr and exit 1, no traceback."""
+    print(f"ERROR: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+
+
+def validate_against(data, schema, what):
+    """One-line error naming the bad key, then snakemake's own validation."""
+    try:
+        check_against_schema(data, SCHEMAS / schema, what=what)
+    except InputError as error:
+        stop(error.message())
+    validate(data, schema=str(SCHEMAS / schema))
+
+
+validate_against(config, "config.schema.yaml", "config")
+
+# The codebook is validated at start-up too: a broken codebook stops the run
+# before any job starts.
+try:
+    with open(config["codebook"], encoding="utf-8") as handle:
+        CODEBOOK_DATA = yaml.safe_load(handle)
+except (OSError, yaml.YAMLError) as error:
+    stop(f"file {config['codebook']}: cannot read the codebook: {error}")
+validate_against(CODEBOOK_DATA, "codebook.schema.yaml", config["codebook"])
 
 SYNTHETIC = config["input"] == "synthetic"
 SYNTHETIC_RAW = "results/raw/synthetic_survey.csv"
 PACKAGE = "workflow/socialwork_ict"
+# Every rule runs in the project's one environment (environment.yml). The
+# recommended conda use is to create it once and run snakemake inside it.
+CONDA_ENV = "../../environment.yml"
 
 
 def raw_input_file(wildcards):

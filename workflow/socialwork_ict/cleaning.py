@@ -201,7 +201,8 @@ def _duplicate_submissions(
     if not repeated.any():
         return drop
     answers = [name for name in codebook.columns if name != "respondent_id"]
-    n_missing = typed[answers].isna().sum(axis=1)
+    skipped = [f"{name}_skipped" for name in answers if f"{name}_skipped" in typed]
+    n_missing = typed[answers].isna().sum(axis=1) - typed[skipped].sum(axis=1)  # skips: not missing
     candidates = pd.DataFrame(
         {"id": ids[repeated], "n_missing": n_missing[repeated], "row": np.flatnonzero(repeated)}
     )
