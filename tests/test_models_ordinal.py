@@ -143,7 +143,6 @@ def test_simulated_true_coefficients_inside_95_ci():
         est, se = table["estimate"].to_numpy(), table["std_error"].to_numpy()
         covered.append(np.abs(est - truth) <= 1.959964 * se)
     covered = np.array(covered)
-    print(covered.mean())
     assert 0.92 <= covered.mean() <= 0.98  # 600 intervals
     assert covered.mean(axis=0).min() >= 0.8  # every parameter
     # one large sample: every truth inside its 95 % CI

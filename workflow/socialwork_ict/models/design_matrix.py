@@ -218,8 +218,13 @@ def _factor_codes(frame: pd.DataFrame, name: str) -> np.ndarray:
         raise InputError("column missing from the analysis data", column=name)
     levels = FACTOR_LEVELS[name]
     values = frame[name]
-    cat = pd.Categorical(values, categories=levels)
-    codes = np.asarray(cat.codes, dtype=np.int64)
+    index = pd.Index(levels, dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = index.get_indexer(values.cat.categories.astype(object))
+        raw = values.cat.codes.to_numpy()
+        codes = np.where(raw >= 0, per_category[raw], -1).astype(np.int64)
+    else:
+        codes = index.get_indexer(values.astype(object)).astype(np.int64)
     bad = codes < 0
     if bad.any():
         shown = pd.unique(values[bad].astype(object))
