@@ -81,7 +81,9 @@ def test_margins_meet_targets_in_every_country(oracle_result, oracle_targets):
     assert len(margins) == 4 * (5 + 2) and margins["in_targets"].all()
     np.testing.assert_allclose(margins["weighted_share"], margins["target_share"], atol=TOL)
     for row in margins.itertuples():
-        assert row.target_share == pytest.approx(oracle_targets[row.country][row.variable][row.category])
+        assert row.target_share == pytest.approx(
+            oracle_targets[row.country][row.variable][row.category]
+        )
     for _, group in margins.groupby(["country", "variable"]):
         assert group["sample_share"].sum() == pytest.approx(1)
 
@@ -101,7 +103,9 @@ def test_string_columns_and_custom_index(oracle_frame, oracle_targets, oracle_re
     frame.index = "row" + frame.index.astype(str)
     result = rake_weights(frame, oracle_targets)
     assert result.weights.index.equals(frame.index)
-    np.testing.assert_allclose(result.weights.to_numpy(), oracle_result.weights.to_numpy(), rtol=1e-13)
+    np.testing.assert_allclose(
+        result.weights.to_numpy(), oracle_result.weights.to_numpy(), rtol=1e-13
+    )
 
 
 def test_method_none(oracle_frame, oracle_targets):
@@ -118,7 +122,9 @@ def test_method_none(oracle_frame, oracle_targets):
 
 
 def test_target_category_without_respondents(oracle_frame, oracle_targets):
-    frame = oracle_frame[~((oracle_frame["country"] == "UK") & (oracle_frame["age_group"] == "<30"))]
+    frame = oracle_frame[
+        ~((oracle_frame["country"] == "UK") & (oracle_frame["age_group"] == "<30"))
+    ]
     with pytest.raises(InputError) as info:
         rake_weights(frame, oracle_targets, targets_source="my_targets.yaml")
     message = str(info.value)
@@ -128,11 +134,19 @@ def test_target_category_without_respondents(oracle_frame, oracle_targets):
 
 def test_zero_share_for_a_category_with_respondents(oracle_frame, oracle_targets):
     targets = copy.deepcopy(oracle_targets)
-    targets["US"]["age_group"] = {"<30": 0.0, "30-39": 0.39, "40-49": 0.22, "50-59": 0.21, "60+": 0.18}
+    targets["US"]["age_group"] = {
+        "<30": 0.0,
+        "30-39": 0.39,
+        "40-49": 0.22,
+        "50-59": 0.21,
+        "60+": 0.18,
+    }
     with pytest.raises(InputError, match=r"'US'.*'age_group'.*'<30'.*share 0"):
         rake_weights(oracle_frame, targets)
     # a zero share for an empty category is harmless
-    frame = oracle_frame[~((oracle_frame["country"] == "US") & (oracle_frame["age_group"] == "<30"))]
+    frame = oracle_frame[
+        ~((oracle_frame["country"] == "US") & (oracle_frame["age_group"] == "<30"))
+    ]
     result = rake_weights(frame, targets)
     assert result.diagnostics.set_index("country").loc["US", "converged"]
 
@@ -303,8 +317,7 @@ def test_poststratify_closed_form(oracle_frame, joint_targets):
     count = oracle_frame.groupby(key, observed=True)["respondent_id"].transform("size")
     n = oracle_frame.groupby("country", observed=True)["respondent_id"].transform("size")
     share = [
-        targets[c]["age_group"][a] * targets[c]["gender"][g]
-        for c, a, g in zip(*key, strict=True)
+        targets[c]["age_group"][a] * targets[c]["gender"][g] for c, a, g in zip(*key, strict=True)
     ]
     np.testing.assert_allclose(result.weights, np.array(share) * n / count, rtol=1e-13)
     assert (result.diagnostics["iterations"] == 1).all()

@@ -9,9 +9,9 @@ calibrate to the population margins of the weighting variables by raking
 1993, *JASA* 88:1013): in one *sweep*, post-stratify on each variable in turn
 (``variables`` order; weights of respondents in category c are multiplied by
 ``T_c / current weighted total of c``). Population totals are ``T_c =
-share_c x N`` with the shares renormalised to sum to 1 and N the country's
-respondent count (see the outside rule for N), as the R oracle
-(``tests/fixtures/oracle_small/README.md``).
+share_c x n`` with the shares renormalised to sum to 1 and n the country's
+respondent count, as the R oracle (``tests/fixtures/oracle_small/README.md``);
+for respondents outside the targets see ``outside_rule`` below.
 
 Stopping rule: exactly R ``survey::rake`` (Lumley, survey 4.1, ``rake()``):
 before the first sweep and after each sweep, the weighted joint table of the
@@ -23,11 +23,12 @@ smallest ``maxit`` with which R's ``rake()`` converges. No convergence within
 ``max_iter`` sweeps raises :class:`InputError` naming the country. Finally
 weights are multiplied by ``n_country / sum(weights)`` so that each country
 keeps its sample size in pooled estimates (contract §2; a no-op at
-convergence when nobody is outside the targets).
+convergence, except after trimming with respondents outside the targets).
 
 The raking solution is unique (it minimises the Kullback-Leibler distance to
 the starting weights subject to the margins; Ireland & Kullback 1968), so any
-correct IPF agrees with R to rounding.
+correct IPF agrees with R to rounding (tested: 1e-14 on the oracle fixture,
+same sweep counts).
 
 Computation: respondents with the same categories (and the same trimming
 status) always share one weight, so IPF runs on the table of distinct cells
@@ -42,22 +43,27 @@ only woman/man are listed). Nobody is ever dropped. ``n_outside_targets`` in
 the diagnostics counts respondents outside for at least one variable.
 
 ``"rake_available"`` (default)
-    A respondent takes part in the margins they have. In the step for
-    variable v, only respondents with a listed category of v are
-    post-stratified, to totals ``T_c = share_c x N_v`` where ``N_v`` is the
-    number of respondents with a listed category of v (the listed
-    categories' share of the starting weights, times the country's n): the
-    listed respondents are raked to the population *distribution among the
-    listed categories* and keep, as a group, the weight share they have in
-    the sample. Respondents outside for v are left unchanged by v's step and
-    adjusted by the other variables' steps. This is the raking projection
-    onto the constraints ``sum_{i in c} w_i = T_c`` for listed c only (still
-    a unique minimum-distance calibration, Deville & Särndal 1992); the
-    final rescaling to the country's n then changes all weights by a common
-    factor, so listed shares still equal the targets. For post-stratification,
-    respondents outside for any variable keep weight 1 (before rescaling) and
-    the listed cells are post-stratified to ``share x`` (number of respondents
-    in listed cells).
+    A respondent is adjusted only by the margins they have (the ANES
+    treatment of missing raking variables: DeBell & Krosnick 2009, *Computing
+    weights for American National Election Study survey data*, ANES technical
+    report nes012427; Pasek's R ``anesrake``). In the step for variable v,
+    respondents outside for v keep their weight; the respondents in listed
+    categories are post-stratified to totals ``T_c = share_c x W_v``, where
+    ``W_v`` is their current combined weight, i.e. the target totals are the
+    population shares scaled to the share of weight in listed categories.
+    The step therefore redistributes weight among the listed categories of v
+    without changing their combined weight, nor anyone else's; the sum of the
+    weights stays n, and at convergence the weighted distribution of every
+    variable *among respondents with a listed category* equals the targets.
+    Outsiders' weights move only through the other variables' steps (a
+    respondent with gender ``another gender`` and age 40-49 gets the 40-49
+    age factors and no gender factor). The joint table of the stopping rule
+    includes the outside categories as cells of their own. With nobody
+    outside, this is ordinary raking (``W_v = n``). The fixed point reached
+    depends on the start (weights 1) and the variable order, both fixed, so
+    the result is deterministic; its outsiders' share of the weight is not a
+    calibration target. Post-stratification treats the listed joint cells
+    the same way (respondents outside for any variable keep weight 1).
 ``"impute"``
     Each outside value is replaced, for weighting only (the frame is not
     changed), by the country's modal listed category of that variable
@@ -81,8 +87,9 @@ cap and held fixed; the other respondents are raked again to the margins
 minus the fixed respondents' contribution; repeat until no weight exceeds
 the cap (``max_trim_rounds`` rounds, else InputError). Margins stay exact;
 capped respondents sit exactly at the cap (when someone is outside the
-targets under ``rake_available``, within the change of the final rescaling
-factor between the last two rounds). ``n_trimmed`` counts the capped
+targets under ``rake_available``, whose weight sum is not fixed while
+trimming, within the change of the final rescaling factor between the last
+two rounds). ``n_trimmed`` counts the capped
 respondents, ``trim_rounds`` the raking rounds, ``iterations`` the sweeps
 summed over rounds.
 
@@ -99,6 +106,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -270,9 +278,9 @@ def _country_codes(country: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 def _level_codes(values: pd.Series, var: str) -> np.ndarray:
     """Index of each value in the codebook levels; len(levels) for missing."""
-    levels = FACTOR_LEVELS[var]
-    codes = pd.Categorical(values, categories=list(levels)).codes.astype(np.int64)
-    unknown = (codes < 0) & values.notna().to_numpy()
+    levels = list(FACTOR_LEVELS[var])
+    known = values.isin(levels).to_numpy()
+    unknown = ~known & values.notna().to_numpy()
     if unknown.any():
         bad = pd.unique(values[unknown].astype(str))
         raise InputError(
@@ -281,6 +289,7 @@ def _level_codes(values: pd.Series, var: str) -> np.ndarray:
             values=bad,
             n_rows=int(unknown.sum()),
         )
+    codes = pd.Categorical(values.where(known), categories=levels).codes.astype(np.int64)
     codes[codes < 0] = len(levels)
     return codes
 
@@ -458,20 +467,35 @@ def _weight_country(spec, local, method, epsilon, max_iter, trim_cap, max_rounds
     return weights, info
 
 
-def _margin_totals(spec, local, source) -> list[np.ndarray]:
-    """T_c = share_c x N_v per variable (N_v = respondents in listed categories)."""
+class _Target(NamedTuple):
+    """Shares of the listed categories and the total they apply to.
+
+    ``total`` is a fixed number (share x respondents in listed categories)
+    when nobody is outside the targets, else None: the current weight of the
+    respondents in listed categories (the outside rule ``rake_available``).
+    Without outsiders both are the same number; the fixed total keeps the
+    arithmetic identical to R's ``share x n`` population margins.
+    """
+
+    share: np.ndarray
+    total: float | None
+
+
+def _margin_totals(spec, local, source) -> list[_Target]:
+    """Per weighting variable, the shares of its listed categories."""
     totals = []
     for i, codes in enumerate(local):
         n_listed = spec.n_listed[i]
-        counts = np.bincount(codes, minlength=n_listed + 1)[:n_listed]
+        counts = np.bincount(codes, minlength=n_listed + 1)
         share = np.array([spec.shares[i][label] for label in spec.listed[i]])
-        _check_cells(spec, source, spec.variables[i], spec.listed[i], counts, share)
-        totals.append(share * counts.sum())
+        _check_cells(spec, source, spec.variables[i], spec.listed[i], counts[:n_listed], share)
+        fixed_total = float(counts[:n_listed].sum()) if counts[n_listed] == 0 else None
+        totals.append(_Target(share, fixed_total))
     return totals
 
 
-def _joint_totals(spec, local, source) -> np.ndarray:
-    """Population total of every joint cell (outside cells: NaN = left alone)."""
+def _joint_totals(spec, local, source) -> _Target:
+    """Shares of every joint cell (cells with an outside category: share 0, never scaled)."""
     dims = [m + 1 for m in spec.n_listed]
     n_joint = int(np.prod(dims))
     joint = np.zeros(local[0].size, dtype=np.int64)
@@ -490,7 +514,8 @@ def _joint_totals(spec, local, source) -> np.ndarray:
     _check_cells(
         spec, source, "x".join(spec.variables), labels[listed], counts[listed], share[listed]
     )
-    return share * counts[listed].sum()
+    outside = counts[~listed].sum()
+    return _Target(np.nan_to_num(share), float(counts[listed].sum()) if outside == 0 else None)
 
 
 def _check_cells(spec, source, var, labels, counts, share) -> None:
@@ -526,16 +551,24 @@ def _ipf(cells: _Cells, unit, totals, epsilon, max_iter):
     return unit, None
 
 
-def _scale_step(cells: _Cells, unit, cats, target) -> None:
-    """Post-stratify the free groups of listed categories to ``target`` (in place)."""
-    n_cat = target.size
+def _scale_step(cells: _Cells, unit, cats, target: _Target) -> None:
+    """Post-stratify the free groups of listed categories to their targets (in place).
+
+    Groups with ``cats >= len(target.share)`` (outside the targets) are left
+    unchanged; the listed categories' totals are ``share x target.total``, or
+    ``share x`` their current combined weight when ``target.total`` is None.
+    Groups held at the trimming cap count towards the totals but are not scaled.
+    """
+    n_cat = target.share.size
     mass = cells.count * unit
-    free = (~cells.fixed) & (cats < n_cat)
+    listed = cats < n_cat
+    free = (~cells.fixed) & listed
     free_total = np.bincount(cats[free], weights=mass[free], minlength=n_cat)
-    need = target
+    base = target.total if target.total is not None else float(mass[listed].sum())
+    need = target.share * base
     if cells.fixed.any():
-        fixed = cells.fixed & (cats < n_cat)
-        need = target - np.bincount(cats[fixed], weights=mass[fixed], minlength=n_cat)
+        fixed = cells.fixed & listed
+        need = need - np.bincount(cats[fixed], weights=mass[fixed], minlength=n_cat)
         if np.any(need < 0) or np.any((free_total == 0) & (need > 0)):
             raise _Infeasible("capped weights alone exceed a target total")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -550,5 +583,5 @@ def _poststratify(cells: _Cells, unit, cell_totals, n_listed):
     for cats, m in zip(cells.cats, n_listed, strict=True):
         listed &= cats < m
     cats = np.where(listed, cells.joint, cells.n_joint)  # outside cells: left alone
-    _scale_step(cells, unit, cats, np.nan_to_num(cell_totals))
+    _scale_step(cells, unit, cats, cell_totals)
     return unit
