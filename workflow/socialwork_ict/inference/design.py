@@ -21,6 +21,7 @@ strata.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def stratified_variance(influence: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -55,5 +56,6 @@ def design_df(strata: np.ndarray) -> int:
 
 
 def _stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
-    _, codes = np.unique(np.asarray(strata).astype(str), return_inverse=True)
-    return codes.ravel(), int(codes.max() + 1) if codes.size else 0
+    """Integer codes 0..H-1 of the strata (any labels: text, categorical, integers)."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(strata)), sort=True)
+    return codes.astype(np.intp), len(uniques)
