@@ -231,7 +231,7 @@ def _validate_country(block, country, source, variables, require_joint) -> dict:
         for var in variables:
             if var in out:
                 implied = margin_shares({JOINT_KEY: out[JOINT_KEY]}, var)
-                for label in set(implied) | set(out[var]):
+                for label in FACTOR_LEVELS[var]:
                     a, b = implied.get(label, 0.0), out[var].get(label, 0.0)
                     if abs(a - b) > SUM_TOLERANCE:
                         raise InputError(
