@@ -1,0 +1,65 @@
+"""Survey-weighted logistic regression against R's svyglm (oracle fixture)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from socialwork_ict.errors import InputError
+from socialwork_ict.inference.design import stratified_variance
+from socialwork_ict.models.logistic import fit_logistic, logistic_influence
+
+
+@pytest.fixture(scope="module")
+def any_use_fit(oracle_weighted_frame):
+    return fit_logistic(oracle_weighted_frame, at_least=2)
+
+
+def test_any_use_matches_svyglm(any_use_fit, oracle_expected):
+    expected = oracle_expected["model_logistic_any_use"]
+    table = any_use_fit.coef_table()
+    assert list(table["term"]) == list(expected["term"])
+    assert any_use_fit.converged and any_use_fit.max_gradient < 1e-12
+    # svyglm df.residual = design df + 1 - coefficients = 1996 + 1 - 12
+    assert any_use_fit.df_residual == 1985
+    assert (table["df"] == expected["df"]).all()
+    np.testing.assert_allclose(table["estimate"], expected["estimate"], rtol=0, atol=1e-6)
+    for col in ("std_error", "odds_ratio", "ci_low", "ci_high", "p_value"):
+        np.testing.assert_allclose(table[col], expected[col], rtol=1e-6, err_msg=col)
+
+
+def test_influence_reproduces_vcov(any_use_fit, oracle_weighted_frame):
+    influence = logistic_influence(any_use_fit, oracle_weighted_frame)
+    v = stratified_variance(influence, oracle_weighted_frame["country"].to_numpy())
+    np.testing.assert_allclose(v, any_use_fit.vcov.to_numpy(), rtol=1e-10, atol=1e-16)
+
+
+def test_binary_column_and_weight_scale(oracle_weighted_frame):
+    frame = oracle_weighted_frame.assign(
+        often=(oracle_weighted_frame.ict_freq >= 4).astype(int),
+        weight=oracle_weighted_frame.weight * 17.0,
+    )
+    direct = fit_logistic(frame, response="often", at_least=None)
+    via_codes = fit_logistic(oracle_weighted_frame, at_least=4)
+    np.testing.assert_allclose(direct.params, via_codes.params, atol=1e-10)
+    np.testing.assert_allclose(direct.vcov, via_codes.vcov, rtol=1e-8, atol=1e-14)
+    normal = via_codes.coef_table(t_df=False)
+    assert np.isinf(normal["df"]).all()
+    assert (normal["p_value"] <= via_codes.coef_table()["p_value"] + 1e-15).all()
+
+
+def test_constant_outcome_is_input_error(oracle_weighted_frame):
+    with pytest.raises(InputError, match="constant"):
+        fit_logistic(oracle_weighted_frame, at_least=1)
+
+
+def test_separation_is_input_error(oracle_weighted_frame):
+    frame = oracle_weighted_frame.copy()
+    frame.loc[frame["age_group"] == "60+", "ict_freq"] = 1
+    with pytest.raises(InputError, match=r"separation.*age_group\[60\+\]"):
+        fit_logistic(frame, at_least=2)
+
+
+def test_non_binary_column_is_input_error(oracle_weighted_frame):
+    with pytest.raises(InputError, match="0/1"):
+        fit_logistic(oracle_weighted_frame, response="ict_freq", at_least=None)
