@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/weight.smk"
 
 
 rule all:
@@ -19,3 +20,6 @@ rule all:
     input:
         "results/tables/sample_flow.csv",
         "results/clean/responses.parquet",
+        "results/tables/weights.csv",
+        "results/tables/weighting_diagnostics.csv",
+        "results/tables/weighting_margins.csv",

@@ -1,0 +1,26 @@
+# Survey weighting: analysis file + population targets -> raked weights and diagnostics.
+
+
+rule rake_weights:
+    """Rake each country's respondents to its population margins; diagnostics."""
+    input:
+        analysis="results/clean/responses.parquet",
+        targets=config["targets"],
+        code=package_modules(
+            "weighting/raking", "weighting/targets", "weighting/diagnostics"
+        ),
+    output:
+        weights="results/tables/weights.csv",
+        diagnostics="results/tables/weighting_diagnostics.csv",
+        margins="results/tables/weighting_margins.csv",
+        weighted="results/weights/weighted_responses.parquet",
+    params:
+        weighting=config["weighting"],
+    conda:
+        CONDA_ENV
+    log:
+        "logs/rake_weights.log",
+    benchmark:
+        "logs/benchmarks/rake_weights.tsv"
+    script:
+        "../scripts/rake_weights.py"
