@@ -280,6 +280,20 @@ def test_trimming_cap_binds(trim_frame):
     np.testing.assert_allclose(loose.weights, untrimmed.weights, rtol=1e-15)
 
 
+@pytest.mark.parametrize("rule", ["rake_available", "impute"])
+def test_trimming_with_outsiders(trim_frame, rule):
+    extra = make_frame({("CA", "<30", "another gender"): 4, ("CA", np.nan, "man"): 3})
+    frame = pd.concat([trim_frame, extra], ignore_index=True)
+    result = rake_weights(frame, TRIM_TARGETS, trim_cap=5, outside_rule=rule)
+    diag = result.diagnostics.iloc[0]
+    assert diag["n_outside_targets"] == 7
+    assert diag["n_trimmed"] >= 5
+    assert diag["max_weight"] == pytest.approx(5, rel=1e-9)
+    assert diag["sum_weights"] == pytest.approx(len(frame), rel=1e-13)
+    listed = result.margins[result.margins["in_targets"]]
+    np.testing.assert_allclose(listed["weighted_share"], listed["target_share"], atol=TOL)
+
+
 def test_trimming_infeasible_cap():
     # 2 men must carry 40 % of 100: each needs weight 20, a cap of 5 cannot hold
     frame = make_frame({("CA", "<30", "woman"): 98, ("CA", "<30", "man"): 2})

@@ -86,10 +86,10 @@ paper 247): after raking, every weight above ``cap x mean`` is set to the
 cap and held fixed; the other respondents are raked again to the margins
 minus the fixed respondents' contribution; repeat until no weight exceeds
 the cap (``max_trim_rounds`` rounds, else InputError). Margins stay exact;
-capped respondents sit exactly at the cap (when someone is outside the
-targets under ``rake_available``, whose weight sum is not fixed while
-trimming, within the change of the final rescaling factor between the last
-two rounds). ``n_trimmed`` counts the capped
+capped respondents sit at the cap (to 1e-9 relative; when every weighting
+variable has respondents outside its targets, under ``rake_available`` the
+weight sum is not pinned at n while trimming, and extra rounds adjust the
+capped value until it rescales to the cap). ``n_trimmed`` counts the capped
 respondents, ``trim_rounds`` the raking rounds, ``iterations`` the sweeps
 summed over rounds.
 
@@ -448,7 +448,11 @@ def _weight_country(spec, local, method, epsilon, max_iter, trim_cap, max_rounds
         if trim_cap is None:
             break
         over = (~fixed_rows) & (weights > trim_cap * (1 + _CAP_TOLERANCE))
-        if not over.any():
+        # capped respondents must sit at the cap after the final rescaling; the
+        # rescaling factor is 1 unless every variable has respondents outside
+        # its targets (rake_available), so this usually holds at once
+        at_cap = abs(fixed_value * n / raw.sum() - trim_cap) <= _CAP_TOLERANCE * trim_cap
+        if not over.any() and (at_cap or not fixed_rows.any()):
             break
         fixed_rows |= over
         fixed_value = trim_cap * raw.sum() / n  # raw value whose rescaled weight is the cap
