@@ -13,6 +13,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/model.smk"
 
 
 rule all:
@@ -23,3 +24,8 @@ rule all:
         "results/tables/weights.csv",
         "results/tables/weighting_diagnostics.csv",
         "results/tables/weighting_margins.csv",
+        "results/tables/table1_sample.csv",
+        "results/tables/table2_freq_by_age.csv",
+        "results/tables/model_ordinal.csv",
+        "results/tables/predicted_by_age.csv",
+        "results/tables/tests.csv",

@@ -1,0 +1,76 @@
+# Models and tables of the age x frequency relationship (design-based).
+
+
+rule tabulate_sample:
+    """Table 1 (sample by country) and Table 2 (frequency by age, weighted, 95 % CI)."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        code=package_modules("tables", "inference/proportions", "inference/design"),
+    output:
+        table1="results/tables/table1_sample.csv",
+        table2="results/tables/table2_freq_by_age.csv",
+    params:
+        countries=config["countries"],
+    conda:
+        CONDA_ENV
+    log:
+        "logs/tabulate_sample.log",
+    benchmark:
+        "logs/benchmarks/tabulate_sample.tsv"
+    script:
+        "../scripts/tabulate_sample.py"
+
+
+rule fit_ordinal_model:
+    """Primary proportional-odds model, its design-based variance and predictions."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        code=package_modules(
+            "models/ordinal",
+            "models/design_matrix",
+            "models/model_frame",
+            "models/predict",
+            "inference/design",
+        ),
+    output:
+        coefficients="results/tables/model_ordinal.csv",
+        vcov="results/models/model_ordinal_vcov.csv",
+        predicted="results/tables/predicted_by_age.csv",
+        info="results/models/model_info.json",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/fit_ordinal_model.log",
+    benchmark:
+        "logs/benchmarks/fit_ordinal_model.tsv"
+    script:
+        "../scripts/fit_ordinal_model.py"
+
+
+rule test_age_association:
+    """Rao-Scott tests, age x country Wald test, trend test, proportional-odds check."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        code=package_modules(
+            "models/age_tests",
+            "models/ordinal",
+            "models/logistic",
+            "models/model_frame",
+            "inference/rao_scott",
+            "inference/wald",
+            "inference/design",
+        ),
+    output:
+        tests="results/tables/tests.csv",
+        po_check="results/models/proportional_odds_check.csv",
+        interaction="results/models/model_ordinal_interaction.csv",
+    params:
+        countries=config["countries"],
+    conda:
+        CONDA_ENV
+    log:
+        "logs/test_age_association.log",
+    benchmark:
+        "logs/benchmarks/test_age_association.tsv"
+    script:
+        "../scripts/test_age_association.py"
