@@ -65,13 +65,22 @@ def _case_no_eligible_rows(raw, path):
 
 
 def _case_country_without_respondents(raw, path):
-    return _write(raw[raw["country"] != "IL"], path), ["'country'", "no eligible respondents", "'IL'"]
+    return _write(raw[raw["country"] != "IL"], path), [
+        "'country'",
+        "no eligible respondents",
+        "'IL'",
+    ]
 
 
 def _case_unresolvable_duplicates(raw, path):
     raw = raw.copy()
     raw.loc[2, "respondent_id"] = raw.loc[1, "respondent_id"]  # two complete, different rows
-    return _write(raw, path), ["'respondent_id'", "equally complete, different", "R_00002", "2 rows"]
+    return _write(raw, path), [
+        "'respondent_id'",
+        "equally complete, different",
+        "R_00002",
+        "2 rows",
+    ]
 
 
 CASES = {

@@ -32,7 +32,7 @@ import pandas as pd
 
 from socialwork_ict.codes import COUNTRIES
 from socialwork_ict.inference.rao_scott import rao_scott_tests
-from socialwork_ict.inference.wald import age_trend_test, wald_test_terms, wald_test_rows
+from socialwork_ict.inference.wald import age_trend_test, wald_test_rows, wald_test_terms
 from socialwork_ict.models.ordinal import (
     OrdinalFit,
     ProportionalOddsCheck,
