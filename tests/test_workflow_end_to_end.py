@@ -6,26 +6,67 @@ import json
 
 import pandas as pd
 import pytest
-from workflow_runner import SMALL_CONFIG, SMALL_COUNTS, copy_project, sha256, snakemake
+from workflow_runner import copy_project, sha256, snakemake
+
+PUBLISHED_COUNTS = {"CA": 2609, "US": 1225, "IL": 386, "UK": 134}
+
+#: data contract §4: every published table and its required columns
+CONTRACT_COLUMNS = {
+    "sample_flow.csv": ["step", "reason", "n_excluded", "n_remaining"],
+    "weights.csv": ["respondent_id", "country", "weight"],
+    "weighting_diagnostics.csv": [
+        "country", "n", "sum_weights", "deff_kish", "n_effective",
+        "min_weight", "max_weight", "converged", "iterations",
+    ],
+    "table1_sample.csv": ["country", "variable", "category", "n", "pct_unweighted", "pct_weighted"],
+    "table2_freq_by_age.csv": [
+        "country", "age_group", "ict_freq", "n", "pct_weighted", "ci_low", "ci_high",
+    ],
+    "model_ordinal.csv": [
+        "term", "estimate", "std_error", "odds_ratio", "ci_low", "ci_high", "p_value",
+    ],
+    "tests.csv": ["test", "statistic", "df_num", "df_den", "p_value"],
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def synthetic_run(tmp_path_factory):
+    """The README's default run: `snakemake --cores 4` on the synthetic default."""
     project = copy_project(tmp_path_factory.mktemp("synthetic"))
-    result = snakemake(project, "--configfile", SMALL_CONFIG)
+    result = snakemake(project, cores=4)
     assert result.returncode == 0, result.stderr[-3000:]
     return project
 
 
-def test_synthetic_default_gives_the_configured_eligible_counts(synthetic_run):
+def test_synthetic_default_gives_the_published_eligible_counts(synthetic_run):
     flow = pd.read_csv(synthetic_run / "results/tables/sample_flow.csv")
-    assert list(flow.columns) == ["step", "reason", "n_excluded", "n_remaining"]
-    assert flow["n_remaining"].iloc[-1] == sum(SMALL_COUNTS.values())
+    assert flow["n_remaining"].iloc[-1] == 4354
     assert flow["n_remaining"].iloc[0] == flow["n_remaining"].iloc[-1] + flow["n_excluded"].sum()
     analysis = pd.read_parquet(synthetic_run / "results/clean/responses.parquet")
-    assert analysis["country"].value_counts().to_dict() == SMALL_COUNTS
+    assert analysis["country"].value_counts().to_dict() == PUBLISHED_COUNTS
     origin = json.loads((synthetic_run / "results/clean/data_origin.json").read_text())
     assert origin["synthetic"] is True
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
+def test_every_contract_table_has_its_columns(synthetic_run, table):
+    frame = pd.read_csv(synthetic_run / "results/tables" / table)
+    assert len(frame) > 0
+    missing = [c for c in CONTRACT_COLUMNS[table] if c not in frame.columns]
+    assert missing == []
+
+
+def test_under_30s_use_informal_ict_less_often_on_the_synthetic_default(synthetic_run):
+    model = pd.read_csv(synthetic_run / "results/tables/model_ordinal.csv").set_index("term")
+    age_terms = [t for t in model.index if t.startswith("age_group[")]
+    assert len(age_terms) == 4
+    assert (model.loc[age_terms, "estimate"] > 0).all()  # every older group above <30
+    predicted = pd.read_csv(synthetic_run / "results/tables/predicted_by_age.csv")
+    often = predicted[(predicted["country"] == "ALL") & (predicted["outcome"] == "ict_freq>=4")]
+    by_age = often.set_index("age_group")["estimate"]
+    assert (by_age.drop("<30") > by_age["<30"]).all()
+    terms = set(model.index)
+    assert {"country[US]", "country[IL]", "country[UK]", "threshold 1|2", "threshold 4|5"} <= terms
 
 
 def test_synthetic_messiness_reaches_the_sample_flow(synthetic_run):

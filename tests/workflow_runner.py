@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -12,9 +11,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_PARTS = ("Snakefile", "config", "workflow", "environment.yml")
 
-#: a small synthetic default for end-to-end runs (eligible respondents per country)
-SMALL_COUNTS = {"CA": 120, "US": 80, "IL": 60, "UK": 40}
-SMALL_CONFIG = "config/test_small.yaml"
 
 
 def copy_project(destination: Path) -> Path:
@@ -27,8 +23,6 @@ def copy_project(destination: Path) -> Path:
             shutil.copytree(source, destination / part, ignore=ignore)
         else:
             shutil.copy2(source, destination / part)
-    small = {"synthetic": {"n_eligible": SMALL_COUNTS}}
-    (destination / SMALL_CONFIG).write_text(json.dumps(small))  # JSON is YAML
     return destination
 
 

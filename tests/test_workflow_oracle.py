@@ -1,0 +1,84 @@
+"""The whole pipeline on the oracle fixture agrees with R's survey package.
+
+Runs the real snakemake CLI on ``tests/fixtures/oracle_small/raw.csv`` with
+its ``targets.yaml`` and compares the published tables, as written to disk
+(15 significant digits), with ``expected/`` (R 4.2.2, survey 4.1.1).
+Tolerances are the issue's acceptance bounds (tighter than the fixture
+README's suggestions where the issue asks for it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from workflow_runner import copy_project, snakemake
+
+
+@pytest.fixture(scope="module")
+def oracle_run(tmp_path_factory, oracle_dir):
+    project = copy_project(tmp_path_factory.mktemp("oracle"))
+    result = snakemake(
+        project,
+        "--config",
+        f"input={oracle_dir / 'raw.csv'}",
+        f"targets={oracle_dir / 'targets.yaml'}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return project / "results" / "tables"
+
+
+def _rel(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300))
+
+
+def test_weights_and_diagnostics_match_r_rake(oracle_run, oracle_expected):
+    ours = pd.read_csv(oracle_run / "weights.csv")
+    r = oracle_expected["weights"]
+    assert ours["respondent_id"].tolist() == r["respondent_id"].tolist()
+    assert _rel(ours["weight"], r["weight"]) < 1e-8
+    diag = pd.read_csv(oracle_run / "weighting_diagnostics.csv").set_index("country")
+    r_diag = oracle_expected["weighting_diagnostics"].set_index("country")
+    for column in ("n_effective", "deff_kish", "sum_weights", "min_weight", "max_weight"):
+        assert _rel(diag.loc[r_diag.index, column], r_diag[column]) < 1e-8, column
+    assert diag.loc[r_diag.index, "iterations"].tolist() == r_diag["iterations"].tolist()
+
+
+def test_margins_meet_targets(oracle_run):
+    margins = pd.read_csv(oracle_run / "weighting_margins.csv")
+    listed = margins[margins["target_share"].notna()]
+    assert np.max(np.abs(listed["weighted_share"] - listed["target_share"])) < 1e-8
+
+
+def test_ordinal_model_matches_svyolr(oracle_run, oracle_expected):
+    ours = pd.read_csv(oracle_run / "model_ordinal.csv").set_index("term")
+    r = oracle_expected["model_ordinal"].set_index("term")
+    assert list(ours.index) == list(r.index)
+    assert np.max(np.abs(ours["estimate"] - r["estimate"])) < 1e-6
+    for column in ("std_error", "odds_ratio", "ci_low", "ci_high"):
+        assert _rel(ours[column], r[column]) < 1e-5, column
+
+
+def test_rao_scott_and_wald_tests_match_r(oracle_run, oracle_expected):
+    ours = pd.read_csv(oracle_run / "tests.csv").set_index("test")
+    r = oracle_expected["tests"].set_index("test")
+    for name in r.index:
+        for column in ("statistic", "df_num", "p_value"):
+            assert abs(ours.loc[name, column] - r.loc[name, column]) < 1e-4, (name, column)
+            assert _rel(ours.loc[name, column], r.loc[name, column]) < 1e-6, (name, column)
+        assert ours.loc[name, "df_den"] == pytest.approx(r.loc[name, "df_den"], rel=1e-8)
+
+
+def test_table2_matches_svymean_with_logit_ci(oracle_run, oracle_expected):
+    ours = pd.read_csv(oracle_run / "table2_freq_by_age.csv")
+    r = oracle_expected["table2_freq_by_age"]
+    keys = ["country", "age_group", "ict_freq"]
+    merged = r.merge(ours, on=keys, suffixes=("_r", ""), validate="one_to_one")
+    assert len(merged) == len(r)
+    assert (merged["n"] == merged["n_r"]).all()
+    assert np.max(np.abs(merged["pct_weighted"] - merged["pct_weighted_r"])) < 1e-8
+    both = merged["ci_low_r"].notna()
+    assert (merged["ci_low"].notna() == both).all()
+    for column in ("ci_low", "ci_high"):
+        assert np.max(np.abs(merged.loc[both, column] - merged.loc[both, f"{column}_r"])) < 1e-8
