@@ -29,3 +29,4 @@ rule all:
         "results/tables/model_ordinal.csv",
         "results/tables/predicted_by_age.csv",
         "results/tables/tests.csv",
+        "results/tables/sensitivity.csv",

@@ -74,3 +74,28 @@ rule test_age_association:
         "logs/benchmarks/test_age_association.tsv"
     script:
         "../scripts/test_age_association.py"
+
+
+rule fit_sensitivity_models:
+    """Age effects across specifications: weights, trimming, binary, per country, continuous age."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        code=package_modules(
+            "models/sensitivity",
+            "models/ordinal",
+            "models/logistic",
+            "models/design_matrix",
+            "models/model_frame",
+        ),
+    output:
+        "results/tables/sensitivity.csv",
+    params:
+        countries=config["countries"],
+    conda:
+        CONDA_ENV
+    log:
+        "logs/fit_sensitivity_models.log",
+    benchmark:
+        "logs/benchmarks/fit_sensitivity_models.tsv"
+    script:
+        "../scripts/fit_sensitivity_models.py"
