@@ -1,0 +1,1 @@
+# Figures: matplotlib, one committed style file, SVG and PNG per figure.
