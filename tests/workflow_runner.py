@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT_PARTS = ("Snakefile", "config", "workflow", "environment.yml")
 
 
-
 def copy_project(destination: Path) -> Path:
     """Copy the workflow (not results, not tests) into ``destination``."""
     destination.mkdir(parents=True, exist_ok=True)
