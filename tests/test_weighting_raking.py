@@ -76,9 +76,13 @@ def test_weight_diagnostics_of_r_weights(oracle_weighted_frame, oracle_expected)
 
 
 def test_margins_meet_targets_in_every_country(oracle_result, oracle_targets):
-    margins = oracle_result.margins
-    assert list(margins.columns) == list(MARGIN_COLUMNS)
-    assert len(margins) == 4 * (5 + 2) and margins["in_targets"].all()
+    assert list(oracle_result.margins.columns) == list(MARGIN_COLUMNS)
+    # every category outside the targets has a row too, here all empty
+    outside = oracle_result.margins[~oracle_result.margins["in_targets"]]
+    assert len(outside) == 4 * 3 and (outside["n"] == 0).all()
+    assert set(outside["category"]) == {"(missing)", "another gender"}
+    margins = oracle_result.margins[oracle_result.margins["in_targets"]]
+    assert len(margins) == 4 * (5 + 2)
     np.testing.assert_allclose(margins["weighted_share"], margins["target_share"], atol=TOL)
     for row in margins.itertuples():
         assert row.target_share == pytest.approx(
@@ -115,7 +119,9 @@ def test_method_none(oracle_frame, oracle_targets):
     assert (result.diagnostics["iterations"] == 0).all()
     assert result.margins["target_share"].isna().all()
     with_targets = rake_weights(oracle_frame, oracle_targets, method="none")
-    assert with_targets.margins["target_share"].notna().all()
+    listed = with_targets.margins["in_targets"]
+    assert with_targets.margins.loc[listed, "target_share"].notna().all()
+    assert with_targets.margins.loc[~listed, "target_share"].isna().all()
 
 
 # -- failure modes detected in raking ----------------------------------------------
@@ -271,9 +277,8 @@ def test_trimming_cap_binds(trim_frame):
     assert w[young_men].to_numpy() == pytest.approx([5.0] * 5, rel=1e-12)
     assert (w[~young_men] < 5).all()
     assert w.sum() == pytest.approx(len(trim_frame), rel=1e-13)
-    np.testing.assert_allclose(
-        result.margins["weighted_share"], result.margins["target_share"], atol=TOL
-    )
+    listed = result.margins[result.margins["in_targets"]]
+    np.testing.assert_allclose(listed["weighted_share"], listed["target_share"], atol=TOL)
     # a cap that does not bind changes nothing
     loose = rake_weights(trim_frame, TRIM_TARGETS, trim_cap=20)
     assert loose.diagnostics["n_trimmed"][0] == 0
@@ -335,9 +340,8 @@ def test_poststratify_closed_form(oracle_frame, joint_targets):
     ]
     np.testing.assert_allclose(result.weights, np.array(share) * n / count, rtol=1e-13)
     assert (result.diagnostics["iterations"] == 1).all()
-    np.testing.assert_allclose(
-        result.margins["weighted_share"], result.margins["target_share"], atol=1e-12
-    )
+    listed = result.margins[result.margins["in_targets"]]
+    np.testing.assert_allclose(listed["weighted_share"], listed["target_share"], atol=1e-12)
 
 
 def test_poststratify_needs_joint(oracle_frame, oracle_targets):

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.codes import FACTOR_LEVELS
+
 DIAGNOSTIC_COLUMNS = (
     "country",
     "n",
@@ -138,23 +140,26 @@ def margin_rows(
                 "target_share": target.get(label, np.nan) if target is not None else np.nan,
             }
         )
+    # Every category outside the targets gets a row, also when nobody is in it:
+    # an absent row would reveal a zero that a disclosure-protected table hides.
     outside = codes == n_listed
-    if outside.any():
-        all_n, all_w = float(codes.size), float(weights.sum())
-        labels = pd.Series(outside_labels, dtype=object).fillna(MISSING_LABEL)
-        out_w = pd.Series(weights[outside]).groupby(labels.to_numpy(), sort=False).sum()
-        out_n = labels.value_counts(sort=False)
-        for label in out_w.index:
-            rows.append(
-                {
-                    "country": country,
-                    "variable": variable,
-                    "category": label,
-                    "in_targets": False,
-                    "n": int(out_n[label]),
-                    "sample_share": out_n[label] / all_n,
-                    "weighted_share": out_w[label] / all_w,
-                    "target_share": np.nan,
-                }
-            )
+    all_n, all_w = float(codes.size), float(weights.sum())
+    labels = pd.Series(outside_labels, dtype=object).fillna(MISSING_LABEL)
+    out_w = pd.Series(weights[outside]).groupby(labels.to_numpy(), sort=False).sum()
+    out_n = labels.value_counts(sort=False)
+    possible = [c for c in FACTOR_LEVELS.get(variable, ()) if c not in listed] + [MISSING_LABEL]
+    possible += [c for c in out_n.index if c not in possible]
+    for label in possible:
+        rows.append(
+            {
+                "country": country,
+                "variable": variable,
+                "category": label,
+                "in_targets": False,
+                "n": int(out_n.get(label, 0)),
+                "sample_share": out_n.get(label, 0) / all_n if all_n else np.nan,
+                "weighted_share": out_w.get(label, 0.0) / all_w if all_w else np.nan,
+                "target_share": np.nan,
+            }
+        )
     return rows
