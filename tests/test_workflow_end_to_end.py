@@ -97,3 +97,15 @@ def test_snakemake_lint_is_clean(tmp_path):
     assert result.returncode == 0
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
     assert "Lints for" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "table", ["table1_sample.csv", "table2_freq_by_age.csv", "weighting_margins.csv"]
+)
+def test_no_published_frequency_cell_counts_fewer_than_k(synthetic_run, table):
+    published = pd.read_csv(synthetic_run / "results/tables" / table, dtype={"n": str})
+    shown = published[~published["suppressed"]]
+    assert (shown["n"].astype(int) >= 5).all()
+    assert (published.loc[published["suppressed"], "n"] == "<5").all()
+    internal = synthetic_run / "results/internal_unsuppressed" / table
+    assert internal.exists()  # analysts' unsuppressed copy, in its own folder

@@ -25,7 +25,7 @@ def oracle_run(tmp_path_factory, oracle_dir):
         f"targets={oracle_dir / 'targets.yaml'}",
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return project / "results" / "tables"
+    return project / "results"
 
 
 def _rel(a, b):
@@ -34,11 +34,11 @@ def _rel(a, b):
 
 
 def test_weights_and_diagnostics_match_r_rake(oracle_run, oracle_expected):
-    ours = pd.read_csv(oracle_run / "weights.csv")
+    ours = pd.read_csv(oracle_run / "tables/weights.csv")
     r = oracle_expected["weights"]
     assert ours["respondent_id"].tolist() == r["respondent_id"].tolist()
     assert _rel(ours["weight"], r["weight"]) < 1e-8
-    diag = pd.read_csv(oracle_run / "weighting_diagnostics.csv").set_index("country")
+    diag = pd.read_csv(oracle_run / "tables/weighting_diagnostics.csv").set_index("country")
     r_diag = oracle_expected["weighting_diagnostics"].set_index("country")
     for column in ("n_effective", "deff_kish", "sum_weights", "min_weight", "max_weight"):
         assert _rel(diag.loc[r_diag.index, column], r_diag[column]) < 1e-8, column
@@ -46,13 +46,13 @@ def test_weights_and_diagnostics_match_r_rake(oracle_run, oracle_expected):
 
 
 def test_margins_meet_targets(oracle_run):
-    margins = pd.read_csv(oracle_run / "weighting_margins.csv")
+    margins = pd.read_csv(oracle_run / "internal_unsuppressed/weighting_margins.csv")
     listed = margins[margins["target_share"].notna()]
     assert np.max(np.abs(listed["weighted_share"] - listed["target_share"])) < 1e-8
 
 
 def test_ordinal_model_matches_svyolr(oracle_run, oracle_expected):
-    ours = pd.read_csv(oracle_run / "model_ordinal.csv").set_index("term")
+    ours = pd.read_csv(oracle_run / "tables/model_ordinal.csv").set_index("term")
     r = oracle_expected["model_ordinal"].set_index("term")
     assert list(ours.index) == list(r.index)
     assert np.max(np.abs(ours["estimate"] - r["estimate"])) < 1e-6
@@ -61,7 +61,7 @@ def test_ordinal_model_matches_svyolr(oracle_run, oracle_expected):
 
 
 def test_rao_scott_and_wald_tests_match_r(oracle_run, oracle_expected):
-    ours = pd.read_csv(oracle_run / "tests.csv").set_index("test")
+    ours = pd.read_csv(oracle_run / "tables/tests.csv").set_index("test")
     r = oracle_expected["tests"].set_index("test")
     for name in r.index:
         for column in ("statistic", "df_num", "p_value"):
@@ -71,7 +71,8 @@ def test_rao_scott_and_wald_tests_match_r(oracle_run, oracle_expected):
 
 
 def test_table2_matches_svymean_with_logit_ci(oracle_run, oracle_expected):
-    ours = pd.read_csv(oracle_run / "table2_freq_by_age.csv")
+    """The unsuppressed Table 2 (analysts' internal copy) against R."""
+    ours = pd.read_csv(oracle_run / "internal_unsuppressed/table2_freq_by_age.csv")
     r = oracle_expected["table2_freq_by_age"]
     keys = ["country", "age_group", "ict_freq"]
     merged = r.merge(ours, on=keys, suffixes=("_r", ""), validate="one_to_one")
@@ -82,3 +83,12 @@ def test_table2_matches_svymean_with_logit_ci(oracle_run, oracle_expected):
     assert (merged["ci_low"].notna() == both).all()
     for column in ("ci_low", "ci_high"):
         assert np.max(np.abs(merged.loc[both, column] - merged.loc[both, f"{column}_r"])) < 1e-8
+
+
+def test_published_table2_suppresses_small_cells(oracle_run):
+    published = pd.read_csv(oracle_run / "tables/table2_freq_by_age.csv", dtype={"n": str})
+    shown = published[~published["suppressed"]]
+    assert (shown["n"].astype(int) >= 5).all()
+    hidden = published[published["suppressed"]]
+    assert len(hidden) > 0 and (hidden["n"] == "<5").all()
+    assert hidden[["pct_weighted", "ci_low", "ci_high"]].isna().all().all()

@@ -2,15 +2,23 @@
 
 
 rule tabulate_sample:
-    """Table 1 (sample by country) and Table 2 (frequency by age, weighted, 95 % CI)."""
+    """Table 1 (sample by country), Table 2 (frequency by age, weighted, 95 % CI)
+    and the weighting margins, published after joint disclosure control."""
     input:
         weighted="results/weights/weighted_responses.parquet",
-        code=package_modules("tables", "inference/proportions", "inference/design"),
+        margins="results/internal_unsuppressed/weighting_margins.csv",
+        code=package_modules(
+            "tables", "inference/proportions", "inference/design", "disclosure"
+        ),
     output:
         table1="results/tables/table1_sample.csv",
         table2="results/tables/table2_freq_by_age.csv",
+        margins="results/tables/weighting_margins.csv",
+        table1_internal="results/internal_unsuppressed/table1_sample.csv",
+        table2_internal="results/internal_unsuppressed/table2_freq_by_age.csv",
     params:
         countries=config["countries"],
+        k=config["disclosure"]["k"],
     conda:
         CONDA_ENV
     log:

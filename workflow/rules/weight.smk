@@ -12,7 +12,7 @@ rule rake_weights:
     output:
         weights="results/tables/weights.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
-        margins="results/tables/weighting_margins.csv",
+        margins="results/internal_unsuppressed/weighting_margins.csv",
         weighted="results/weights/weighted_responses.parquet",
     params:
         weighting=config["weighting"],
