@@ -1,0 +1,306 @@
+"""Published vs reproduced: the study's public figures checked against this run.
+
+Stage: report (``results/tables/published_vs_reproduced.csv``). The claims,
+their sources, computations and tolerances are listed in
+``config/published.yaml`` (its header documents every choice). Compare like
+with like: the study reports no weighting, so its percentages are
+**unweighted** sample percentages over respondents with a non-missing answer
+(item non-response excluded; for ``contact_after_hours``, asked only of users,
+the denominator is the users with an answer).
+
+Pure functions: the analysis frame and the result tables in, a DataFrame out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from socialwork_ict.errors import InputError
+
+MATCH = "match"
+MISMATCH = "mismatch"
+NOT_REPRODUCIBLE = "not reproducible"
+STATUSES = (MATCH, MISMATCH, NOT_REPRODUCIBLE)
+
+COLUMNS = [
+    "id",
+    "claim",
+    "source",
+    "computation",
+    "published",
+    "reproduced",
+    "difference",
+    "tolerance",
+    "status",
+    "note",
+]
+
+AGE_TERMS = ("age_group[30-39]", "age_group[40-49]", "age_group[50-59]", "age_group[60+]")
+WALD_TEST = "wald_age_group_x_country"
+
+#: kind -> keys a claim of that kind must have (besides id, claim, source, kind, published)
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "count": ("countries", "tolerance"),
+    "percent": ("item", "countries", "tolerance"),
+    "percent_above": ("item", "countries"),
+    "age_direction": (),
+    "age_consistency": (),
+    "highest_level": ("variable", "level"),
+    "not_reproducible": ("reason",),
+}
+
+#: item -> how the 0/1 indicator is derived (shown in the computation column)
+ITEM_DEFINITIONS = {
+    "any_use": "ict_freq >= 2 (rarely or more often)",
+    "contact_after_hours": "contact_after_hours = 1 (asked of users)",
+    "friend_request": "friend_request = 1",
+    "searched_client_online": "searched_client_online = 1",
+    "client_searched_worker": "client_searched_worker = 1",
+    "no_discussion": "discussed_supervisor = 0 and discussed_colleagues = 0",
+    "no_workplace_policy": "workplace_policy = 2 (no)",
+}
+
+
+def item_indicator(frame: pd.DataFrame, item: str) -> pd.Series:
+    """The 0/1 indicator of ``item`` per respondent, <NA> when not answered.
+
+    ``no_discussion`` is 1 when both discussion items are 0, 0 when either
+    is 1 (Kleene logic), missing otherwise.
+    """
+    if item == "any_use":
+        freq = frame["ict_freq"].astype("Float64")
+        return (freq >= 2).astype("Float64").where(freq.notna())
+    if item == "no_discussion":
+        sup = frame["discussed_supervisor"].astype("Float64")
+        col = frame["discussed_colleagues"].astype("Float64")
+        talked = (sup == 1) | (col == 1)  # Kleene: NA | True is True
+        out = (~talked).astype("Float64")
+        return out
+    if item == "no_workplace_policy":
+        policy = frame["workplace_policy"].astype("Float64")
+        return (policy == 2).astype("Float64").where(policy.notna())
+    if item in ITEM_DEFINITIONS:
+        values = frame[item].astype("Float64")
+        if item == "contact_after_hours" and "contact_after_hours_skipped" in frame:
+            values = values.where(~frame["contact_after_hours_skipped"].astype(bool))
+        return values
+    raise InputError(f"unknown item {item!r}", hint=f"known: {', '.join(ITEM_DEFINITIONS)}")
+
+
+def unweighted_percent(frame: pd.DataFrame, item: str, countries: list[str]) -> tuple[float, int]:
+    """Unweighted % of ``item`` = 1 among non-missing answers in ``countries``; and that n."""
+    rows = frame[frame["country"].astype(str).isin(countries)]
+    values = item_indicator(rows, item).dropna()
+    if len(values) == 0:
+        return math.nan, 0
+    return float(values.mean()) * 100.0, int(len(values))
+
+
+def check_published(published: Mapping[str, Any], file: str = "published.yaml") -> None:
+    """Every claim has the keys of its kind, a known source and a unique id."""
+    if not isinstance(published, Mapping) or not isinstance(published.get("claims"), list):
+        raise InputError("needs a `claims:` list", file=file)
+    sources = set((published.get("sources") or {}).keys()) | {"derived"}
+    seen: set[str] = set()
+    for claim in published["claims"]:
+        ident = claim.get("id") if isinstance(claim, Mapping) else None
+        if not ident:
+            raise InputError("every claim needs an `id`", file=file)
+        if ident in seen:
+            raise InputError(f"claim {ident!r} is listed twice", file=file)
+        seen.add(ident)
+        kind = claim.get("kind")
+        if kind not in KIND_KEYS:
+            raise InputError(
+                f"claim {ident!r}: unknown kind {kind!r}", file=file, hint=", ".join(KIND_KEYS)
+            )
+        needed = ("claim", "source", "published", *KIND_KEYS[kind])
+        missing = [key for key in needed if key not in claim]
+        if missing:
+            raise InputError(f"claim {ident!r} lacks {', '.join(missing)}", file=file)
+        unknown = [s for s in claim["source"] if s not in sources]
+        if unknown:
+            raise InputError(f"claim {ident!r}: unknown source", file=file, values=unknown)
+        if kind == "percent" and "item" in claim and claim["item"] not in ITEM_DEFINITIONS:
+            raise InputError(f"claim {ident!r}: unknown item {claim['item']!r}", file=file)
+
+
+def compare_published(
+    analysis: pd.DataFrame,
+    model: pd.DataFrame,
+    tests: pd.DataFrame,
+    sensitivity: pd.DataFrame,
+    published: Mapping[str, Any],
+) -> pd.DataFrame:
+    """One row per published claim: published, reproduced, difference, status.
+
+    ``analysis`` is the eligible respondents' analysis file (one row each);
+    ``model`` is ``model_ordinal.csv``; ``tests`` is ``tests.csv``;
+    ``sensitivity`` is ``sensitivity.csv``; ``published`` is the parsed
+    ``config/published.yaml``. Status is ``match`` when |difference| <=
+    tolerance (or the qualitative criterion holds), ``mismatch`` otherwise,
+    and ``not reproducible`` when the data contract has no such item or the
+    estimate could not be computed.
+    """
+    check_published(published)
+    alpha = float(published.get("alpha", 0.05))
+    rows = []
+    for claim in published["claims"]:
+        kind = claim["kind"]
+        row = {
+            "id": claim["id"],
+            "claim": claim["claim"],
+            "source": ", ".join(claim["source"]),
+            "published": claim["published"],
+            "reproduced": "",
+            "difference": math.nan,
+            "tolerance": claim.get("tolerance", math.nan),
+            "note": claim.get("note", ""),
+        }
+        if kind == "count":
+            row.update(_count(analysis, claim))
+        elif kind in ("percent", "percent_above"):
+            row.update(_percent(analysis, claim))
+        elif kind == "age_direction":
+            row.update(_age_direction(model))
+        elif kind == "age_consistency":
+            row.update(_age_consistency(tests, sensitivity, alpha))
+        elif kind == "highest_level":
+            row.update(_highest_level(model, claim["variable"], claim["level"]))
+        else:  # not_reproducible
+            row.update(computation=claim["reason"], status=NOT_REPRODUCIBLE)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _in(countries: list[str]) -> str:
+    return "+".join(countries)
+
+
+def _count(analysis: pd.DataFrame, claim: Mapping[str, Any]) -> dict:
+    countries = list(claim["countries"])
+    n = int(analysis["country"].astype(str).isin(countries).sum())
+    difference = n - int(claim["published"])
+    return {
+        "computation": f"eligible respondents in {_in(countries)} (analysis file rows)",
+        "reproduced": n,
+        "difference": float(difference),
+        "status": MATCH if abs(difference) <= float(claim["tolerance"]) else MISMATCH,
+    }
+
+
+def _percent(analysis: pd.DataFrame, claim: Mapping[str, Any]) -> dict:
+    countries = list(claim["countries"])
+    item = claim["item"]
+    value, n = unweighted_percent(analysis, item, countries)
+    computation = (
+        f"unweighted % of {ITEM_DEFINITIONS[item]} among {n} respondents of "
+        f"{_in(countries)} with an answer"
+    )
+    if math.isnan(value):
+        return {"computation": computation, "status": NOT_REPRODUCIBLE}
+    published = float(claim["published"])
+    difference = value - published
+    if claim["kind"] == "percent_above":
+        status = MATCH if value > published else MISMATCH
+        return {
+            "computation": computation + f"; match when > {published:g}",
+            "reproduced": round(value, 2),
+            "difference": round(difference, 2),
+            "status": status,
+        }
+    tolerance = float(claim["tolerance"])
+    return {
+        "computation": computation,
+        "reproduced": round(value, 2),
+        "difference": round(difference, 2),
+        "status": MATCH if abs(difference) <= tolerance else MISMATCH,
+    }
+
+
+def _age_direction(model: pd.DataFrame) -> dict:
+    computation = (
+        "every older age group's odds ratio vs <30 > 1 in the primary proportional-odds model"
+    )
+    terms = model.set_index("term")
+    if (
+        not set(AGE_TERMS) <= set(terms.index)
+        or terms.loc[list(AGE_TERMS), "odds_ratio"].isna().any()
+    ):
+        return {"computation": computation, "status": NOT_REPRODUCIBLE}
+    odds = terms.loc[list(AGE_TERMS), "odds_ratio"].astype(float)
+    above = int((odds > 1).sum())
+    text = (
+        f"{above} of {len(odds)} age groups have odds ratio > 1 "
+        f"(range {odds.min():.2f}-{odds.max():.2f})"
+    )
+    return {
+        "computation": computation,
+        "reproduced": text,
+        "status": MATCH if above == len(odds) else MISMATCH,
+    }
+
+
+def _age_consistency(tests: pd.DataFrame, sensitivity: pd.DataFrame, alpha: float) -> dict:
+    computation = (
+        f"design-based age_group x country Wald F test ({WALD_TEST}) not significant "
+        f"at {alpha:g}; per-country signs reported for information"
+    )
+    found = tests[tests["test"] == WALD_TEST]
+    if found.empty or pd.isna(found["p_value"].iloc[0]):
+        return {"computation": computation, "status": NOT_REPRODUCIBLE}
+    test = found.iloc[0]
+    p_value = float(test["p_value"])
+    per_country = sensitivity[
+        sensitivity["specification"].astype(str).str.startswith("country_")
+        & sensitivity["term"].isin(AGE_TERMS)
+    ]
+    positive = per_country.groupby("specification", sort=True)["estimate"].apply(
+        lambda e: bool((e.astype(float) > 0).all())
+    )
+    same = [spec.removeprefix("country_") for spec, ok in positive.items() if ok]
+    text = (
+        f"F = {float(test['statistic']):.2f} on {float(test['df_num']):g} and "
+        f"{float(test['df_den']):g} df, p = {p_value:.3g}; every age group above <30 in "
+        f"{len(same)} of {len(positive)} country fits"
+    )
+    if same:
+        text += f" ({', '.join(same)})"
+    return {
+        "computation": computation,
+        "reproduced": text,
+        "status": MATCH if p_value >= alpha else MISMATCH,
+    }
+
+
+def _highest_level(model: pd.DataFrame, variable: str, level: str) -> dict:
+    computation = (
+        f"{variable}[{level}] has the largest odds ratio of the {variable} terms "
+        "(vs the reference) in the primary model, and it is > 1"
+    )
+    terms = model[model["term"].astype(str).str.startswith(f"{variable}[")]
+    target = f"{variable}[{level}]"
+    if target not in set(terms["term"]) or terms["odds_ratio"].isna().any():
+        return {"computation": computation, "status": NOT_REPRODUCIBLE}
+    odds = terms.set_index("term")["odds_ratio"].astype(float)
+    best = odds.idxmax()
+    text = f"{target} odds ratio {odds[target]:.2f}; largest: {best} ({odds[best]:.2f})"
+    ok = best == target and odds[target] > 1
+    return {"computation": computation, "reproduced": text, "status": MATCH if ok else MISMATCH}
+
+
+def mismatches(comparison: pd.DataFrame) -> list[str]:
+    """One line per claim with status mismatch (for ``verify``), in table order."""
+    lines = []
+    for row in comparison[comparison["status"] == MISMATCH].itertuples(index=False):
+        lines.append(
+            f"mismatch: {row.id}: {row.claim} (source {row.source}): published "
+            f"{row.published}, reproduced {row.reproduced}"
+            + ("" if pd.isna(row.difference) else f", difference {row.difference:g}")
+            + ("" if pd.isna(row.tolerance) else f", tolerance {row.tolerance:g}")
+        )
+    return lines
