@@ -1,1 +1,93 @@
 # The HTML report and the published-vs-reproduced verification.
+
+# Each figure's PNG (inlined in the report) and its alt text and caption (JSON).
+REPORT_FIGURE_FILES = {
+    f"{name}_{kind}": f"results/figures/{name}.{ext}"
+    for name in (
+        "sample_flow",
+        "weighting",
+        "freq_by_age",
+        "odds_ratios",
+        "predicted_often",
+        "sensitivity",
+    )
+    for kind, ext in (("png", "png"), ("json", "json"))
+}
+
+
+rule compare_published:
+    """Published figures and claims vs this run (unweighted %, like the publication)."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        model="results/tables/model_ordinal.csv",
+        tests="results/tables/tests.csv",
+        sensitivity="results/tables/sensitivity.csv",
+        published=config["published"],
+        code=package_modules("report/published"),
+    output:
+        "results/tables/published_vs_reproduced.csv",
+    log:
+        "logs/compare_published.log",
+    benchmark:
+        "logs/benchmarks/compare_published.tsv"
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/compare_published.py"
+
+
+rule render_report:
+    """One self-contained HTML report from the declared tables and figures."""
+    input:
+        **REPORT_FIGURE_FILES,
+        origin="results/clean/data_origin.json",
+        sample_flow="results/tables/sample_flow.csv",
+        diagnostics="results/tables/weighting_diagnostics.csv",
+        margins="results/tables/weighting_margins.csv",
+        table1="results/tables/table1_sample.csv",
+        table2="results/tables/table2_freq_by_age.csv",
+        model="results/tables/model_ordinal.csv",
+        model_info="results/models/model_info.json",
+        tests="results/tables/tests.csv",
+        po_check="results/models/proportional_odds_check.csv",
+        sensitivity="results/tables/sensitivity.csv",
+        comparison="results/tables/published_vs_reproduced.csv",
+        config="config/config.yaml",
+        targets=config["targets"],
+        codebook=config["codebook"],
+        published=config["published"],
+        template="workflow/templates/report.html.j2",
+        code=package_modules(
+            "report/context",
+            "report/findings",
+            "report/provenance",
+            "report/render",
+        ),
+    output:
+        "reports/report.html",
+    log:
+        "logs/render_report.log",
+    benchmark:
+        "logs/benchmarks/render_report.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        report=config["report"],
+        weighting=config["weighting"],
+        countries=config["countries"],
+        config=config,
+    script:
+        "../scripts/render_report.py"
+
+
+rule verify:
+    """Fail naming every published claim the run does not reproduce (runs each time asked)."""
+    input:
+        comparison="results/tables/published_vs_reproduced.csv",
+        code=package_modules("report/published"),
+    log:
+        "logs/verify.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/verify_outputs.py"

@@ -1,0 +1,85 @@
+"""Rule render_report: reports/report.html, one self-contained file."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from socialwork_ict.report.context import report_context
+from socialwork_ict.report.provenance import git_commit, provenance, sha256_bytes
+from socialwork_ict.report.render import FIGURES, figure_view, render_report
+from socialwork_ict.rule_io import run_rule
+
+
+def _yaml(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _csv(path):
+    # keep_default_na=False + na_values=[""]: only blank cells are missing, so a
+    # disclosure-controlled count such as "<5" stays text
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def main(snakemake):
+    inp, params = snakemake.input, snakemake.params
+    origin = _json(inp.origin)
+    codebook = _yaml(inp.codebook)
+    published = _yaml(inp.published)
+    figures = [
+        figure_view(
+            name,
+            Path(inp[f"{name}_png"]).read_bytes(),
+            _json(inp[f"{name}_json"]),
+            synthetic=bool(origin.get("synthetic", False)),
+        )
+        for name in FIGURES
+    ]
+    digests = {
+        f"raw input ({origin.get('input_name', 'unknown')})": origin.get("input_sha256", "unknown"),
+        f"config ({inp.config})": sha256_bytes(Path(inp.config).read_bytes()),
+        f"targets ({inp.targets})": sha256_bytes(Path(inp.targets).read_bytes()),
+        f"codebook ({inp.codebook})": sha256_bytes(Path(inp.codebook).read_bytes()),
+        f"published figures ({inp.published})": sha256_bytes(Path(inp.published).read_bytes()),
+        f"template ({inp.template})": sha256_bytes(Path(inp.template).read_bytes()),
+    }
+    context = report_context(
+        title=params.report["title"],
+        origin=origin,
+        sample_flow=_csv(inp.sample_flow),
+        diagnostics=_csv(inp.diagnostics),
+        margins=_csv(inp.margins),
+        targets=_yaml(inp.targets),
+        targets_file=str(inp.targets),
+        table1=_csv(inp.table1),
+        table2=_csv(inp.table2),
+        codebook_labels={k: v.get("label", k) for k, v in codebook["columns"].items()},
+        model=_csv(inp.model),
+        model_info=_json(inp.model_info),
+        tests=_csv(inp.tests),
+        po_check=_csv(inp.po_check),
+        sensitivity=_csv(inp.sensitivity),
+        comparison=_csv(inp.comparison),
+        sources=published.get("sources", {}),
+        figures=figures,
+        weighting=params.weighting,
+        countries=params.countries,
+        alpha=float(params.report["alpha"]),
+        provenance=provenance(
+            file_digests=digests, config=params.config, commit=git_commit(Path.cwd())
+        ),
+    )
+    html = render_report(Path(inp.template).read_text(encoding="utf-8"), context)
+    output = Path(snakemake.output[0])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(html)
+
+
+run_rule(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)

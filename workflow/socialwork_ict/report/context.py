@@ -1,0 +1,246 @@
+"""Everything the report template shows, assembled from the result tables.
+
+Stage: report. :func:`report_context` takes the tables and parsed files the
+``render_report`` rule declares as inputs and returns the template's
+context: display-ready tables (:func:`~socialwork_ict.report.render.table_view`),
+the generated key findings (:mod:`~socialwork_ict.report.findings`), the
+methods generated from the config, warnings and provenance. Only aggregate
+tables enter: no respondent-level rows, no respondent ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from socialwork_ict.report.findings import collect_warnings, key_findings
+from socialwork_ict.report.render import SYNTHETIC_NOTE, table_view, target_views
+
+PO_TEST = "proportional_odds[age_group]"
+
+
+def _methods(
+    weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
+) -> list[dict[str, str]]:
+    """Methods, generated from the config and the model's own description."""
+    trim = weighting.get("trim_cap")
+    return [
+        {
+            "name": "Weighting",
+            "text": (
+                f"method {weighting['method']} on {', '.join(weighting['variables'])} within each "
+                f"country (convergence epsilon {weighting['epsilon']:g}, at most "
+                f"{weighting['max_iter']} sweeps); respondents outside the target categories: "
+                f"{weighting['outside_rule']}; trimming: "
+                + ("none" if trim is None else f"cap {trim:g} x the country's mean weight")
+                + f"; sensitivity analysis with weights capped at "
+                f"{weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to sum to "
+                "each country's eligible sample size; they are sampling weights, not frequency "
+                "weights."
+            ),
+        },
+        {"name": "Primary model", "text": str(model_info.get("model", "not recorded"))},
+        {
+            "name": "Variance",
+            "text": f"{model_info.get('variance', 'not recorded')}; design-based throughout",
+        },
+        {
+            "name": "Degrees of freedom",
+            "text": (
+                f"model residual df {model_info.get('df_residual', 'not recorded')} "
+                f"({model_info.get('n_complete_cases', '?')} complete cases, "
+                f"{model_info.get('n_left_out_missing', '?')} left out for a missing value); "
+                "proportions use each domain's design df (respondents minus strata)"
+            ),
+        },
+        {
+            "name": "Confidence intervals",
+            "text": (
+                "odds ratios: Wald interval on the log-odds scale with the normal quantile, "
+                "exponentiated; weighted proportions (Table 2): logit interval with the "
+                "t quantile on the domain's design df, as R svyciprop(method = 'logit')"
+            ),
+        },
+        {
+            "name": "Tests",
+            "text": (
+                "Rao-Scott second-order corrected F test of age group x frequency (R svychisq, "
+                "statistic = 'F'); design-based Wald F test of the age group x country "
+                "interaction (R regTermTest); Brant-type design-based check of proportional "
+                f"odds; significance level {alpha:g}"
+            ),
+        },
+    ]
+
+
+def _label_table1(table1: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    out = table1.copy()
+    question = out["variable"].map(lambda v: labels.get(v, v))
+    out.insert(out.columns.get_loc("variable") + 1, "question", question)
+    return out
+
+
+def report_context(
+    *,
+    title: str,
+    origin: Mapping[str, Any],
+    sample_flow: pd.DataFrame,
+    diagnostics: pd.DataFrame,
+    margins: pd.DataFrame,
+    targets: Mapping[str, Any],
+    targets_file: str,
+    table1: pd.DataFrame,
+    table2: pd.DataFrame,
+    codebook_labels: Mapping[str, str],
+    model: pd.DataFrame,
+    model_info: Mapping[str, Any],
+    tests: pd.DataFrame,
+    po_check: pd.DataFrame,
+    sensitivity: pd.DataFrame,
+    comparison: pd.DataFrame,
+    sources: Mapping[str, str],
+    figures: Sequence[Mapping[str, str]],
+    weighting: Mapping[str, Any],
+    countries: Sequence[str],
+    alpha: float,
+    provenance: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The template context (see ``workflow/templates/report.html.j2``)."""
+    synthetic = bool(origin.get("synthetic", False))
+    warnings = collect_warnings(model_info, sensitivity, diagnostics)
+    findings = key_findings(
+        model=model,
+        tests=tests,
+        table1=table1,
+        comparison=comparison,
+        warnings=warnings,
+        countries=countries,
+        alpha=alpha,
+    )
+    suppressed = "suppressed" in table1.columns or "suppressed" in table2.columns
+    small_cells = (
+        "Counts shown as text such as '<5' are small cells withheld by disclosure control; "
+        "their percentages are left blank."
+        if suppressed
+        else ""
+    )
+    po_rows = tests[tests["test"] == PO_TEST]
+    po_verdict = str(po_rows["method"].iloc[0]) if len(po_rows) and "method" in tests else ""
+    age_po = po_check[po_check["term"].astype(str).str.startswith("age_group[")]
+    pct = {"pct_unweighted": 1, "pct_weighted": 1, "ci_low": 1, "ci_high": 1, "se_weighted": 2}
+    counts = {"n": 0, "df": 0}
+    return {
+        "title": title,
+        "synthetic": synthetic,
+        "synthetic_note": SYNTHETIC_NOTE,
+        "origin": {
+            "input_name": str(origin.get("input_name", "unknown")),
+            "n_rows": origin.get("n_rows", ""),
+            "n_eligible": origin.get("n_eligible", ""),
+        },
+        "findings": findings,
+        "warnings": warnings,
+        "countries": list(countries),
+        "sample_flow": table_view(
+            sample_flow,
+            caption="Sample flow: rows excluded at each step, in order",
+            decimals={"step": 0, "n_excluded": 0, "n_remaining": 0},
+            row_header="reason",
+        ),
+        "targets_file": targets_file,
+        "targets": target_views(targets, countries),
+        "diagnostics": table_view(
+            diagnostics,
+            caption="Weighting diagnostics per country",
+            decimals={
+                "n": 0,
+                "sum_weights": 1,
+                "n_effective": 1,
+                "iterations": 0,
+                "n_outside_targets": 0,
+                "n_trimmed": 0,
+                "trim_rounds": 0,
+            },
+            row_header="country",
+        ),
+        "margins": table_view(
+            margins,
+            caption="Achieved weighting margins: sample, weighted and target shares",
+            decimals={"n": 0, "sample_share": 3, "weighted_share": 3, "target_share": 3},
+            note=small_cells,
+        ),
+        "table1": table_view(
+            _label_table1(table1, codebook_labels),
+            caption="Table 1. Sample characteristics by country (ALL = pooled)",
+            decimals={**pct, **counts},
+            row_header="category",
+            note=small_cells,
+        ),
+        "table2": table_view(
+            table2,
+            caption=(
+                "Table 2. Frequency of informal ICT use by age group and country: weighted % "
+                "with 95 % logit confidence interval (ict_freq 1 = never ... 5 = very often)"
+            ),
+            decimals={**pct, **counts, "ict_freq": 0},
+            row_header="age_group",
+            note=small_cells,
+        ),
+        "model": table_view(
+            model,
+            caption=(
+                "Primary proportional-odds model of frequency of use: log-odds estimates, "
+                "design-based SEs, odds ratios with 95 % Wald CIs (positive = more frequent use)"
+            ),
+            decimals={"estimate": 3, "std_error": 3, "odds_ratio": 2, "ci_low": 2, "ci_high": 2},
+            row_header="term",
+        ),
+        "tests": table_view(
+            tests,
+            caption="Design-based tests of the age x frequency relationship",
+            decimals={"statistic": 3, "df_num": 1, "df_den": 1},
+            row_header="test",
+        ),
+        "po_verdict": po_verdict,
+        "po_check": table_view(
+            age_po,
+            caption=(
+                "Proportional-odds check: age-group log-odds per cut-point (separate binary "
+                "fits) next to the proportional-odds estimate"
+            ),
+            decimals={"estimate": 3, "std_error": 3, "po_estimate": 3, "po_std_error": 3},
+            row_header="term",
+        ),
+        "sensitivity": table_view(
+            sensitivity,
+            caption="Sensitivity of the age effects across specifications",
+            decimals={
+                "estimate": 3,
+                "std_error": 3,
+                "odds_ratio": 2,
+                "ci_low": 2,
+                "ci_high": 2,
+                "n": 0,
+            },
+            row_header="term",
+        ),
+        "published": table_view(
+            comparison,
+            caption=(
+                "Published vs reproduced: unweighted sample percentages and counts, like the "
+                "publication; status within the documented tolerance"
+            ),
+            decimals={"difference": 2, "tolerance": 1},
+            row_header="claim",
+        ),
+        "published_status": [
+            {"status": s, "n": int((comparison["status"] == s).sum())}
+            for s in ("match", "mismatch", "not reproducible")
+        ],
+        "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
+        "figures": list(figures),
+        "methods": _methods(weighting, model_info, alpha),
+        "provenance": provenance,
+    }

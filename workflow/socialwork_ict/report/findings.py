@@ -1,0 +1,278 @@
+"""Key findings of the report: sentences generated from the result tables.
+
+Stage: report. Nothing here is hard-coded prose about the results: every
+number, direction and verdict comes from the tables passed in, so the
+sentences change when the data change. Pure functions: DataFrames in,
+a list of plain-text sentences out (the template escapes them).
+
+Sentences, in order:
+
+1. the age effect: odds ratio and 95 % CI of each age group vs the
+   under-30s in the primary proportional-odds model, and its direction;
+2. the Rao-Scott tests of age group x frequency, per country and pooled;
+3. the age x country interaction (does the age pattern differ between
+   countries?), the design-based Wald F test;
+4. the proportional-odds check for age group (its verdict);
+5. the weighted share of any informal ICT use (ict_freq >= 2) per country,
+   from Table 1 (cells suppressed by disclosure control are not used);
+6. the published-vs-reproduced tally, and any model or weighting warnings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from socialwork_ict.codes import AGE_GROUPS, ICT_FREQ_LABELS
+
+REFERENCE_AGE = AGE_GROUPS[0]
+AGE_TERMS = tuple(f"age_group[{group}]" for group in AGE_GROUPS[1:])
+RAO_SCOTT = "rao_scott_age_group_x_ict_freq[{}]"
+WALD = "wald_age_group_x_country"
+PO_TEST = "proportional_odds[age_group]"
+USE_CATEGORIES = tuple(ICT_FREQ_LABELS[code] for code in (2, 3, 4, 5))
+NEVER = ICT_FREQ_LABELS[1]
+
+
+def format_p(p: float) -> str:
+    """``p < 0.001`` or ``p = 0.047`` (three decimals)."""
+    if p is None or math.isnan(float(p)):
+        return "p not available"
+    return "p < 0.001" if p < 0.001 else f"p = {float(p):.3f}"
+
+
+def format_df(value: float) -> str:
+    value = float(value)
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.0f}" if abs(value - round(value)) < 1e-9 or value >= 100 else f"{value:.1f}"
+
+
+def _list(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def age_effect_sentence(model: pd.DataFrame) -> str:
+    """Odds ratios (95 % CI) of each age group vs <30, with the overall direction."""
+    terms = model.set_index("term")
+    present = [t for t in AGE_TERMS if t in terms.index and pd.notna(terms.loc[t, "odds_ratio"])]
+    if not present:
+        return "The primary model has no age-group estimates."
+    parts = []
+    for term in present:
+        row = terms.loc[term]
+        group = term.removeprefix("age_group[").removesuffix("]")
+        parts.append(
+            f"{group} OR {row['odds_ratio']:.2f} "
+            f"(95 % CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+        )
+    odds = terms.loc[present, "odds_ratio"].astype(float)
+    low = terms.loc[present, "ci_low"].astype(float)
+    high = terms.loc[present, "ci_high"].astype(float)
+    if (odds > 1).all():
+        direction = (
+            f"every older age group reported more frequent informal ICT use than the "
+            f"under-{REFERENCE_AGE.lstrip('<')}s"
+        )
+    elif (odds < 1).all():
+        direction = (
+            f"every older age group reported less frequent informal ICT use than the "
+            f"under-{REFERENCE_AGE.lstrip('<')}s"
+        )
+    else:
+        more = [t.removeprefix("age_group[").removesuffix("]") for t in present if odds[t] > 1]
+        less = [t.removeprefix("age_group[").removesuffix("]") for t in present if odds[t] <= 1]
+        direction = (
+            f"the direction is mixed: {_list(more) or 'no group'} above and "
+            f"{_list(less) or 'no group'} at or below the under-{REFERENCE_AGE.lstrip('<')}s"
+        )
+    crossing = [
+        t.removeprefix("age_group[").removesuffix("]") for t in present if low[t] <= 1 <= high[t]
+    ]
+    tail = (
+        f" The 95 % interval includes 1 for {_list(crossing)}."
+        if crossing
+        else " No 95 % interval includes 1."
+    )
+    return (
+        "In the primary survey-weighted proportional-odds model (adjusted for country, gender "
+        f"and sector), {direction}: {'; '.join(parts)}.{tail}"
+    )
+
+
+def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: float) -> str:
+    """Which countries show an age x frequency association at ``alpha``."""
+    by_name = tests.set_index("test")
+    found, significant, not_significant = [], [], []
+    for country in [*countries, "ALL"]:
+        name = RAO_SCOTT.format(country)
+        if name not in by_name.index:
+            continue
+        row = by_name.loc[name]
+        label = "pooled" if country == "ALL" else country
+        text = (
+            f"{label} (F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
+            f"{format_df(row['df_den'])} df, {format_p(row['p_value'])})"
+        )
+        found.append(name)
+        (significant if row["p_value"] < alpha else not_significant).append(text)
+    if not found:
+        return "No Rao-Scott test of age group by frequency is available."
+    sentence = "Rao-Scott tests of age group by frequency of use: "
+    clauses = []
+    if significant:
+        clauses.append(f"associated at the {alpha:g} level in {_list(significant)}")
+    if not_significant:
+        clauses.append(
+            f"no association detected at the {alpha:g} level in {_list(not_significant)}"
+        )
+    return sentence + "; ".join(clauses) + "."
+
+
+def interaction_sentence(tests: pd.DataFrame, alpha: float) -> str:
+    """Does the age pattern differ between countries? (age x country Wald F test)."""
+    found = tests[tests["test"] == WALD]
+    if found.empty:
+        return "The age x country interaction test is not available."
+    row = found.iloc[0]
+    differs = row["p_value"] < alpha
+    verdict = (
+        "differed between countries" if differs else "did not differ detectably between countries"
+    )
+    return (
+        f"The age pattern {verdict} (design-based Wald test of age group x country: "
+        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
+        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}; "
+        f"{'significant' if differs else 'not significant'} at {alpha:g})."
+    )
+
+
+def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
+    """Verdict of the Brant-type proportional-odds check for age group."""
+    found = tests[tests["test"] == PO_TEST]
+    if found.empty:
+        return "The proportional-odds check is not available."
+    row = found.iloc[0]
+    stats = (
+        f"design-based Brant-type Wald F = {row['statistic']:.2f} on "
+        f"{format_df(row['df_num'])} and {format_df(row['df_den'])} df, {format_p(row['p_value'])}"
+    )
+    if row["p_value"] < alpha:
+        return (
+            f"The proportional-odds assumption for age group was rejected at {alpha:g} ({stats}): "
+            "the age effects differ across the cut-points of the frequency scale; the binary "
+            "sensitivity fit (often or very often) shows one of them."
+        )
+    return (
+        f"The proportional-odds assumption for age group was not rejected at {alpha:g} "
+        f"({stats}): one odds ratio per age group summarises the cut-points."
+    )
+
+
+def any_use_prevalence(table1: pd.DataFrame, countries: Sequence[str]) -> dict[str, float | None]:
+    """Weighted % with any informal ICT use (ict_freq >= 2) among answers, per country.
+
+    From Table 1's ``ict_freq`` rows: (rarely + sometimes + often + very
+    often) / (all answered categories). ``None`` when a needed cell is
+    suppressed (blank) by disclosure control or absent.
+    """
+    rows = table1[table1["variable"] == "ict_freq"]
+    out: dict[str, float | None] = {}
+    for country in [*countries, "ALL"]:
+        cells = rows[rows["country"] == country].set_index("category")["pct_weighted"]
+        needed = [NEVER, *USE_CATEGORIES]
+        values = pd.to_numeric(cells.reindex(needed), errors="coerce")
+        if values.isna().any():
+            out[country] = None
+            continue
+        total = float(values.sum())
+        out[country] = 100.0 * float(values[list(USE_CATEGORIES)].sum()) / total if total else None
+    return out
+
+
+def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
+    shares = any_use_prevalence(table1, countries)
+    parts = []
+    for country, value in shares.items():
+        label = "all countries pooled" if country == "ALL" else country
+        parts.append(
+            f"{label} {value:.1f} %" if value is not None else f"{label} not shown (small cells)"
+        )
+    shown = [v for k, v in shares.items() if k != "ALL" and v is not None]
+    spread = ""
+    if len(shown) >= 2:
+        top = max((k for k in shares if k != "ALL" and shares[k] is not None), key=shares.get)
+        bottom = min((k for k in shares if k != "ALL" and shares[k] is not None), key=shares.get)
+        spread = f" It was highest in {top} and lowest in {bottom}."
+    return (
+        "Weighted share of respondents who used informal ICT with clients at least rarely "
+        f"(of those who answered): {_list(parts)}.{spread}"
+    )
+
+
+def published_sentence(comparison: pd.DataFrame) -> str:
+    counts = comparison["status"].value_counts()
+    match = int(counts.get("match", 0))
+    mismatch = int(counts.get("mismatch", 0))
+    not_rep = int(counts.get("not reproducible", 0))
+    sentence = (
+        f"Of {len(comparison)} published figures and claims, {match} match within tolerance, "
+        f"{mismatch} do not and {not_rep} cannot be reproduced from the data contract's items."
+    )
+    if mismatch:
+        ids = comparison.loc[comparison["status"] == "mismatch", "id"].astype(str)
+        sentence += f" Mismatches: {_list(list(ids))}."
+    return sentence
+
+
+def key_findings(
+    *,
+    model: pd.DataFrame,
+    tests: pd.DataFrame,
+    table1: pd.DataFrame,
+    comparison: pd.DataFrame,
+    warnings: Sequence[str],
+    countries: Sequence[str],
+    alpha: float = 0.05,
+) -> list[str]:
+    """The report's key-finding sentences (plain text), in the module docstring's order."""
+    sentences = [
+        age_effect_sentence(model),
+        rao_scott_sentence(tests, countries, alpha),
+        interaction_sentence(tests, alpha),
+        proportional_odds_sentence(tests, alpha),
+        prevalence_sentence(table1, countries),
+        published_sentence(comparison),
+    ]
+    if warnings:
+        sentences.append(
+            f"The fits and weighting reported {len(warnings)} warning"
+            f"{'s' if len(warnings) != 1 else ''}: see Model warnings."
+        )
+    return sentences
+
+
+def collect_warnings(
+    model_info: Mapping, sensitivity: pd.DataFrame, diagnostics: pd.DataFrame
+) -> list[str]:
+    """Warnings of the primary fit, the sensitivity fits and raking convergence, in order."""
+    out = [f"primary model: {w}" for w in model_info.get("warnings", [])]
+    if not model_info.get("converged", True):
+        out.append("primary model: did not converge")
+    if "warnings" in sensitivity:
+        seen = set()
+        for row in sensitivity.itertuples(index=False):
+            text = row.warnings
+            if isinstance(text, str) and text.strip() and (row.specification, text) not in seen:
+                seen.add((row.specification, text))
+                out.append(f"sensitivity {row.specification}: {text.strip()}")
+    if "converged" in diagnostics:
+        for row in diagnostics.itertuples(index=False):
+            if str(row.converged).strip().lower() not in ("true", "1"):
+                out.append(f"weighting {row.country}: raking did not converge")
+    return out
