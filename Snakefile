@@ -32,3 +32,8 @@ rule all:
         "results/tables/predicted_by_age.csv",
         "results/tables/tests.csv",
         "results/tables/sensitivity.csv",
+        expand(
+            "results/figures/{figure}.{ext}",
+            figure=FIGURES,
+            ext=["svg", "png", "json"],
+        ),

@@ -51,6 +51,17 @@ PACKAGE = "workflow/socialwork_ict"
 CONDA_ENV = "../../environment.yml"
 
 
+#: the report's figures (rules plot_<figure> in figures.smk)
+FIGURES = [
+    "freq_by_age",
+    "odds_ratios",
+    "predicted_often",
+    "weighting",
+    "sensitivity",
+    "sample_flow",
+]
+
+
 def raw_input_file(wildcards):
     """The raw survey file: the user's export, or the generated synthetic default."""
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]
