@@ -1,0 +1,211 @@
+"""The report in headless Chromium, network off: no request leaves the file, no console error.
+
+Dependency-free: the Chrome DevTools protocol over ``--remote-debugging-pipe``
+(fd 3: commands in, fd 4: events out, NUL-separated JSON). The report is
+rendered from hand-made tables by the real template
+(:func:`test_report_render.render_example`), loaded at 1280 and 390 px with
+network emulation offline; every request is recorded, console messages,
+exceptions and log entries (CSP violations) too; the banner, tables and
+figures are checked in the live DOM and a screenshot is written to the test's
+tmp dir. Skips only when no Chromium is installed (CI installs
+``chromium``; Debian: ``apt-get install -y chromium chromium-driver``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from test_report_render import render_example
+
+CHROMIUM = next(
+    (p for p in (shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser"))
+     if p and Path(p).exists()),
+    None,
+)  # fmt: skip
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+)  # fmt: skip
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
+)
+
+
+class DevTools:
+    """A minimal CDP client over Chromium's debugging pipe."""
+
+    def __init__(self, profile: Path):
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+
+        def fds():  # in the child: fd 3 reads commands, fd 4 writes replies
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        self.process = subprocess.Popen(
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],  # fmt: skip
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=fds,
+            close_fds=False,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def _read_message(self, deadline: float) -> dict:
+        while b"\0" not in self._buffer:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no reply from chromium")
+            chunk = os.read(self._from_chrome, 1 << 16)
+            if not chunk:
+                raise RuntimeError("chromium closed the debugging pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + 60
+        while True:
+            reply = self._read_message(deadline)
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def wait_for(self, method: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        for event in self.events:
+            if event.get("method") == method:
+                return event
+        while True:
+            event = self._read_message(deadline)
+            self.events.append(event)
+            if event.get("method") == method:
+                return event
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close")
+        except (RuntimeError, TimeoutError, OSError):
+            pass
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._to_chrome)
+        os.close(self._from_chrome)
+
+
+def load_report(html_file: Path, profile: Path, width: int, shot: Path) -> dict:
+    """Open the report offline at ``width`` px; return the page facts and the events."""
+    browser = DevTools(profile)
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+            session=session,
+        )
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+            session=session,
+        )
+        browser.send("Page.navigate", {"url": html_file.as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired")
+        facts = browser.send(
+            "Runtime.evaluate",
+            {
+                "expression": """JSON.stringify({
+                    banner: !!document.getElementById('synthetic-banner'),
+                    tables: document.querySelectorAll('table').length,
+                    captions: document.querySelectorAll('table > caption').length,
+                    images: Array.from(document.images).map(i => ({
+                        alt: i.alt, complete: i.complete, width: i.naturalWidth})),
+                    scrollWidth: document.documentElement.scrollWidth,
+                    sections: Array.from(document.querySelectorAll('section')).map(s => s.id)
+                })""",
+                "returnByValue": True,
+            },
+            session=session,
+        )
+        page = json.loads(facts["result"]["value"])
+        image = browser.send(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
+            session=session,
+        )  # fmt: skip
+        shot.write_bytes(base64.b64decode(image["data"]))
+        time.sleep(0.2)  # let late console / log events arrive
+        browser.send("Runtime.evaluate", {"expression": "1"}, session=session)
+        return {"page": page, "events": list(browser.events)}
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "report.html"
+    path.write_text(render_example(synthetic=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_in_headless_chromium(report_file, tmp_path, width):
+    shot = tmp_path / f"report_{width}.png"
+    result = load_report(report_file, tmp_path / "profile", width, shot)
+    page, events = result["page"], result["events"]
+
+    def of(method):
+        return [e["params"] for e in events if e.get("method") == method]
+
+    requests = [params["request"]["url"] for params in of("Network.requestWillBeSent")]
+    outside = [u for u in requests if u != report_file.as_uri() and not u.startswith("data:")]
+    assert outside == [], f"requests leaving the file: {outside}"
+    assert of("Network.loadingFailed") == []
+
+    problems = ("error", "warning")
+    console = [p for p in of("Runtime.consoleAPICalled") if p["type"] in problems]
+    exceptions = of("Runtime.exceptionThrown")
+    logged = [p["entry"] for p in of("Log.entryAdded") if p["entry"]["level"] in problems]
+    assert console == [] and exceptions == [] and logged == [], (console, exceptions, logged)
+
+    assert page["banner"]
+    assert page["tables"] >= 10 and page["captions"] == page["tables"]
+    assert len(page["images"]) == 6
+    assert all(i["alt"] and i["complete"] and i["width"] > 0 for i in page["images"])
+    assert {"findings", "figures", "published", "provenance"} <= set(page["sections"])
+    assert page["scrollWidth"] <= width  # wide tables scroll inside their wrapper
+    assert shot.stat().st_size > 1000 and shot.read_bytes()[:4] == b"\x89PNG"

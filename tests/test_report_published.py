@@ -1,0 +1,224 @@
+"""Published vs reproduced: hand-made tables, the tolerance rule, config/published.yaml."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from socialwork_ict.errors import InputError
+from socialwork_ict.report.published import (
+    MATCH,
+    MISMATCH,
+    NOT_REPRODUCIBLE,
+    check_published,
+    compare_published,
+    item_indicator,
+    mismatches,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLISHED = yaml.safe_load((ROOT / "config" / "published.yaml").read_text(encoding="utf-8"))
+AGE_TERMS = ["age_group[30-39]", "age_group[40-49]", "age_group[50-59]", "age_group[60+]"]
+
+
+def analysis_frame() -> pd.DataFrame:
+    """10 CA respondents: 8 users (ict_freq >= 2), 1 never, 1 missing."""
+    freq = [1, 2, 3, 4, 5, 2, 3, 4, 5, None]
+    after = [None, 1, 1, 0, 1, None, 0, 1, 1, None]  # one user's item non-response
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{i}" for i in range(10)],
+            "country": ["CA"] * 10,
+            "ict_freq": pd.array(freq, dtype="Int64"),
+            "contact_after_hours": pd.array(after, dtype="Int64"),
+            "contact_after_hours_skipped": [True] + [False] * 9,
+            "discussed_supervisor": pd.array([0, 0, 1, None, 0, 0, None, 0, 1, 0], "Int64"),
+            "discussed_colleagues": pd.array([0, 1, None, 1, 0, 0, None, None, 0, 0], "Int64"),
+        }
+    )
+
+
+def model_frame(odds=(1.4, 1.6, 1.8, 1.3)) -> pd.DataFrame:
+    terms = [*AGE_TERMS, "sector[non-profit]", "sector[private practice]"]
+    values = [*odds, 1.1, 1.9]
+    estimates = [math.log(v) for v in values]
+    return pd.DataFrame({"term": terms, "odds_ratio": values, "estimate": estimates})
+
+
+def wald_frame(p=0.4) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "test": ["wald_age_group_x_country"],
+            "statistic": [1.0],
+            "df_num": [12],
+            "df_den": [4000],
+            "p_value": [p],
+        }  # fmt: skip
+    )
+
+
+def sensitivity_frame() -> pd.DataFrame:
+    rows = [
+        (f"country_{c}", t, 0.2 if c != "UK" else -0.1) for c in ("CA", "UK") for t in AGE_TERMS
+    ]
+    return pd.DataFrame(rows, columns=["specification", "term", "estimate"])
+
+
+def claims(*items) -> dict:
+    return {"sources": {"S1": "x"}, "alpha": 0.05, "claims": list(items)}
+
+
+def run(published, *, odds=(1.4, 1.6, 1.8, 1.3), p=0.4) -> pd.DataFrame:
+    return compare_published(
+        analysis_frame(), model_frame(odds), wald_frame(p), sensitivity_frame(), published
+    ).set_index("id")
+
+
+def test_percent_is_unweighted_over_answers_and_counts_are_exact():
+    table = run(
+        claims(
+            {
+                "id": "use",
+                "claim": "any",
+                "source": ["S1"],
+                "kind": "percent",
+                "item": "any_use",
+                "countries": ["CA"],
+                "published": 88,
+                "tolerance": 1.0,
+            },
+            {
+                "id": "after",
+                "claim": "after",
+                "source": ["S1"],
+                "kind": "percent",
+                "item": "contact_after_hours",
+                "countries": ["CA"],
+                "published": 50,
+                "tolerance": 2.5,
+            },
+            {
+                "id": "n",
+                "claim": "n",
+                "source": ["S1"],
+                "kind": "count",
+                "countries": ["CA"],
+                "published": 11,
+                "tolerance": 0,
+            },
+        )  # fmt: skip
+    )
+    # any use: 8 of the 9 who answered (the missing answer is left out) = 88.89 %
+    assert table.loc["use", "reproduced"] == pytest.approx(88.89)
+    assert table.loc["use", "status"] == MATCH
+    # after hours: the skip-logic blank (never-user) and the user's blank are left out: 5 of 7
+    assert table.loc["after", "reproduced"] == pytest.approx(71.43)
+    assert table.loc["after", "status"] == MISMATCH
+    assert table.loc["n", "reproduced"] == 10 and table.loc["n", "status"] == MISMATCH
+
+
+def test_no_discussion_uses_either_yes_as_talked():
+    values = item_indicator(analysis_frame(), "no_discussion")
+    # both 0 -> 1; a yes to either -> 0; otherwise (0 and missing, both missing) -> missing
+    expected = [1, 0, 0, 0, 1, 1, None, None, 0, 1]
+    assert [None if pd.isna(v) else int(v) for v in values] == expected
+
+
+def test_qualitative_claims_match_mismatch_and_not_reproducible():
+    published = claims(
+        {"id": "age", "claim": "under 30 less", "source": ["S1"], "kind": "age_direction",
+         "published": "more"},
+        {"id": "same", "claim": "consistent", "source": ["S1"], "kind": "age_consistency",
+         "published": "same"},
+        {"id": "pp", "claim": "private practice", "source": ["S1"], "kind": "highest_level",
+         "variable": "sector", "level": "private practice", "published": "highest"},
+        {"id": "gone", "claim": "not in data", "source": ["S1"], "kind": "not_reproducible",
+         "published": 67, "reason": "not reproducible: no such item in the data contract"},
+    )  # fmt: skip
+    good = run(published)
+    assert good["status"].to_dict() == {
+        "age": MATCH, "same": MATCH, "pp": MATCH, "gone": NOT_REPRODUCIBLE
+    }  # fmt: skip
+    assert "1 of 2 country fits" in good.loc["same", "reproduced"]
+    bad = run(published, odds=(1.4, 0.9, 1.8, 1.3), p=0.01)
+    assert bad.loc["age", "status"] == MISMATCH and bad.loc["same", "status"] == MISMATCH
+    assert "no such item" in bad.loc["gone", "computation"]
+
+
+def test_mismatch_lines_name_the_claim():
+    table = run(
+        claims(
+            {
+                "id": "n_CA",
+                "claim": "Eligible, Canada",
+                "source": ["S1"],
+                "kind": "count",
+                "countries": ["CA"],
+                "published": 2609,
+                "tolerance": 0,
+            },
+        )  # fmt: skip
+    ).reset_index()
+    lines = mismatches(table)
+    assert len(lines) == 1 and "n_CA" in lines[0] and "2609" in lines[0]
+
+
+def test_check_published_rejects_bad_claims():
+    with pytest.raises(InputError, match="unknown kind"):
+        check_published(claims({"id": "a", "kind": "guess"}))
+    with pytest.raises(InputError, match="lacks tolerance"):
+        check_published(
+            claims(
+                {
+                    "id": "a",
+                    "claim": "c",
+                    "source": ["S1"],
+                    "kind": "count",
+                    "countries": ["CA"],
+                    "published": 1,
+                }
+            )  # fmt: skip
+        )
+    with pytest.raises(InputError, match="unknown source"):
+        check_published(
+            claims(
+                {
+                    "id": "a",
+                    "claim": "c",
+                    "source": ["S9"],
+                    "kind": "age_direction",
+                    "published": "x",
+                }
+            )  # fmt: skip
+        )
+
+
+def test_shipped_published_yaml_is_valid_and_lists_every_published_figure():
+    check_published(PUBLISHED)
+    by_id = {c["id"]: c for c in PUBLISHED["claims"]}
+    assert {by_id[f"n_{c}"]["published"] for c in ("CA", "US", "IL", "UK")} == {
+        2609, 1225, 386, 134
+    }  # fmt: skip
+    assert by_id["n_all"]["published"] == 4354
+    assert [by_id[f"any_use_{c}"]["published"] for c in ("CA", "US", "IL", "UK", "CA_US_IL")] == [
+        78, 80, 74, 87, 78
+    ]  # fmt: skip
+    for claim_id in ("contact_initiated_by_both_CA_US_IL", "searching_inappropriate_CA_US_IL"):
+        assert by_id[claim_id]["kind"] == "not_reproducible"
+        assert by_id[claim_id]["reason"] == "not reproducible: no such item in the data contract"
+    assert by_id["under_30_use_less"]["kind"] == "age_direction"
+    assert by_id["consistent_across_countries"]["kind"] == "age_consistency"
+
+
+@pytest.mark.parametrize(
+    "claim", [c for c in PUBLISHED["claims"] if c["kind"] == "percent"], ids=lambda c: c["id"]
+)
+def test_tolerances_follow_the_documented_rule(claim):
+    """0.5 + 2.5 binomial SEs at the published p and base_n, nearest half point, >= 2.5."""
+    p = claim["published"] / 100
+    raw = 0.5 + 2.5 * math.sqrt(p * (1 - p) / claim["base_n"]) * 100
+    assert claim["tolerance"] == max(2.5, round(raw * 2) / 2)
