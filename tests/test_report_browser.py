@@ -14,6 +14,7 @@ tmp dir. Skips only when no Chromium is installed (CI installs
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -49,8 +50,11 @@ class DevTools:
         self._from_chrome, from_chrome_w = os.pipe()
 
         def fds():  # in the child: fd 3 reads commands, fd 4 writes replies
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
+            # via fds >= 10 first: dup2(fd, fd) would keep close-on-exec set
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
 
         self.process = subprocess.Popen(
             [
