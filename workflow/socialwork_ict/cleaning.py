@@ -17,9 +17,16 @@ Rules (each is a documented choice):
   ``contact_after_hours``, asked only where ict_freq >= 2) that is empty where
   it was not asked is recorded in ``<item>_skipped`` = True, not as
   non-response.
-* Values: "3", " 3 " and "3.0" are the integer 3; "3a" or 3.5 stop the run;
-  codes outside the codebook's list or range stop the run (every row is
-  checked, eligible or not, since a wrong code means a wrong codebook).
+* Values: "3", " 3 ", "+3" and "3.0" are the integer 3; "3a", "3.5", "nan",
+  "inf", "1e400" or a full-width digit stop the run; codes outside the
+  codebook's list or range, negative and extreme numbers included ("-5",
+  "1e20", "99999999999999999999"), stop the run (every row is checked,
+  eligible or not, since a wrong code means a wrong codebook). Error
+  messages show the offending cells as written.
+* Text columns (``respondent_id``, ``country``) stay text exactly as written
+  apart from surrounding spaces, which are stripped: leading zeros
+  ("007"), internal spaces ("A 1") and any Unicode are kept, so "007" and
+  "7" are different respondents and " A1 " and "A1" the same one.
 * Eligibility, in this order (data contract §1): blank rows; consent not 1;
   direct_client_contact not 1; country not one of the configured countries
   (country codes are compared after trimming spaces and upper-casing);
@@ -140,7 +147,7 @@ def _parse_int_column(
     values = values.replace(column.recode) if column.recode else values
     values = values.astype(str).str.strip()
     empty = values == ""
-    numbers = pd.to_numeric(values.where(~empty), errors="coerce")
+    numbers = pd.to_numeric(values.where(~empty), errors="coerce").astype(float)
     not_numeric = ~empty & numbers.isna()
     if not_numeric.any():
         raise InputError(
@@ -149,6 +156,15 @@ def _parse_int_column(
             column=column.raw,
             values=values[not_numeric].unique(),
             n_rows=int(not_numeric.sum()),
+        )
+    infinite = numbers.notna() & ~np.isfinite(numbers)
+    if infinite.any():
+        raise InputError(
+            "not a finite number",
+            file=file,
+            column=column.raw,
+            values=values[infinite].unique(),
+            n_rows=int(infinite.sum()),
         )
     fractional = numbers.notna() & (numbers != np.round(numbers))
     if fractional.any():
@@ -173,10 +189,19 @@ def _parse_int_column(
             problem,
             file=file,
             column=column.raw,
-            values=_as_int(numbers[bad]).unique(),
+            values=_shown(numbers[bad], values[bad]),
             n_rows=int(bad.sum()),
         )
     return _as_int(numbers)
+
+
+def _shown(numbers: pd.Series, cells: pd.Series) -> list[object]:
+    """Offending values for a message: the integer, or the cell if too large for one."""
+    shown = [
+        int(number) if abs(number) < 2**53 else cell
+        for number, cell in zip(numbers, cells, strict=True)
+    ]
+    return list(dict.fromkeys(shown))
 
 
 def _as_int(numbers: pd.Series) -> pd.Series:

@@ -9,6 +9,24 @@ Accepted formats (data contract §1), chosen by the file's extension:
 - ``.sav``: SPSS, read with pyreadstat; numeric codes are kept (value labels
   are read with the file and can be checked against the codebook).
 
+Decisions for messy or hostile files (each tested in
+``tests/test_hostile_inputs.py``; the case table is in ``tests/README.md``):
+
+- Encodings: UTF-8 (BOM optional) is read; UTF-16 and UTF-32 *with* a
+  byte-order mark are decoded exactly (Excel's "Unicode text"). Anything else
+  stops the run with one line asking for a UTF-8 re-export: Latin-1 /
+  Windows-1252 bytes are never guessed (a wrong guess corrupts names
+  silently), and UTF-16 without a BOM is named as such.
+- Only commas delimit; a ``;``-, tab- or ``|``-delimited file stops with a
+  hint. CRLF, CR-only and LF line ends are all read.
+- Malformed CSV (an unclosed quote, text after a closing quote, a cell over
+  131,072 characters) stops with the line where the bad record starts, rather
+  than swallowing the rest of the file into one cell.
+- A header without data rows, an empty file, rows with more cells than the
+  header and duplicated header names (compared after trimming spaces) stop
+  the run. Trailing empty columns (a trailing delimiter) are dropped; short
+  rows are padded with empty cells.
+
 Everything is read as text so that cleaning can report exactly which cell is
 wrong; typing happens in :mod:`socialwork_ict.cleaning`. The input file is
 only ever opened for reading.
@@ -90,7 +108,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not data.strip():
         raise InputError("the file is empty", file=path.name)
     text = _decode(data, path.name)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = _parse_csv(text, path.name)
     rows = [row for row in rows if row] or [[]]  # csv yields [] for a truly empty line
     header = [h.strip() for h in rows[0]]
     # Trailing empty columns (a trailing delimiter) carry no data: drop them.
@@ -102,6 +120,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         header.pop()
     body = rows[1:]
     body = _skip_qualtrics_header_rows(body)
+    if not body:
+        raise InputError("the file has a header but no data rows", file=path.name, n_rows=0)
     width = len(header)
     bad = [
         i for i, row in enumerate(body) if len(row) > width and any(c.strip() for c in row[width:])
@@ -118,25 +138,74 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame.astype(object)
 
 
+#: byte-order marks of the wide Unicode encodings accepted (UTF-32 first: its
+#: little-endian mark starts with UTF-16's)
+WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
 def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:4096]:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return data.decode("utf-16")  # documented: UTF-16 with BOM is accepted
+    for bom, encoding in WIDE_BOMS:
+        if data.startswith(bom):  # documented: UTF-16/32 with a BOM are accepted
+            return _decode_as(data, encoding, name)
+    head = data[:4096]
+    if b"\x00" in head:
+        if _looks_like_utf16(head):
+            raise InputError(
+                "the file looks like UTF-16 text without a byte-order mark",
+                file=name,
+                hint="re-export it as UTF-8 CSV",
+            )
         raise InputError(
             "the file is not a text CSV (it contains binary data)",
             file=name,
             hint="is it a .sav or spreadsheet saved with a .csv name?",
         )
+    return _decode_as(data, "utf-8-sig", name)
+
+
+def _decode_as(data: bytes, encoding: str, name: str) -> str:
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
         snippet = data[max(0, error.start - 10) : error.end + 10]
+        label = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
         raise InputError(
-            f"the file is not UTF-8 text (byte {error.start})",
+            f"the file is not {label} text (byte {error.start})",
             file=name,
             values=[snippet.decode("latin-1")],
             hint="re-export it as UTF-8 CSV",
         ) from None
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """ASCII text in UTF-16 without a BOM: every other byte is NUL."""
+    even, odd = head[0::2], head[1::2]
+    return len(head) >= 4 and (even.count(0) > 0.9 * len(even) or odd.count(0) > 0.9 * len(odd))
+
+
+def _parse_csv(text: str, name: str) -> list[list[str]]:
+    """All records; a malformed one stops the run naming the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise InputError(
+            f"malformed CSV: {error}",
+            file=name,
+            values=[f"line {start}"],
+            n_rows=1,
+            hint="an unclosed quote, text after a closing quote or an over-long cell",
+        ) from None
+    return rows
 
 
 def _skip_qualtrics_header_rows(body: list[list[str]]) -> list[list[str]]:
