@@ -5,6 +5,16 @@ A codebook (``config/codebook.yaml``) is a mapping with ``missing_codes`` and
 (``text`` or ``int``), and its allowed ``codes`` or ``range``. The structure
 is validated against ``workflow/schemas/codebook.schema.yaml`` at workflow
 start-up; :func:`check_codebook` adds the checks a schema cannot express.
+
+One raw column per canonical name and one canonical name per raw column:
+
+- two canonical names mapped to the same ``raw`` column stop the run
+  (:func:`check_codebook`);
+- two raw columns mapped to one canonical name can only be written as the
+  same canonical key twice (the codebook is keyed by canonical name). Plain
+  YAML silently keeps the last one, so :func:`load_yaml_unique` rejects any
+  duplicated mapping key with a one-line error naming the key and its lines.
+  The targets file is read the same way.
 """
 
 from __future__ import annotations
@@ -48,12 +58,54 @@ class Codebook:
         return dict(self.columns[name].codes)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses duplicated keys in a mapping."""
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    def __init__(self, key: object, first_line: int, line: int) -> None:
+        self.key, self.first_line, self.line = key, first_line, line
+        super().__init__(f"key {key!r} appears twice (lines {first_line} and {line})")
+
+
+def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep=False):
+    loader.flatten_mapping(node)  # resolves merge keys (<<) first
+    seen: dict[object, int] = {}
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in seen:
+                raise DuplicateKeyError(key, seen[key], line)
+            seen[key] = line
+        except TypeError:  # an unhashable key: let PyYAML report it
+            break
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
+def load_yaml_unique(text: str) -> object:
+    """``yaml.safe_load`` that raises :class:`DuplicateKeyError` on a repeated key."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def load_codebook(path: str | Path) -> Codebook:
-    """Read and check a codebook YAML file."""
+    """Read and check a codebook YAML file (a duplicated key is an error)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        data = load_yaml_unique(path.read_text(encoding="utf-8"))
+    except DuplicateKeyError as error:
+        raise InputError(
+            f"{error} (two raw columns for one canonical name, or a repeated key: "
+            "each key may appear once)",
+            file=str(path),
+            column=str(error.key),
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise InputError(f"cannot read the codebook: {error}", file=str(path)) from None
     return codebook_from_dict(data, source=str(path))
 

@@ -49,6 +49,9 @@ joint table's marginal sums within 1e-6. Under ``poststratify`` the
 per-variable margins may be omitted; the margins report then uses the joint
 table's marginal sums.
 
+A key repeated within a mapping (e.g. two ``CA:`` blocks) stops the run at
+:func:`load_targets`: plain YAML would silently keep the last one.
+
 Validation (``validate_targets``) raises :class:`~socialwork_ict.errors.InputError`
 with a one-line message naming the file, country, variable and category for:
 shares not summing to 1 within 1e-6; a negative, NaN or non-numeric share; an
@@ -67,6 +70,7 @@ from pathlib import Path
 
 import yaml
 
+from socialwork_ict.codebook import DuplicateKeyError, load_yaml_unique
 from socialwork_ict.codes import COUNTRIES, FACTOR_LEVELS
 from socialwork_ict.errors import InputError
 
@@ -82,18 +86,21 @@ SHARE_KEY = "share"
 def load_targets(path: str | Path) -> dict:
     """Read a targets YAML file into a plain dict (not yet validated).
 
-    Raises InputError for a missing file, a YAML syntax error or a file
-    whose top level is not a mapping of country blocks.
+    Raises InputError for a missing file, a YAML syntax error, a key repeated
+    within a mapping or a file whose top level is not a mapping of country
+    blocks.
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("targets file not found", file=str(path)) from None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read targets file: {exc}", file=str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml_unique(text)
+    except DuplicateKeyError as exc:
+        raise InputError(f"targets file: {exc}", file=str(path)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"targets file is not valid YAML: {exc}", file=str(path)) from None
     if not isinstance(data, dict):
