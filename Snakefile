@@ -19,8 +19,10 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """Every published table, the analysis file and (later) the report."""
+    """The report, and every published table and figure it is built from."""
     input:
+        "reports/report.html",
+        "results/tables/published_vs_reproduced.csv",
         "results/tables/sample_flow.csv",
         "results/clean/responses.parquet",
         "results/tables/weights.csv",
