@@ -19,6 +19,18 @@ ORACLE_DIR = Path(__file__).parent / "fixtures" / "oracle_small"
 
 
 @pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory) -> Path:
+    """The README's default run, `snakemake --cores 4` on the synthetic default,
+    in a fresh copy of the project; shared by the workflow and report tests."""
+    from workflow_runner import copy_project, snakemake
+
+    project = copy_project(tmp_path_factory.mktemp("synthetic"))
+    result = snakemake(project, cores=4)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return project
+
+
+@pytest.fixture(scope="session")
 def oracle_dir() -> Path:
     return ORACLE_DIR
 

@@ -11,7 +11,8 @@ import pytest
 from workflow_runner import copy_project, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE_FILES = ["Snakefile", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))]  # fmt: skip
+RULE_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))
+SNAKEMAKE_FILES = ["Snakefile", *RULE_FILES]
 
 
 def _run(*command: str) -> subprocess.CompletedProcess:

@@ -37,6 +37,8 @@ FLAGS = (
     "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
 )  # fmt: skip
 
+if CHROMIUM is None and os.environ.get("CI"):
+    raise RuntimeError("CI must install chromium (see .ci/run): the browser test cannot skip there")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)"
 )
@@ -178,8 +180,11 @@ def load_report(html_file: Path, profile: Path, width: int, shot: Path) -> dict:
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def report_file(tmp_path_factory) -> Path:
+@pytest.fixture(scope="module", params=["example", "pipeline"])
+def report_file(request, tmp_path_factory) -> Path:
+    """A report rendered from hand-made tables, and the real default run's report."""
+    if request.param == "pipeline":
+        return request.getfixturevalue("synthetic_run") / "reports" / "report.html"
     folder = tmp_path_factory.mktemp("browser")
     path = folder / "report.html"
     path.write_text(render_example(synthetic=True), encoding="utf-8")

@@ -29,15 +29,6 @@ CONTRACT_COLUMNS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def synthetic_run(tmp_path_factory):
-    """The README's default run: `snakemake --cores 4` on the synthetic default."""
-    project = copy_project(tmp_path_factory.mktemp("synthetic"))
-    result = snakemake(project, cores=4)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return project
-
-
 def test_synthetic_default_gives_the_published_eligible_counts(synthetic_run):
     flow = pd.read_csv(synthetic_run / "results/tables/sample_flow.csv")
     assert flow["n_remaining"].iloc[-1] == 4354
