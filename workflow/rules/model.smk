@@ -16,15 +16,15 @@ rule tabulate_sample:
         margins="results/tables/weighting_margins.csv",
         table1_internal="results/internal_unsuppressed/table1_sample.csv",
         table2_internal="results/internal_unsuppressed/table2_freq_by_age.csv",
-    params:
-        countries=config["countries"],
-        k=config["disclosure"]["k"],
-    conda:
-        CONDA_ENV
     log:
         "logs/tabulate_sample.log",
     benchmark:
         "logs/benchmarks/tabulate_sample.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        countries=config["countries"],
+        k=config["disclosure"]["k"],
     script:
         "../scripts/tabulate_sample.py"
 
@@ -45,12 +45,12 @@ rule fit_ordinal_model:
         vcov="results/models/model_ordinal_vcov.csv",
         predicted="results/tables/predicted_by_age.csv",
         info="results/models/model_info.json",
-    conda:
-        CONDA_ENV
     log:
         "logs/fit_ordinal_model.log",
     benchmark:
         "logs/benchmarks/fit_ordinal_model.tsv"
+    conda:
+        CONDA_ENV
     script:
         "../scripts/fit_ordinal_model.py"
 
@@ -72,14 +72,14 @@ rule test_age_association:
         tests="results/tables/tests.csv",
         po_check="results/models/proportional_odds_check.csv",
         interaction="results/models/model_ordinal_interaction.csv",
-    params:
-        countries=config["countries"],
-    conda:
-        CONDA_ENV
     log:
         "logs/test_age_association.log",
     benchmark:
         "logs/benchmarks/test_age_association.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        countries=config["countries"],
     script:
         "../scripts/test_age_association.py"
 
@@ -97,13 +97,13 @@ rule fit_sensitivity_models:
         ),
     output:
         "results/tables/sensitivity.csv",
-    params:
-        countries=config["countries"],
-    conda:
-        CONDA_ENV
     log:
         "logs/fit_sensitivity_models.log",
     benchmark:
         "logs/benchmarks/fit_sensitivity_models.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        countries=config["countries"],
     script:
         "../scripts/fit_sensitivity_models.py"

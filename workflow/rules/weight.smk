@@ -14,13 +14,13 @@ rule rake_weights:
         diagnostics="results/tables/weighting_diagnostics.csv",
         margins="results/internal_unsuppressed/weighting_margins.csv",
         weighted="results/weights/weighted_responses.parquet",
-    params:
-        weighting=config["weighting"],
-    conda:
-        CONDA_ENV
     log:
         "logs/rake_weights.log",
     benchmark:
         "logs/benchmarks/rake_weights.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        weighting=config["weighting"],
     script:
         "../scripts/rake_weights.py"

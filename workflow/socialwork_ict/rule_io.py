@@ -7,10 +7,24 @@ the writers below. This module is the only place that turns an
 and that fixes how tables are written (UTF-8, ``.`` decimal, no index, ``\\n``
 line ends, 15 significant digits, spreadsheet-formula cells neutralised), so
 the same inputs give byte-identical files.
+
+Interrupted runs: every file is written to a hidden temporary file next to
+its target and renamed over it (``os.replace``), so a killed job never leaves
+a half-written file under its final name; a temporary file orphaned by a
+``SIGKILL`` is removed by the next write of the same target. Together with
+Snakemake's incomplete-output markers (``--rerun-incomplete``, set in the
+default profile) a rerun after a kill gives byte-identical outputs
+(``tests/test_interrupted_runs.py``).
+
+Formula injection: text cells beginning with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return are prefixed with ``'`` in every CSV written here,
+so a spreadsheet shows them as text instead of running them; numeric columns
+(negative numbers included) are untouched (``tests/test_hostile_inputs.py``).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -91,8 +105,7 @@ def write_json(data: dict, path: str | Path) -> None:
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """The typed analysis file (categoricals and nullable integers survive)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _prepare(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
     try:
@@ -103,9 +116,17 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
             os.unlink(tmp)
 
 
-def _atomic_write_text(path: str | Path, text: str) -> None:
+def _prepare(path: str | Path) -> Path:
+    """Create the folder; remove temporary files a killed earlier write left behind."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        orphan.unlink(missing_ok=True)
+    return path
+
+
+def _atomic_write_text(path: str | Path, text: str) -> None:
+    path = _prepare(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
