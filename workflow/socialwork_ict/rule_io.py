@@ -91,12 +91,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a published table deterministically and atomically."""
+def write_table(frame: pd.DataFrame, path: str | Path, *, sep: str = ",") -> None:
+    """Write a published table deterministically and atomically (CSV, or TSV with sep)."""
     table = neutralise_formulas(frame)
-    _atomic_write_text(
-        path, table.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    )
+    text = table.to_csv(index=False, sep=sep, float_format=FLOAT_FORMAT, lineterminator="\n")
+    _atomic_write_text(path, text)
 
 
 def write_json(data: dict, path: str | Path) -> None:
