@@ -19,23 +19,7 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
-    """The report, and every published table and figure it is built from."""
+    """The report, every published table and figure, and the run's manifest."""
     input:
-        "reports/report.html",
-        "results/tables/published_vs_reproduced.csv",
-        "results/tables/sample_flow.csv",
-        "results/clean/responses.parquet",
-        "results/tables/weights.csv",
-        "results/tables/weighting_diagnostics.csv",
-        "results/tables/weighting_margins.csv",
-        "results/tables/table1_sample.csv",
-        "results/tables/table2_freq_by_age.csv",
-        "results/tables/model_ordinal.csv",
-        "results/tables/predicted_by_age.csv",
-        "results/tables/tests.csv",
-        "results/tables/sensitivity.csv",
-        expand(
-            "results/figures/{figure}.{ext}",
-            figure=FIGURES,
-            ext=["svg", "png", "json"],
-        ),
+        PUBLISHED_OUTPUTS,
+        "results/manifest.tsv",

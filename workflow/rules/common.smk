@@ -62,9 +62,45 @@ FIGURES = [
 ]
 
 
+#: what a run publishes: the report and every table and figure it is built from
+PUBLISHED_TABLES = [
+    "sample_flow",
+    "weights",
+    "weighting_diagnostics",
+    "weighting_margins",
+    "table1_sample",
+    "table2_freq_by_age",
+    "model_ordinal",
+    "predicted_by_age",
+    "tests",
+    "sensitivity",
+    "published_vs_reproduced",
+]
+PUBLISHED_OUTPUTS = (
+    ["reports/report.html"]
+    + [f"results/tables/{table}.csv" for table in PUBLISHED_TABLES]
+    + [
+        f"results/figures/{figure}.{ext}"
+        for figure in FIGURES
+        for ext in ("svg", "png", "json")
+    ]
+)
+
+
 def raw_input_file(wildcards):
     """The raw survey file: the user's export, or the generated synthetic default."""
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]
+
+
+def built_once(path):
+    """An input that is built when missing but never rebuilt because it is older
+    than its own inputs: ``verify`` must check outputs as they are, not remake
+    them (a tampered table would otherwise be rebuilt before the check)."""
+
+    def existing_or_build(wildcards):
+        return [] if Path(path).exists() else [path]
+
+    return existing_or_build
 
 
 def package_modules(*names):

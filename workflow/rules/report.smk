@@ -80,11 +80,41 @@ rule render_report:
         "../scripts/render_report.py"
 
 
-rule verify:
-    """Fail naming every published claim the run does not reproduce (runs each time asked)."""
+rule write_manifest:
+    """sha256 of every published output and of the input, config and side tables."""
     input:
-        comparison="results/tables/published_vs_reproduced.csv",
-        code=package_modules("report/published"),
+        outputs=PUBLISHED_OUTPUTS,
+        raw=raw_input_file,
+        config=["config/config.yaml", config["codebook"], config["targets"], config["published"]],
+        code=package_modules("manifest"),
+    output:
+        "results/manifest.tsv",
+    log:
+        "logs/write_manifest.log",
+    benchmark:
+        "logs/benchmarks/write_manifest.tsv"
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/write_manifest.py"
+
+
+rule verify:
+    """Fail naming every published claim the run does not reproduce and every
+    output whose bytes differ from the manifest (runs each time asked).
+
+    It checks the files as they are: an output edited after the run is
+    reported, not rebuilt (see ``built_once`` in common.smk)."""
+    input:
+        weighted=built_once("results/weights/weighted_responses.parquet"),
+        model=built_once("results/tables/model_ordinal.csv"),
+        tests=built_once("results/tables/tests.csv"),
+        sensitivity=built_once("results/tables/sensitivity.csv"),
+        manifest=built_once("results/manifest.tsv"),
+        published=config["published"],
+        code=package_modules("report/published", "manifest"),
+    params:
+        raw=raw_input_file(None),
     log:
         "logs/verify.log",
     conda:

@@ -1,29 +1,62 @@
 """Rule verify: fail, naming each problem on its own line, when a check fails.
 
-Checks are functions of the rule's named inputs returning problem lines; add
-one to ``CHECKS`` (e.g. a manifest check) to extend ``snakemake verify``.
+Two checks, each a function returning problem lines (add one to ``CHECKS`` to
+extend ``snakemake verify``):
+
+- the published figures and claims (``config["published"]``, so a copy given
+  with ``--config published=copy.yaml`` is used), recomputed from this run's
+  results: every claim outside its tolerance is named;
+- the manifest: every output, input or config file whose sha256 differs from
+  ``results/manifest.tsv`` is named.
+
+The results are read as they are on disk (never rebuilt by ``verify``).
 """
 
 import logging
 
 import pandas as pd
+import yaml
 
-from socialwork_ict.report.published import mismatches
+from socialwork_ict.manifest import manifest_problems
+from socialwork_ict.report.published import compare_published, mismatches
 from socialwork_ict.rule_io import run_rule
 
 log = logging.getLogger("socialwork_ict.verify")
 
+RESULTS = {
+    "weighted": "results/weights/weighted_responses.parquet",
+    "model": "results/tables/model_ordinal.csv",
+    "tests": "results/tables/tests.csv",
+    "sensitivity": "results/tables/sensitivity.csv",
+    "manifest": "results/manifest.tsv",
+}
 
-def published_claims(inputs) -> list[str]:
-    """Every published claim with status mismatch."""
-    return mismatches(pd.read_csv(inputs.comparison))
+
+def published_claims(snakemake) -> list[str]:
+    """Every published claim that this run's results do not reproduce."""
+    with open(snakemake.input.published, encoding="utf-8") as handle:
+        published = yaml.safe_load(handle)
+    comparison = compare_published(
+        pd.read_parquet(RESULTS["weighted"]),
+        pd.read_csv(RESULTS["model"]),
+        pd.read_csv(RESULTS["tests"]),
+        pd.read_csv(RESULTS["sensitivity"]),
+        published,
+    )
+    return mismatches(comparison)
 
 
-CHECKS = (published_claims,)
+def manifest_hashes(snakemake) -> list[str]:
+    """Every file whose bytes differ from results/manifest.tsv."""
+    manifest = pd.read_csv(RESULTS["manifest"], sep="\t", dtype={"sha256": str})
+    return manifest_problems(manifest, raw_input=snakemake.params.raw)
+
+
+CHECKS = (published_claims, manifest_hashes)
 
 
 def main(snakemake):
-    problems = [line for check in CHECKS for line in check(snakemake.input)]
+    problems = [line for check in CHECKS for line in check(snakemake)]
     for line in problems:
         log.error("%s", line)
     if problems:
