@@ -205,3 +205,18 @@ def test_frame_not_modified(frame):
     before = frame.copy()
     sensitivity_table(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_specification_names_match_the_workflow_and_the_table(oracle_weighted_frame):
+    from socialwork_ict.models.sensitivity import specification_names
+
+    frame = oracle_weighted_frame.assign(weight_trimmed=oracle_weighted_frame["weight"])
+    names = specification_names()
+    assert names[:4] == ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+    one = sensitivity_table(frame, only=["country_UK"])
+    assert set(one["specification"]) == {"country_UK"}
+    full = sensitivity_table(frame)
+    assert list(dict.fromkeys(full["specification"])) == names
+    pd.testing.assert_frame_equal(
+        full[full["specification"] == "country_UK"].reset_index(drop=True), one
+    )

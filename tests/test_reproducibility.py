@@ -102,7 +102,7 @@ def test_changing_the_weighting_method_reruns_weighting_and_everything_after(fin
     config.write_text(text.replace("  method: rake\n", "  method: none\n"))
     jobs = _planned_jobs(finished_copy)
     assert {"rake_weights", "tabulate_sample", "fit_ordinal_model", "test_age_association",
-            "fit_sensitivity_models", "compare_published", "render_report"} <= jobs  # fmt: skip
+            "fit_sensitivity_model", "collect_sensitivity", "compare_published", "render_report"} <= jobs  # fmt: skip
     assert FIGURE_RULES - {"plot_sample_flow"} <= jobs
     # the sample flow does not depend on the weights
     assert not {"clean_responses", "simulate_survey", "plot_sample_flow"} & jobs

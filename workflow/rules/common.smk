@@ -87,6 +87,14 @@ PUBLISHED_OUTPUTS = (
 )
 
 
+#: sensitivity specifications, one job each (socialwork_ict.models.sensitivity)
+SENSITIVITY_SPECIFICATIONS = (
+    ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+    + [f"country_{country}" for country in config["countries"]]
+    + ["age_continuous"]
+)
+
+
 def raw_input_file(wildcards):
     """The raw survey file: the user's export, or the generated synthetic default."""
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]

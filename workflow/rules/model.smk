@@ -84,8 +84,9 @@ rule test_age_association:
         "../scripts/test_age_association.py"
 
 
-rule fit_sensitivity_models:
-    """Age effects across specifications: weights, trimming, binary, per country, continuous age."""
+rule fit_sensitivity_model:
+    """The age effects under one sensitivity specification (one job each, so a
+    cluster fits them in parallel)."""
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=package_modules(
@@ -96,14 +97,35 @@ rule fit_sensitivity_models:
             "models/model_frame",
         ),
     output:
-        "results/tables/sensitivity.csv",
-    log:
-        "logs/fit_sensitivity_models.log",
-    benchmark:
-        "logs/benchmarks/fit_sensitivity_models.tsv"
-    conda:
-        CONDA_ENV
+        "results/models/sensitivity/{specification}.csv",
     params:
         countries=config["countries"],
+    wildcard_constraints:
+        specification="[a-zA-Z0-9_]+",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/fit_sensitivity_model/{specification}.log",
+    benchmark:
+        "logs/benchmarks/fit_sensitivity_model/{specification}.tsv"
     script:
-        "../scripts/fit_sensitivity_models.py"
+        "../scripts/fit_sensitivity_model.py"
+
+
+rule collect_sensitivity:
+    """sensitivity.csv: the specifications' rows, in the documented order."""
+    input:
+        expand(
+            "results/models/sensitivity/{specification}.csv",
+            specification=SENSITIVITY_SPECIFICATIONS,
+        ),
+    output:
+        "results/tables/sensitivity.csv",
+    conda:
+        CONDA_ENV
+    log:
+        "logs/collect_sensitivity.log",
+    benchmark:
+        "logs/benchmarks/collect_sensitivity.tsv"
+    script:
+        "../scripts/collect_sensitivity.py"

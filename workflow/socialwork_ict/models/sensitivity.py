@@ -117,8 +117,13 @@ def sensitivity_table(
     strata: str = "country",
     terms: Sequence[str] = ("age_group", "country", "gender", "sector"),
     countries: Sequence[str] = COUNTRIES,
+    only: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Age terms under each sensitivity specification (see the module docstring).
+
+    ``only``: fit just these specifications (names of
+    :func:`specification_names`), e.g. one per job when the workflow fans the
+    specifications out over a cluster; ``None`` fits all of them.
 
     Returns one row per specification x age term with columns
     :data:`SENSITIVITY_COLUMNS`: ``specification``, ``description``, ``term``,
@@ -205,13 +210,25 @@ def sensitivity_table(
         )
     )
 
+    names = specification_names(countries)
+    wanted = names if only is None else list(only)
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        raise InputError("unknown sensitivity specification", values=unknown)
     pieces = [
         _rows(name, description, data, weight_column, fitter, continuous)
         for name, description, data, weight_column, fitter, continuous in specs
+        if name in wanted
     ]
     table = pd.concat(pieces, ignore_index=True)
     table["n"] = table["n"].astype(np.int64)
     return table[SENSITIVITY_COLUMNS]
+
+
+def specification_names(countries: Sequence[str] = COUNTRIES) -> list[str]:
+    """The specifications of :func:`sensitivity_table`, in table order."""
+    head = ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+    return head + [f"country_{country}" for country in countries] + ["age_continuous"]
 
 
 class _Fitted:

@@ -1,4 +1,4 @@
-"""Rule fit_sensitivity_models: sensitivity.csv (one row per specification x age term)."""
+"""Rule fit_sensitivity_model: one specification's rows of sensitivity.csv."""
 
 import pandas as pd
 
@@ -9,7 +9,11 @@ from socialwork_ict.rule_io import run_rule, write_table
 
 def main(snakemake):
     frame, _ = complete_cases(pd.read_parquet(snakemake.input.weighted))
-    table = sensitivity_table(frame, countries=tuple(snakemake.params.countries))
+    table = sensitivity_table(
+        frame,
+        countries=tuple(snakemake.params.countries),
+        only=[snakemake.wildcards.specification],
+    )
     write_table(table, snakemake.output[0])
 
 
