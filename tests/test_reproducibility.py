@@ -101,8 +101,24 @@ def test_changing_the_weighting_method_reruns_weighting_and_everything_after(fin
     assert "  method: rake\n" in text
     config.write_text(text.replace("  method: rake\n", "  method: none\n"))
     jobs = _planned_jobs(finished_copy)
-    assert {"rake_weights", "tabulate_sample", "fit_ordinal_model", "test_age_association",
-            "fit_sensitivity_model", "collect_sensitivity", "compare_published", "render_report"} <= jobs  # fmt: skip
+    after_weighting = {
+        "rake_weights", "tabulate_sample", "fit_ordinal_model", "test_age_association",
+        "fit_sensitivity_model", "collect_sensitivity", "compare_published", "render_report",
+    }  # fmt: skip
+    assert after_weighting <= jobs
     assert FIGURE_RULES - {"plot_sample_flow"} <= jobs
     # the sample flow does not depend on the weights
     assert not {"clean_responses", "simulate_survey", "plot_sample_flow"} & jobs
+
+
+def test_sensitivity_table_is_identical_with_one_job_per_specification(finished_copy):
+    one_job = (finished_copy / "results/tables/sensitivity.csv").read_bytes()
+    result = snakemake(
+        finished_copy, "results/tables/sensitivity.csv",
+        "--config", "sensitivity_jobs=per_specification",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "fit_sensitivity_model" in result.stdout + result.stderr
+    per_spec = sorted(p.name for p in (finished_copy / "results/models/sensitivity").iterdir())
+    assert len(per_spec) == 1 + 9  # the earlier batch "all" and nine specifications
+    assert (finished_copy / "results/tables/sensitivity.csv").read_bytes() == one_job

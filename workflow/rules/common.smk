@@ -87,12 +87,23 @@ PUBLISHED_OUTPUTS = (
 )
 
 
-#: sensitivity specifications, one job each (socialwork_ict.models.sensitivity)
+#: sensitivity specifications (socialwork_ict.models.sensitivity), in table order
 SENSITIVITY_SPECIFICATIONS = (
     ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
     + [f"country_{country}" for country in config["countries"]]
     + ["age_continuous"]
 )
+#: the sensitivity jobs: one batch "all", or one batch per specification
+SENSITIVITY_BATCHES = (
+    ["all"] if config["sensitivity_jobs"] == "one" else SENSITIVITY_SPECIFICATIONS
+)
+
+
+def sensitivity_batch(wildcards):
+    """The specifications one fit_sensitivity_model job fits."""
+    if wildcards.batch == "all":
+        return SENSITIVITY_SPECIFICATIONS
+    return [wildcards.batch]
 
 
 def raw_input_file(wildcards):

@@ -85,8 +85,9 @@ rule test_age_association:
 
 
 rule fit_sensitivity_model:
-    """The age effects under one sensitivity specification (one job each, so a
-    cluster fits them in parallel)."""
+    """The age effects under a batch of sensitivity specifications: all of them,
+    or one each (sensitivity_jobs: per_specification) so a cluster fits them
+    in parallel."""
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=package_modules(
@@ -97,17 +98,18 @@ rule fit_sensitivity_model:
             "models/model_frame",
         ),
     output:
-        "results/models/sensitivity/{specification}.csv",
+        "results/models/sensitivity/{batch}.csv",
     params:
         countries=config["countries"],
+        specifications=sensitivity_batch,
     wildcard_constraints:
-        specification="[a-zA-Z0-9_]+",
+        batch="[a-zA-Z0-9_]+",
     conda:
         CONDA_ENV
     log:
-        "logs/fit_sensitivity_model/{specification}.log",
+        "logs/fit_sensitivity_model/{batch}.log",
     benchmark:
-        "logs/benchmarks/fit_sensitivity_model/{specification}.tsv"
+        "logs/benchmarks/fit_sensitivity_model/{batch}.tsv"
     script:
         "../scripts/fit_sensitivity_model.py"
 
@@ -116,8 +118,7 @@ rule collect_sensitivity:
     """sensitivity.csv: the specifications' rows, in the documented order."""
     input:
         expand(
-            "results/models/sensitivity/{specification}.csv",
-            specification=SENSITIVITY_SPECIFICATIONS,
+            "results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES
         ),
     output:
         "results/tables/sensitivity.csv",

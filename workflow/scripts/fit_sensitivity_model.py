@@ -1,4 +1,4 @@
-"""Rule fit_sensitivity_model: one specification's rows of sensitivity.csv."""
+"""Rule fit_sensitivity_model: a batch of specifications' rows of sensitivity.csv."""
 
 import pandas as pd
 
@@ -12,7 +12,7 @@ def main(snakemake):
     table = sensitivity_table(
         frame,
         countries=tuple(snakemake.params.countries),
-        only=[snakemake.wildcards.specification],
+        only=list(snakemake.params.specifications),
     )
     write_table(table, snakemake.output[0])
 
