@@ -10,8 +10,10 @@ min_version("9.0")
 
 import yaml
 
+from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
 from socialwork_ict.settings import check_against_schema
+from socialwork_ict.weighting.targets import load_targets, validate_targets
 
 
 def stop(message):
@@ -34,14 +36,31 @@ def validate_against(data, schema, what):
 
 validate_against(config, "config.schema.yaml", "config")
 
-# The codebook is validated at start-up too: a broken codebook stops the run
-# before any job starts.
+# The input file, the codebook and the targets are checked at start-up too, so
+# a missing file or a broken side table stops the run before any job starts
+# (and before anything is written under results/).
+if config["input"] != "synthetic" and not Path(config["input"]).is_file():
+    stop(f"file {config['input']}: the input file does not exist (config key input)")
 try:
     with open(config["codebook"], encoding="utf-8") as handle:
-        CODEBOOK_DATA = yaml.safe_load(handle)
+        validate_against(
+            yaml.safe_load(handle), "codebook.schema.yaml", config["codebook"]
+        )
+    load_codebook(
+        config["codebook"]
+    )  # duplicated keys, core columns, one name per raw column
+    if config["weighting"]["method"] != "none":
+        validate_targets(
+            load_targets(config["targets"]),
+            source=Path(config["targets"]).name,
+            variables=config["weighting"]["variables"],
+            countries_in_data=config["countries"],
+            require_joint=config["weighting"]["method"] == "poststratify",
+        )
+except InputError as error:
+    stop(error.message())
 except (OSError, yaml.YAMLError) as error:
     stop(f"file {config['codebook']}: cannot read the codebook: {error}")
-validate_against(CODEBOOK_DATA, "codebook.schema.yaml", config["codebook"])
 
 SYNTHETIC = config["input"] == "synthetic"
 SYNTHETIC_RAW = "results/raw/synthetic_survey.csv"

@@ -99,17 +99,17 @@ rule fit_sensitivity_model:
         ),
     output:
         "results/models/sensitivity/{batch}.csv",
-    params:
-        countries=config["countries"],
-        specifications=sensitivity_batch,
-    wildcard_constraints:
-        batch="[a-zA-Z0-9_]+",
-    conda:
-        CONDA_ENV
     log:
         "logs/fit_sensitivity_model/{batch}.log",
     benchmark:
         "logs/benchmarks/fit_sensitivity_model/{batch}.tsv"
+    wildcard_constraints:
+        batch="[a-zA-Z0-9_]+",
+    conda:
+        CONDA_ENV
+    params:
+        countries=config["countries"],
+        specifications=sensitivity_batch,
     script:
         "../scripts/fit_sensitivity_model.py"
 
@@ -117,16 +117,14 @@ rule fit_sensitivity_model:
 rule collect_sensitivity:
     """sensitivity.csv: the specifications' rows, in the documented order."""
     input:
-        expand(
-            "results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES
-        ),
+        expand("results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES),
     output:
         "results/tables/sensitivity.csv",
-    conda:
-        CONDA_ENV
     log:
         "logs/collect_sensitivity.log",
     benchmark:
         "logs/benchmarks/collect_sensitivity.tsv"
+    conda:
+        CONDA_ENV
     script:
         "../scripts/collect_sensitivity.py"

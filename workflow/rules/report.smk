@@ -85,7 +85,12 @@ rule write_manifest:
     input:
         outputs=PUBLISHED_OUTPUTS,
         raw=raw_input_file,
-        config=["config/config.yaml", config["codebook"], config["targets"], config["published"]],
+        config=[
+            "config/config.yaml",
+            config["codebook"],
+            config["targets"],
+            config["published"],
+        ],
         code=package_modules("manifest"),
     output:
         "results/manifest.tsv",
@@ -113,11 +118,11 @@ rule verify:
         manifest=built_once("results/manifest.tsv"),
         published=config["published"],
         code=package_modules("report/published", "manifest"),
-    params:
-        raw=raw_input_file(None),
     log:
         "logs/verify.log",
     conda:
         CONDA_ENV
+    params:
+        raw=raw_input_file(None),
     script:
         "../scripts/verify_outputs.py"
