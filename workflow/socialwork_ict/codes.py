@@ -34,6 +34,35 @@ FACTOR_LEVELS = {
 
 MISSING_CODE = -99  # "prefer not to say"
 
+#: yes/no items (1 yes, 0 no), in data contract §1 order
+YES_NO_ITEMS = (
+    "ict_email",
+    "ict_text",
+    "ict_social_media",
+    "ict_video",
+    "contact_after_hours",
+    "searched_client_online",
+    "client_searched_worker",
+    "friend_request",
+    "discussed_supervisor",
+    "discussed_colleagues",
+)
+
+#: the raw file's columns in data contract §1 order
+RAW_COLUMNS = (
+    "respondent_id",
+    "country",
+    "consent",
+    "direct_client_contact",
+    "age",
+    "gender",
+    "years_practice",
+    "sector",
+    "ict_freq",
+    *YES_NO_ITEMS,
+    "workplace_policy",
+)
+
 
 def age_group_from_age(age: pd.Series) -> pd.Series:
     """Closed-left age groups <30, 30-39, 40-49, 50-59, 60+ (R: cut(right=FALSE))."""

@@ -97,31 +97,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .codes import AGE_BREAKS, AGE_GROUPS, COUNTRIES, MISSING_CODE
+from .codes import AGE_BREAKS, AGE_GROUPS, COUNTRIES, MISSING_CODE, RAW_COLUMNS
 
-#: raw file columns in data contract §1 order
-RAW_COLUMNS = (
-    "respondent_id",
-    "country",
-    "consent",
-    "direct_client_contact",
-    "age",
-    "gender",
-    "years_practice",
-    "sector",
-    "ict_freq",
-    "ict_email",
-    "ict_text",
-    "ict_social_media",
-    "ict_video",
-    "contact_after_hours",
-    "searched_client_online",
-    "client_searched_worker",
-    "friend_request",
-    "discussed_supervisor",
-    "discussed_colleagues",
-    "workplace_policy",
-)
 #: the answer columns (what a duplicate's blanking and "missing answers" count over)
 ANSWER_COLUMNS = RAW_COLUMNS[4:]
 CHANNELS = ("ict_email", "ict_text", "ict_social_media", "ict_video")

@@ -21,6 +21,7 @@ from socialwork_ict.codes import (
     MISSING_CODE,
     SECTOR_LABELS,
     WORKPLACE_POLICY_LABELS,
+    YES_NO_ITEMS,
     YES_NO_LABELS,
 )
 from socialwork_ict.errors import InputError
@@ -41,18 +42,6 @@ ALL = "ALL"
 MISSING = "missing"
 SKIPPED = "not asked (skip logic)"
 
-YES_NO_ITEMS = (
-    "ict_email",
-    "ict_text",
-    "ict_social_media",
-    "ict_video",
-    "contact_after_hours",
-    "searched_client_online",
-    "client_searched_worker",
-    "friend_request",
-    "discussed_supervisor",
-    "discussed_colleagues",
-)
 TABLE1_VARIABLES = ("age_group", "gender", "sector", "ict_freq", "workplace_policy", *YES_NO_ITEMS)
 TABLE1_COLUMNS = ("country", "variable", "category", "n", "pct_unweighted", "pct_weighted")
 
