@@ -92,3 +92,23 @@ def test_published_table2_suppresses_small_cells(oracle_run):
     hidden = published[published["suppressed"]]
     assert len(hidden) > 0 and (hidden["n"] == "<5").all()
     assert hidden[["pct_weighted", "ci_low", "ci_high"]].isna().all().all()
+
+
+def _findings(report_html: str) -> list[str]:
+    section = report_html.split('<section id="findings"', 1)[1].split("</section>", 1)[0]
+    return [item.split("</li>", 1)[0] for item in section.split("<li>")[1:]]
+
+
+def test_report_findings_follow_the_data(oracle_run, synthetic_run):
+    """Two inputs, two reports: the generated key findings differ, and only the
+    synthetic default carries the synthetic banner."""
+    oracle_html = (oracle_run.parent / "reports/report.html").read_text(encoding="utf-8")
+    synthetic_html = (synthetic_run / "reports/report.html").read_text(encoding="utf-8")
+    oracle_findings, synthetic_findings = _findings(oracle_html), _findings(synthetic_html)
+    assert min(len(oracle_findings), len(synthetic_findings)) >= 5
+    # the age effect, Rao-Scott, interaction, PO-check and prevalence sentences
+    for ours, theirs in zip(oracle_findings[:5], synthetic_findings[:5], strict=True):
+        assert ours != theirs
+    assert "2.04" in oracle_findings[0]  # R's odds ratio of 30-39 vs <30 on the fixture
+    assert 'id="synthetic-banner"' in synthetic_html
+    assert 'id="synthetic-banner"' not in oracle_html
