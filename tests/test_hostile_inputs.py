@@ -601,7 +601,7 @@ CASES = [
     Case("read_only_input_dir", "a read-only input directory", read_only_input_dir,
          A(same_as_plain_csv, "accepted; nothing written next to the input"), cli=True),
     Case("missing_input", "an input path that does not exist", missing_input,
-         E(("does not exist",), "error (CLI: Snakemake's missing-input message)")),
+         E(("does not exist",), "error, at workflow start-up"), cli=True),
     Case("formula_injection", "text cells starting with = + - @", formula_injection,
          A(check_formulas, "kept in the analysis; quoted (') in every CSV written",
            target=()), cli=True),
