@@ -37,19 +37,26 @@ import json
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy
+from bench_common import (
+    compare_with_r,
+    cpu_model,
+    memory_total,
+    r_available,
+    r_term_names,
+    version,
+    write_r_frame,
+)
 
 SIZES = (4_354, 100_000, 1_000_000)
 SEED = 20240611
@@ -61,7 +68,6 @@ R_1M_ONLY_IF_100K_BELOW_S = 120.0
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("model.md")
 R_SCRIPT = Path(__file__).with_name("svyolr_timing.R")
-FACTORS = ("age_group", "country", "gender", "sector")
 
 
 # ---------------------------------------------------------------------------
@@ -96,28 +102,6 @@ def build_frame(n: int) -> tuple[pd.DataFrame, dict]:
         raise RuntimeError(f"cleaning kept {len(analysis)} of {n} respondents")
     info = {"n_analysis": len(analysis), "n_complete": len(frame), "n_left_out": n_left_out}
     return frame, {"build_s": stages, **info}
-
-
-def write_r_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Model frame for R: factors as 1-based level codes (1 = reference level)."""
-    out = pd.DataFrame({"ict_freq": frame["ict_freq"].astype(int)})
-    for name in FACTORS:
-        out[name] = frame[name].cat.codes.astype(int) + 1
-    out["weight"] = frame["weight"].astype(float)
-    out.to_csv(path, index=False, float_format="%.17g")
-
-
-def r_term_names(frame: pd.DataFrame, terms: list[str], thresholds: list[str]) -> dict:
-    """Our term name -> svyolr's name (``age_group2``, ``1|2``)."""
-    from socialwork_ict.models.design_matrix import term_name
-
-    mapping = {}
-    for name in FACTORS:
-        for code, level in enumerate(frame[name].cat.categories, start=1):
-            mapping[term_name(name, level)] = f"{name}{code}"
-    out = {t: mapping[t] for t in terms}
-    out.update({t: t.removeprefix("threshold ") for t in thresholds})
-    return out
 
 
 def worker(n: int, r_csv: str | None) -> dict:
@@ -166,16 +150,6 @@ def run_worker(n: int, r_csv: Path | None) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def r_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    proc = subprocess.run(
-        ["Rscript", "-e", "suppressPackageStartupMessages(library(survey))"],
-        capture_output=True,
-    )
-    return proc.returncode == 0
-
-
 def run_r(csv: Path, ours: dict) -> dict:
     prefix = csv.with_suffix("")
     subprocess.run(
@@ -184,47 +158,13 @@ def run_r(csv: Path, ours: dict) -> dict:
         cwd=ROOT,
     )
     times = pd.read_csv(f"{prefix}_times.csv")["elapsed_s"].tolist()
-    est = pd.read_csv(f"{prefix}_estimates.csv").set_index("term")
     versions = pd.read_csv(f"{prefix}_versions.csv").set_index("item")["version"].to_dict()
-    names = ours["r_names"]
-    r_est = np.array([est.loc[names[t], "estimate"] for t in names])
-    r_se = np.array([est.loc[names[t], "std_error"] for t in names])
-    our_est = np.array([ours["estimates"][t] for t in names])
-    our_se = np.array([ours["std_errors"][t] for t in names])
     return {
         "times": times,
         "median_s": statistics.median(times),
-        "max_abs_diff_estimate": float(np.max(np.abs(r_est - our_est))),
-        "max_rel_diff_se": float(np.max(np.abs(r_se / our_se - 1.0))),
+        **compare_with_r(Path(f"{prefix}_estimates.csv"), ours),
         "versions": versions,
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def memory_total() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                return f"{int(line.split()[1]) / 2**20:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_common import cpu_model
 
 from socialwork_ict.codes import AGE_GROUPS, COUNTRIES, FACTOR_LEVELS
 from socialwork_ict.weighting import rake_weights
@@ -64,16 +65,6 @@ def targets() -> dict:
         }
         for country, spec in TARGETS.items()
     }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:
