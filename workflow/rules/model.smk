@@ -8,7 +8,11 @@ rule tabulate_sample:
         weighted="results/weights/weighted_responses.parquet",
         margins="results/internal_unsuppressed/weighting_margins.csv",
         code=package_modules(
-            "tables", "inference/proportions", "inference/design", "disclosure"
+            "tables",
+            "inference/proportions",
+            "inference/design",
+            "inference/distributions",
+            "disclosure",
         ),
     output:
         table1="results/tables/table1_sample.csv",
@@ -39,6 +43,7 @@ rule fit_ordinal_model:
             "models/model_frame",
             "models/predict",
             "inference/design",
+            "inference/distributions",
         ),
     output:
         coefficients="results/tables/model_ordinal.csv",
@@ -67,6 +72,7 @@ rule test_age_association:
             "inference/rao_scott",
             "inference/wald",
             "inference/design",
+            "inference/distributions",
         ),
     output:
         tests="results/tables/tests.csv",
@@ -96,6 +102,7 @@ rule fit_sensitivity_model:
             "models/logistic",
             "models/design_matrix",
             "models/model_frame",
+            "inference/distributions",
         ),
     output:
         "results/models/sensitivity/{batch}.csv",

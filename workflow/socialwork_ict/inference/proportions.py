@@ -32,9 +32,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from socialwork_ict.codes import AGE_GROUPS, COUNTRIES
+from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
 
 ALL = "ALL"
@@ -116,7 +117,7 @@ def logit_ci(
     df = np.asarray(df, dtype=float)
     ok = (p > 0) & (p < 1) & (df >= 1)
     p_safe = np.where(ok, p, 0.5)
-    quantile = stats.t.ppf(0.5 + level / 2.0, np.where(ok, df, 1.0))
+    quantile = distributions.t_ppf(0.5 + level / 2.0, np.where(ok, df, 1.0))
     half = quantile * se / (p_safe * (1.0 - p_safe))
     centre = special.logit(p_safe)
     low = np.where(ok, special.expit(centre - half), np.nan)

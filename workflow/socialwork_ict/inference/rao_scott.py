@@ -41,9 +41,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from socialwork_ict.codes import COUNTRIES
+from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import design_df, stratified_variance
 
 ALL = "ALL"
@@ -111,7 +111,7 @@ def rao_scott_test(
         "statistic": float(statistic),
         "df_num": float(d0),
         "df_den": float(d0 * nu),
-        "p_value": float(stats.f.sf(statistic, d0, d0 * nu)),
+        "p_value": float(distributions.f_sf(statistic, d0, d0 * nu)),
         "chisq_pearson": float(chisq),
         "n": n,
     }

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from socialwork_ict.codes import AGE_GROUPS
+from socialwork_ict.inference import distributions
 
 WALD_F_METHOD = "Wald F = chisq/df_num; df_den = svyolr df.residual = n - n_strata - n_coef"
 WALD_CHISQ_METHOD = "Wald chi-square: regTermTest(df=Inf)"
@@ -64,10 +64,10 @@ def wald_test(
     df_den = float(df_den)
     if np.isfinite(df_den):
         statistic = chisq / q
-        p_value = float(stats.f.sf(statistic, q, df_den))
+        p_value = float(distributions.f_sf(statistic, q, df_den))
     else:
         statistic = chisq
-        p_value = float(stats.chi2.sf(chisq, q))
+        p_value = float(distributions.chi2_sf(chisq, q))
     return {
         "chisq": chisq,
         "statistic": float(statistic),
@@ -172,7 +172,7 @@ def wald_test_rows(
                 "statistic": chisq / q,
                 "df_num": q,
                 "df_den": result["df_den"],
-                "p_value": float(stats.f.sf(chisq / q, q, result["df_den"])),
+                "p_value": float(distributions.f_sf(chisq / q, q, result["df_den"])),
                 "method": WALD_F_METHOD,
             },
             {
@@ -181,7 +181,7 @@ def wald_test_rows(
                 "statistic": chisq,
                 "df_num": q,
                 "df_den": np.inf,
-                "p_value": float(stats.chi2.sf(chisq, q)),
+                "p_value": float(distributions.chi2_sf(chisq, q)),
                 "method": WALD_CHISQ_METHOD,
             },
         ]

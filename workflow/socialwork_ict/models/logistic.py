@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special
 
 from socialwork_ict.errors import InputError
@@ -141,7 +140,11 @@ def fit_logistic(
     _check_rank(x[:, 1:], wn, spec.columns[1:])
     _check_separation_binary(x, y, positive, spec.columns)
 
-    model = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=wn)
+    # imported here, from the submodules: only the binary sensitivity model needs statsmodels
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    model = GLM(y, x, family=Binomial(), var_weights=wn)
     result = model.fit(method="IRLS", maxiter=max_iter, tol=1e-10)
     beta = np.asarray(result.params, dtype=float)
     iterations = int(getattr(result, "fit_history", {}).get("iteration", 0))

@@ -61,9 +61,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from socialwork_ict.errors import InputError
+from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import design_df, stratified_variance
 from socialwork_ict.models.design_matrix import DEFAULT_FACTORS, DesignSpec, build_design
 
@@ -129,11 +130,11 @@ def wald_table(
     se = std_errors.to_numpy(dtype=float)
     z = est / se
     if df is None or not np.isfinite(df):
-        q = stats.norm.ppf(0.5 + level / 2.0)
-        p = 2.0 * stats.norm.sf(np.abs(z))
+        q = distributions.norm_ppf(0.5 + level / 2.0)
+        p = 2.0 * distributions.norm_sf(np.abs(z))
     else:
-        q = stats.t.ppf(0.5 + level / 2.0, df)
-        p = 2.0 * stats.t.sf(np.abs(z), df)
+        q = distributions.t_ppf(0.5 + level / 2.0, df)
+        p = 2.0 * distributions.t_sf(np.abs(z), df)
     return pd.DataFrame(
         {
             "term": list(params.index),
@@ -586,9 +587,9 @@ def proportional_odds_check(
             "statistic": chisq / df_num,
             "df_num": df_num,
             "df_den": df_den,
-            "p_value": float(stats.f.sf(chisq / df_num, df_num, df_den)),
+            "p_value": float(distributions.f_sf(chisq / df_num, df_num, df_den)),
             "chisq": chisq,
-            "p_chisq": float(stats.chi2.sf(chisq, df_num)),
+            "p_chisq": float(distributions.chi2_sf(chisq, df_num)),
         }
 
     tests = [wald(test_terms, f"proportional_odds[{test_factor}]")]

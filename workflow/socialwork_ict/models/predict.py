@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from socialwork_ict.codes import FACTOR_LEVELS
 from socialwork_ict.errors import InputError
+from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
 from socialwork_ict.models.design_matrix import apply_design, term_name
 from socialwork_ict.models.logistic import LogisticFit, logistic_influence
@@ -78,7 +79,7 @@ def standardised_predictions(
         for j, lev in enumerate(FACTOR_LEVELS[factor])
         if j == 0 or term_name(factor, lev) in fit.design.columns
     ]
-    q = stats.norm.ppf(0.5 + level / 2.0)
+    q = distributions.norm_ppf(0.5 + level / 2.0)
     rows = []
     for lev in levels:
         counterfactual = frame.assign(
