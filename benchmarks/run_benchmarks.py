@@ -2,7 +2,8 @@
 
 Run from the repository root (about 15 minutes on the 2-core machine)::
 
-    python benchmarks/run_benchmarks.py              # writes benchmarks/RESULTS.md
+    python benchmarks/run_benchmarks.py --notes benchmarks/results_notes.md
+                                                     # writes benchmarks/RESULTS.md
     python benchmarks/run_benchmarks.py --repeats 1 --sizes 4354   # quick look
 
 For n = 4,354 (the published counts: the default config), 100,000 and
@@ -729,7 +730,17 @@ def main() -> None:
     parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
     parser.add_argument("--json", type=Path, help="also keep the raw measurements here")
     parser.add_argument("--notes", type=Path, help="markdown lines for the misses section")
+    parser.add_argument(
+        "--from-json", type=Path, help="rewrite RESULTS.md from measurements kept with --json"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        data = json.loads(args.from_json.read_text(encoding="utf-8"))
+        if args.notes and args.notes.exists():
+            data["notes"] = args.notes.read_text(encoding="utf-8").splitlines()
+        write_results(data)
+        print(f"written {OUT}", flush=True)
+        return
     started = time.perf_counter()
     use_r = not args.no_r and r_available()
     data = {
