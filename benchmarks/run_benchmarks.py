@@ -97,7 +97,7 @@ STAGES = {
     "all age tests": "fit_ordinal + age_association_tests (test_age_association)",
     "sensitivity models": "sensitivity_table, all specifications (fit_sensitivity_model)",
     "tables": "table1_sample + table2_freq_by_age + protect_tables (tabulate_sample)",
-    "figures": "the six plot_* + render (SVG, PNG) + caption_* (plot_<figure>)",
+    "figures": "the six plot_* + render (SVG, PNG) + caption_* (plot_figures)",
     "report": "rule script render_report.py run in-process (render_report)",
 }
 

@@ -70,7 +70,7 @@ PACKAGE = "workflow/socialwork_ict"
 CONDA_ENV = "../../environment.yml"
 
 
-#: the report's figures (rules plot_<figure> in figures.smk)
+#: the report's figures (rule plot_figures in figures.smk draws them all)
 FIGURES = [
     "freq_by_age",
     "odds_ratios",

@@ -1,146 +1,51 @@
 # Figures: matplotlib, one committed style file, SVG and PNG per figure.
 #
-# Each rule draws one figure from published tables, marks it when the data are
-# synthetic (results/clean/data_origin.json) and writes its alt text and caption
-# next to it (results/figures/<figure>.json). The same inputs give byte-identical
-# files (fixed style, sizes, dpi and SVG hash salt; no dates in the metadata).
+# One rule draws every figure of FIGURES (common.smk) from published tables, in
+# one job so matplotlib is imported once: each figure is marked when the data are
+# synthetic (results/clean/data_origin.json) and its alt text and caption are
+# written next to it (results/figures/<figure>.json). The same inputs give
+# byte-identical files (fixed style, sizes, dpi and SVG hash salt; no dates in
+# the metadata).
 
 FIGURE_STYLE = f"{PACKAGE}/figures/socialwork.mplstyle"
 
+#: output key <figure>_<ext> -> results/figures/<figure>.<ext>
+FIGURE_FILES = {
+    f"{figure}_{ext}": f"results/figures/{figure}.{ext}"
+    for figure in FIGURES
+    for ext in ("svg", "png", "json")
+}
 
-rule plot_freq_by_age:
-    """Diverging stacked bars of weighted ict_freq by age group, one panel per country and pooled."""
+
+rule plot_figures:
+    """The six figures, each as SVG, PNG and alt text/caption JSON: frequency by
+    age, odds ratios, predicted often/very often, weighting, sensitivity and
+    sample flow. Any table, the style or a figure module changing redraws all six."""
     input:
         table2="results/tables/table2_freq_by_age.csv",
-        origin="results/clean/data_origin.json",
-        style=FIGURE_STYLE,
-        code=package_modules(
-            "figures/__init__", "figures/common", "figures/freq_by_age"
-        ),
-    output:
-        svg="results/figures/freq_by_age.svg",
-        png="results/figures/freq_by_age.png",
-        caption="results/figures/freq_by_age.json",
-    log:
-        "logs/plot_freq_by_age.log",
-    benchmark:
-        "logs/benchmarks/plot_freq_by_age.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/plot_freq_by_age.py"
-
-
-rule plot_odds_ratios:
-    """Forest plot of the primary proportional-odds model's odds ratios (thresholds left out)."""
-    input:
         model="results/tables/model_ordinal.csv",
-        origin="results/clean/data_origin.json",
-        style=FIGURE_STYLE,
-        code=package_modules(
-            "figures/__init__", "figures/common", "figures/odds_ratios"
-        ),
-    output:
-        svg="results/figures/odds_ratios.svg",
-        png="results/figures/odds_ratios.png",
-        caption="results/figures/odds_ratios.json",
-    log:
-        "logs/plot_odds_ratios.log",
-    benchmark:
-        "logs/benchmarks/plot_odds_ratios.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/plot_odds_ratios.py"
-
-
-rule plot_predicted_often:
-    """Predicted probability of often/very often use by age group and country, 95 % CIs."""
-    input:
         predicted="results/tables/predicted_by_age.csv",
-        origin="results/clean/data_origin.json",
-        style=FIGURE_STYLE,
-        code=package_modules(
-            "figures/__init__", "figures/common", "figures/predicted_often"
-        ),
-    output:
-        svg="results/figures/predicted_often.svg",
-        png="results/figures/predicted_often.png",
-        caption="results/figures/predicted_often.json",
-    log:
-        "logs/plot_predicted_often.log",
-    benchmark:
-        "logs/benchmarks/plot_predicted_often.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/plot_predicted_often.py"
-
-
-rule plot_weighting:
-    """Weighting diagnostics: weights by country, achieved vs target margins."""
-    input:
         weights="results/tables/weights.csv",
         margins="results/tables/weighting_margins.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
-        origin="results/clean/data_origin.json",
-        style=FIGURE_STYLE,
-        code=package_modules("figures/__init__", "figures/common", "figures/weighting"),
-    output:
-        svg="results/figures/weighting.svg",
-        png="results/figures/weighting.png",
-        caption="results/figures/weighting.json",
-    log:
-        "logs/plot_weighting.log",
-    benchmark:
-        "logs/benchmarks/plot_weighting.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/plot_weighting.py"
-
-
-rule plot_sensitivity:
-    """Age odds ratios across sensitivity specifications (NaN rows shown as not fitted)."""
-    input:
         sensitivity="results/tables/sensitivity.csv",
-        origin="results/clean/data_origin.json",
-        style=FIGURE_STYLE,
-        code=package_modules(
-            "figures/__init__", "figures/common", "figures/sensitivity"
-        ),
-    output:
-        svg="results/figures/sensitivity.svg",
-        png="results/figures/sensitivity.png",
-        caption="results/figures/sensitivity.json",
-    log:
-        "logs/plot_sensitivity.log",
-    benchmark:
-        "logs/benchmarks/plot_sensitivity.tsv"
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/plot_sensitivity.py"
-
-
-rule plot_sample_flow:
-    """Sample flow: rows excluded at each cleaning step and rows remaining."""
-    input:
         flow="results/tables/sample_flow.csv",
         origin="results/clean/data_origin.json",
         style=FIGURE_STYLE,
         code=package_modules(
-            "figures/__init__", "figures/common", "figures/sample_flow"
+            "figures/__init__",
+            "figures/common",
+            *(f"figures/{figure}" for figure in FIGURES),
         ),
     output:
-        svg="results/figures/sample_flow.svg",
-        png="results/figures/sample_flow.png",
-        caption="results/figures/sample_flow.json",
+        **FIGURE_FILES,
     log:
-        "logs/plot_sample_flow.log",
+        "logs/plot_figures.log",
     benchmark:
-        "logs/benchmarks/plot_sample_flow.tsv"
+        "logs/benchmarks/plot_figures.tsv"
     conda:
         CONDA_ENV
+    params:
+        figures=FIGURES,
     script:
-        "../scripts/plot_sample_flow.py"
+        "../scripts/plot_figures.py"

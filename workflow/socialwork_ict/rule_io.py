@@ -102,6 +102,11 @@ def write_json(data: dict, path: str | Path) -> None:
     _atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def write_bytes(data: bytes, path: str | Path) -> None:
+    """Write bytes as they are (a rendered SVG or PNG figure), atomically."""
+    _atomic_write(path, data)
+
+
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """The typed analysis file (categoricals and nullable integers survive)."""
     path = _prepare(path)
@@ -125,11 +130,17 @@ def _prepare(path: str | Path) -> Path:
 
 
 def _atomic_write_text(path: str | Path, text: str) -> None:
+    """UTF-8, line ends as given (no newline translation)."""
+    _atomic_write(path, text.encode("utf-8"))
+
+
+def _atomic_write(path: str | Path, data: bytes) -> None:
+    """Write to a hidden temporary file next to the target, then rename it over it."""
     path = _prepare(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
