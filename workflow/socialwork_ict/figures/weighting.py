@@ -69,7 +69,10 @@ def plot_weighting(
             widths=0.55,
             patch_artist=True,
             medianprops={"color": "black"},
-            flierprops={"marker": "o", "markersize": 2.5, "markeredgewidth": 0.5},
+            # whiskers from the minimum to the maximum weight (published in the
+            # diagnostics): no respondent's own weight is drawn as a point
+            whis=(0, 100),
+            showfliers=False,
         )
         for patch, country in zip(boxes["boxes"], countries, strict=True):
             patch.set_facecolor(colours[country])
@@ -168,7 +171,8 @@ def caption_weighting(
     )
     caption = (
         "Weighting diagnostics. Left: raked weights by country (scaled to a mean of 1 "
-        "within country; deff = Kish design effect from unequal weights). Right: share of "
+        "within country; boxes: quartiles and median; whiskers: minimum to maximum; "
+        "deff = Kish design effect from unequal weights). Right: share of "
         "each raking category in the unweighted sample (open circles) and after raking "
         "(filled) against the population target; the dashed line marks equality. Categories "
         "without a target (missing values, another gender) are not shown."
