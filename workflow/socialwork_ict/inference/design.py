@@ -20,33 +20,74 @@ strata.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
+#: rows per block in :func:`stratified_variance` (bounds its temporaries to
+#: a few block-sized arrays instead of several full n x p copies)
+BLOCK_ROWS = 65_536
 
-def stratified_variance(influence: np.ndarray, strata: np.ndarray) -> np.ndarray:
+
+def stratified_variance(
+    influence: np.ndarray | Callable[[int, int], np.ndarray],
+    strata: np.ndarray,
+    *,
+    block_rows: int = BLOCK_ROWS,
+) -> np.ndarray:
     """Covariance matrix of a total estimated by sum(influence), as svyrecvar.
 
     ``influence``: (n,) or (n, p) per-respondent influence values (already
-    multiplied by the weights where the estimator calls for it).
+    multiplied by the weights where the estimator calls for it), or a
+    callable ``rows(start, stop)`` returning the (stop - start, p) block of
+    rows ``start:stop`` of such a matrix, so that a wide influence matrix
+    (e.g. several models' columns side by side) is never built whole.
     ``strata``: (n,) stratum label of each respondent.
     Returns a (p, p) matrix (1 x 1 for a vector input).
+
+    Computed in row blocks, in the centred form: a first pass sums each
+    stratum's influence values, a second accumulates the cross-products of
+    the values centred at their stratum means and scaled by
+    ``sqrt(n_h / (n_h - 1))``.
     """
-    z = np.asarray(influence, dtype=float)
-    if z.ndim == 1:
-        z = z[:, None]
     codes, _ = _stratum_codes(strata)
+    n = len(codes)
     n_strata = codes.max() + 1 if codes.size else 0
     counts = np.bincount(codes, minlength=n_strata).astype(float)
     if np.any(counts < 2):
         raise ValueError("every stratum needs at least two respondents for a variance")
-    sums = np.column_stack(
-        [np.bincount(codes, weights=z[:, j], minlength=n_strata) for j in range(z.shape[1])]
-    )
-    centred = z - (sums / counts[:, None])[codes]
-    scale = np.sqrt((counts / (counts - 1.0))[codes])[:, None]
-    scaled = centred * scale
-    return scaled.T @ scaled
+    rows = _row_blocks(influence)
+    starts = range(0, n, block_rows)
+    sums = None
+    for start in starts:
+        stop = min(start + block_rows, n)
+        z, c = rows(start, stop), codes[start:stop]
+        block = np.column_stack(
+            [np.bincount(c, weights=z[:, j], minlength=n_strata) for j in range(z.shape[1])]
+        )
+        sums = block if sums is None else sums + block
+    if sums is None:  # no respondents
+        sums = np.zeros((n_strata, rows(0, 0).shape[1]))
+    means = sums / counts[:, None]
+    scale = np.sqrt(counts / (counts - 1.0))
+    out = np.zeros((means.shape[1], means.shape[1]))
+    for start in starts:
+        stop = min(start + block_rows, n)
+        z, c = rows(start, stop), codes[start:stop]
+        scaled = (z - means[c]) * scale[c][:, None]
+        out += scaled.T @ scaled
+    return out
+
+
+def _row_blocks(influence) -> Callable[[int, int], np.ndarray]:
+    """``rows(start, stop)`` -> a 2-D float block, for an array or a callable."""
+    if callable(influence):
+        return lambda start, stop: np.asarray(influence(start, stop), dtype=float)
+    z = np.asarray(influence, dtype=float)
+    if z.ndim == 1:
+        z = z[:, None]
+    return lambda start, stop: z[start:stop]
 
 
 def design_df(strata: np.ndarray) -> int:

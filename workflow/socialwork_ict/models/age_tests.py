@@ -79,7 +79,7 @@ def age_association_tests(
         ),
     }
 
-    po = proportional_odds_check(frame)
+    po = proportional_odds_check(frame, fitted=primary)
     joint = po.tests.iloc[0]
     po_row = {
         "test": joint["test"],

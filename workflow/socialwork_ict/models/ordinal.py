@@ -475,6 +475,7 @@ def proportional_odds_check(
     test_factor: str = "age_group",
     alpha: float = 0.05,
     categories: Sequence[int] = RESPONSE_CATEGORIES,
+    fitted: OrdinalFit | None = None,
 ) -> ProportionalOddsCheck:
     """Brant-type check of the proportional-odds assumption, design-based.
 
@@ -492,19 +493,32 @@ def proportional_odds_check(
     residual df (design df + 1 - coefficients, ``regTermTest`` on ``svyglm``).
     The verdict uses the F form at level ``alpha``. A cut whose binary model
     cannot be fitted (separation, no events) is left out with a warning.
+    ``fitted``: the proportional-odds model already fitted to ``frame`` with
+    the same arguments (:func:`fit_ordinal`), to save refitting it.
     """
     from socialwork_ict.models.logistic import fit_logistic, logistic_influence
 
     warnings: list[str] = []
-    po = fit_ordinal(
-        frame,
-        response=response,
-        terms=terms,
-        weight=weight,
-        strata=strata,
-        interaction=interaction,
-        categories=categories,
-    )
+    if fitted is None:
+        po = fit_ordinal(
+            frame,
+            response=response,
+            terms=terms,
+            weight=weight,
+            strata=strata,
+            interaction=interaction,
+            categories=categories,
+        )
+    else:
+        same = (
+            (fitted.response, fitted.weight, fitted.strata, fitted.design.factors)
+            == (response, weight, strata, tuple(terms))
+            and fitted.design.interaction == (tuple(interaction) if interaction else None)
+            and fitted.n == len(frame)
+        )
+        if not same:
+            raise ValueError("fitted is not the proportional-odds model of these arguments")
+        po = fitted
     warnings.extend(po.warnings)
     cats = po.categories
     fits, influences, cuts = [], [], []
@@ -531,7 +545,10 @@ def proportional_odds_check(
     if len(fits) < 2:
         raise InputError("fewer than two cumulative cuts could be fitted: no PO check")
     strata_values = frame[strata].astype(str).to_numpy()
-    big_v = stratified_variance(np.hstack(influences), strata_values)
+    # the stacked (n x sum p_k) influence matrix, one row block at a time
+    big_v = stratified_variance(
+        lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
+    )
     offsets = np.cumsum([0] + [inf.shape[1] for inf in influences])
 
     rows = []
