@@ -34,6 +34,22 @@ def test_influence_reproduces_vcov(any_use_fit, oracle_weighted_frame):
     np.testing.assert_allclose(v, any_use_fit.vcov.to_numpy(), rtol=1e-10, atol=1e-16)
 
 
+def test_estimates_match_statsmodels_glm(oracle_weighted_frame):
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    from socialwork_ict.models.design_matrix import apply_design
+    from socialwork_ict.models.logistic import binary_outcome
+
+    w = oracle_weighted_frame["weight"].to_numpy(dtype=float)
+    for at_least in (2, 3, 4, 5):
+        fit = fit_logistic(oracle_weighted_frame, at_least=at_least)
+        x = apply_design(oracle_weighted_frame, fit.design)
+        y = binary_outcome(oracle_weighted_frame, "ict_freq", at_least)
+        glm = GLM(y, x, family=Binomial(), var_weights=w / w.mean()).fit(tol=1e-12)
+        np.testing.assert_allclose(fit.params, glm.params, rtol=0, atol=1e-8)
+
+
 def test_binary_column_and_weight_scale(oracle_weighted_frame):
     frame = oracle_weighted_frame.assign(
         often=(oracle_weighted_frame.ict_freq >= 4).astype(int),

@@ -6,11 +6,15 @@ when ``at_least=None``. Logit link, treatment-coded design with an intercept
 ``(Intercept)`` (:mod:`socialwork_ict.models.design_matrix`).
 
 Point estimate: the weighted pseudo-ML estimate solving
-``sum_i w_i x_i (y_i - mu_i) = 0`` (Binder 1983), computed with statsmodels
-``GLM(Binomial)`` by IRLS with ``var_weights`` = the weights normalised to mean
-1 (the estimate is invariant to the weights' scale) and polished with Newton
-steps to max |score| / sum(w) < ``tol``. statsmodels' own covariance is *not*
-used: weights are sampling weights, not frequency weights.
+``sum_i w_i x_i (y_i - mu_i) = 0`` (Binder 1983), computed by Newton-Raphson
+(= IRLS for the canonical logit link) with step halving on the weighted
+log-likelihood, weights normalised to mean 1 (the estimate is invariant to the
+weights' scale), from the intercept-only maximum (``beta = 0`` but the
+intercept = the weighted logit of the outcome's mean) to max |score| / sum(w)
+< ``tol``. The log-likelihood is concave, so the halving Newton step converges
+wherever the MLE is finite. The tests cross-check the estimates with
+statsmodels ``GLM(Binomial)``. No model-based covariance is used: weights are
+sampling weights, not frequency weights.
 
 Variance (Lumley 2010, §5.2; ``survey:::svy.varcoef``): the sandwich
 ``A^-1 B A^-1`` with ``A = X' diag(w mu (1 - mu)) X`` and ``B`` = R's
@@ -140,23 +144,30 @@ def fit_logistic(
     _check_rank(x[:, 1:], wn, spec.columns[1:])
     _check_separation_binary(x, y, positive, spec.columns)
 
-    # imported here, from the submodules: only the binary sensitivity model needs statsmodels
-    from statsmodels.genmod.families import Binomial
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    model = GLM(y, x, family=Binomial(), var_weights=wn)
-    result = model.fit(method="IRLS", maxiter=max_iter, tol=1e-10)
-    beta = np.asarray(result.params, dtype=float)
-    iterations = int(getattr(result, "fit_history", {}).get("iteration", 0))
-    # Newton polish to a score tolerance (IRLS stops on the deviance change)
-    grad, info = _score_info(beta, x, y, wn)
-    extra = 0
-    while np.max(np.abs(grad)) / wn.sum() >= tol and extra < max_iter:
-        beta = beta + np.linalg.solve(info, grad)
-        grad, info = _score_info(beta, x, y, wn)
-        extra += 1
+    beta = np.zeros(x.shape[1])
+    beta[0] = special.logit(np.average(y, weights=wn))  # the intercept-only maximum
+    grad, info, loglik = _score_info(beta, x, y, wn)
+    converged = False
+    iterations = 0
+    for iterations in range(max_iter + 1):  # noqa: B007 - kept after the loop
+        if np.max(np.abs(grad)) / wn.sum() < tol:
+            converged = True
+            break
+        if iterations == max_iter:
+            break
+        step = np.linalg.solve(info, grad)
+        scale = 1.0
+        for _ in range(60):
+            trial = beta + scale * step
+            pieces = _score_info(trial, x, y, wn)
+            if np.isfinite(pieces[2]) and pieces[2] >= loglik - 1e-12 * abs(loglik):
+                break
+            scale /= 2.0
+        else:
+            warnings.append("Newton step halving failed: the fit did not converge")
+            break
+        beta, (grad, info, loglik) = trial, pieces
     max_grad = float(np.max(np.abs(grad)) / wn.sum())
-    converged = max_grad < tol
     if not converged:
         warnings.append(f"did not converge (max |score|/sum(w) = {max_grad:.3g})")
     bread = np.linalg.inv(info)
@@ -176,7 +187,7 @@ def fit_logistic(
         vcov=pd.DataFrame(vcov, index=names, columns=names),
         df_residual=design_df(strata_values[positive]) + 1 - len(beta),
         converged=bool(converged),
-        iterations=iterations + extra,
+        iterations=iterations,
         warnings=warnings,
         n=int(len(y)),
         sum_weights=float(w.sum()),
@@ -204,10 +215,13 @@ def logistic_influence(fit: LogisticFit, frame: pd.DataFrame) -> np.ndarray:
 
 
 def _score_info(beta, x, y, w):
-    mu = special.expit(x @ beta)
+    """Score, information ``X' diag(w mu (1 - mu)) X`` and weighted log-likelihood."""
+    eta = x @ beta
+    mu = special.expit(eta)
     grad = x.T @ (w * (y - mu))
     info = x.T @ (x * (w * mu * (1.0 - mu))[:, None])
-    return grad, info
+    loglik = float(w @ (y * special.log_expit(eta) + (1.0 - y) * special.log_expit(-eta)))
+    return grad, info, loglik
 
 
 def _check_separation_binary(x, y, positive, columns) -> None:
