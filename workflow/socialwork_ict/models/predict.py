@@ -82,23 +82,34 @@ def standardised_predictions(
     q = distributions.norm_ppf(0.5 + level / 2.0)
     rows = []
     for lev in levels:
+        level_code = FACTOR_LEVELS[factor].index(lev)
         counterfactual = frame.assign(
-            **{factor: pd.Categorical([lev] * len(frame), categories=FACTOR_LEVELS[factor])}
+            **{
+                factor: pd.Categorical.from_codes(
+                    np.full(len(frame), level_code), categories=FACTOR_LEVELS[factor]
+                )
+            }
         )
         x = apply_design(counterfactual, fit.design)
         probs, names, gradient = _model_pieces(fit, x, at_least)
-        z_all = []
-        estimates = []
+        parts = []  # per domain: weights, total, estimate (O,), gradient (P, O)
         for _, mask in domains:
             wd = w * mask
             total = wd.sum()
-            est = (wd @ probs) / total  # (O,)
-            grad = gradient(wd) / total  # (P, O)
-            z = (wd[:, None] * (probs - est)) / total + influence @ grad
-            z_all.append(z)
-            estimates.append(est)
-        z_stack = np.hstack(z_all)
-        se = np.sqrt(np.diag(stratified_variance(z_stack, strata)))
+            parts.append((wd, total, (wd @ probs) / total, gradient(wd) / total))
+        estimates = [est for _, _, est, _ in parts]
+
+        def z_rows(start, stop, probs=probs, parts=parts):
+            """Rows start:stop of the influence values z of all domains' estimates."""
+            inf, pr = influence[start:stop], probs[start:stop]
+            return np.hstack(
+                [
+                    (wd[start:stop, None] * (pr - est)) / total + inf @ grad
+                    for wd, total, est, grad in parts
+                ]
+            )
+
+        se = np.sqrt(np.diag(stratified_variance(z_rows, strata)))
         k = 0
         for (label, mask), est in zip(domains, estimates, strict=True):
             for o, name in enumerate(names):
