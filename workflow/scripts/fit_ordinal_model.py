@@ -4,7 +4,7 @@ import logging
 
 import pandas as pd
 
-from socialwork_ict.models.model_frame import complete_cases
+from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_cases
 from socialwork_ict.models.ordinal import fit_ordinal
 from socialwork_ict.models.predict import standardised_predictions
 from socialwork_ict.rule_io import run_rule, write_json, write_table
@@ -13,7 +13,9 @@ log = logging.getLogger("socialwork_ict.fit_ordinal_model")
 
 
 def main(snakemake):
-    frame, n_left_out = complete_cases(pd.read_parquet(snakemake.input.weighted))
+    frame, n_left_out = complete_cases(
+        pd.read_parquet(snakemake.input.weighted, columns=[*MODEL_VARIABLES, "weight"])
+    )
     fit = fit_ordinal(frame)
     log.info("%d complete cases, %d left out; converged=%s after %d iterations",
              fit.n, n_left_out, fit.converged, fit.iterations)  # fmt: skip

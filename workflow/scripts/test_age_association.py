@@ -3,13 +3,15 @@
 import pandas as pd
 
 from socialwork_ict.models.age_tests import age_association_tests
-from socialwork_ict.models.model_frame import complete_cases
+from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_cases
 from socialwork_ict.models.ordinal import fit_ordinal
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
-    frame, _ = complete_cases(pd.read_parquet(snakemake.input.weighted))
+    frame, _ = complete_cases(
+        pd.read_parquet(snakemake.input.weighted, columns=[*MODEL_VARIABLES, "weight"])
+    )
     tests = age_association_tests(
         frame, fit_ordinal(frame), countries=tuple(snakemake.params.countries)
     )
