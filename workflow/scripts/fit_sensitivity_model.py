@@ -2,13 +2,15 @@
 
 import pandas as pd
 
-from socialwork_ict.models.model_frame import complete_cases
+from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_cases
 from socialwork_ict.models.sensitivity import sensitivity_table
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
-    frame, _ = complete_cases(pd.read_parquet(snakemake.input.weighted))
+    # the model variables, both weights and age (the age-per-10-years specification)
+    columns = [*MODEL_VARIABLES, "weight", "weight_trimmed", "age"]
+    frame, _ = complete_cases(pd.read_parquet(snakemake.input.weighted, columns=columns))
     table = sensitivity_table(
         frame,
         countries=tuple(snakemake.params.countries),
