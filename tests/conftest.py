@@ -16,6 +16,21 @@ import yaml
 from socialwork_ict.codes import GENDER_LABELS, SECTOR_LABELS, age_group_from_age, as_factor
 
 ORACLE_DIR = Path(__file__).parent / "fixtures" / "oracle_small"
+CHECKOUT_PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "socialwork_ict"
+
+
+def pytest_sessionstart(session):
+    """Stop at once if the installed package is another checkout's copy: the
+    tests (and the workflow runs they start) would test the wrong code."""
+    import socialwork_ict
+
+    imported = Path(socialwork_ict.__file__).resolve().parent
+    if imported != CHECKOUT_PACKAGE:
+        pytest.exit(
+            f"socialwork_ict is imported from {imported}, not from this checkout "
+            f"({CHECKOUT_PACKAGE}): run `pip install -r requirements-dev.txt` here",
+            returncode=3,
+        )
 
 
 @pytest.fixture(scope="session")
