@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PARTS = ("Snakefile", "config", "workflow", "environment.yml")
+PROJECT_PARTS = ("Snakefile", "config", "workflow", "profiles", "environment.yml")
 
 
 def copy_project(destination: Path) -> Path:

@@ -13,6 +13,8 @@ rule simulate_survey:
         "logs/benchmarks/simulate_survey.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=synthetic_memory_mb(),
     params:
         seed=config["seed"],
         n_eligible=config["synthetic"]["n_eligible"],
@@ -37,6 +39,8 @@ rule clean_responses:
         "logs/benchmarks/clean_responses.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("raw", RAW_FILE_FACTOR),
     params:
         synthetic=SYNTHETIC,
         countries=config["countries"],

@@ -130,6 +130,46 @@ def raw_input_file(wildcards):
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]
 
 
+# Memory. Every job that holds respondent-level data declares an estimate of
+# its peak memory (resources: mem_mb), so Snakemake never runs jobs together
+# whose estimates exceed the budget given with --resources mem_mb=N (the
+# default profile gives 2000; a cluster profile requests it per job). An
+# estimate is a Python process with pandas/pyarrow loaded plus a multiple of
+# the size of the file the job reads; the multiples are the per-job max_rss
+# at n = 1,000,000 (benchmarks/run_benchmarks.py, logs/benchmarks/) divided by
+# that file's size, rounded up. Estimates above the budget are capped to it by
+# Snakemake (the job then runs alone).
+#: a Python job with pandas/pyarrow/matplotlib loaded (largest max_rss at
+#: n = 4,354: 207 MB, plot_figures), rounded up
+PROCESS_MB = 250
+#: MB per MB of the raw export (text held as typed columns while checked)
+RAW_FILE_FACTOR = 32
+#: MB per MB of the analysis parquet (models: design matrix, scores, influences)
+ANALYSIS_FILE_FACTOR = 100
+#: MB per MB of a published CSV table read whole (weights.csv for the figures)
+TABLE_FILE_FACTOR = 4
+#: MB per synthetic respondent generated
+SYNTHETIC_MB_PER_RESPONDENT = 0.0008
+
+
+def memory_mb(input_key, factor):
+    """mem_mb estimate of a job: PROCESS_MB + factor x size (MB) of input[input_key].
+
+    Evaluated by Snakemake once the input exists (before that it is "TBD")."""
+
+    def estimate(wildcards, input):
+        size_mb = Path(input[input_key]).stat().st_size / 2**20
+        return int(PROCESS_MB + factor * size_mb)
+
+    return estimate
+
+
+def synthetic_memory_mb():
+    """mem_mb estimate of generating the synthetic raw export."""
+    n = sum(config["synthetic"]["n_eligible"].values())
+    return int(PROCESS_MB + SYNTHETIC_MB_PER_RESPONDENT * n)
+
+
 def built_once(path):
     """An input that is built when missing but never rebuilt because it is older
     than its own inputs: ``verify`` must check outputs as they are, not remake

@@ -45,6 +45,8 @@ rule plot_figures:
         "logs/benchmarks/plot_figures.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weights", TABLE_FILE_FACTOR),
     params:
         figures=FIGURES,
     script:

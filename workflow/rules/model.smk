@@ -26,6 +26,8 @@ rule tabulate_sample:
         "logs/benchmarks/tabulate_sample.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
         k=config["disclosure"]["k"],
@@ -56,6 +58,8 @@ rule fit_ordinal_model:
         "logs/benchmarks/fit_ordinal_model.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     script:
         "../scripts/fit_ordinal_model.py"
 
@@ -84,6 +88,8 @@ rule test_age_association:
         "logs/benchmarks/test_age_association.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
     script:
@@ -114,6 +120,8 @@ rule fit_sensitivity_model:
         batch="[a-zA-Z0-9_]+",
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
         specifications=sensitivity_batch,

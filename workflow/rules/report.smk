@@ -32,6 +32,8 @@ rule compare_published:
         "logs/benchmarks/compare_published.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     script:
         "../scripts/compare_published.py"
 

@@ -20,6 +20,8 @@ rule rake_weights:
         "logs/benchmarks/rake_weights.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("analysis", ANALYSIS_FILE_FACTOR),
     params:
         weighting=config["weighting"],
     script:
