@@ -1,7 +1,7 @@
 """Rule write_manifest: results/manifest.tsv (sha256 of inputs and outputs)."""
 
-from socialwork_ict.manifest import build_manifest
-from socialwork_ict.rule_io import run_rule, write_table
+from socialwork_ict.manifest import MANIFEST_COLUMNS, build_manifest
+from socialwork_ict.rule_io import run_rule, write_rows
 
 
 def main(snakemake):
@@ -12,7 +12,7 @@ def main(snakemake):
             "output": list(snakemake.input.outputs),
         }
     )
-    write_table(manifest, snakemake.output[0], sep="\t")
+    write_rows(manifest, MANIFEST_COLUMNS, snakemake.output[0], sep="\t")
 
 
 run_rule(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)

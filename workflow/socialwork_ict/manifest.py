@@ -19,8 +19,6 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import pandas as pd
-
 MANIFEST_COLUMNS = ["role", "path", "bytes", "sha256"]
 INPUT_ROLE = "input"
 
@@ -33,8 +31,12 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def build_manifest(files: Mapping[str, Iterable[str | Path]]) -> pd.DataFrame:
-    """One row per file: role (``input``, ``config``, ``output``), path, bytes, sha256."""
+def build_manifest(files: Mapping[str, Iterable[str | Path]]) -> list[dict[str, object]]:
+    """One record per file: role (``input``, ``config``, ``output``), path, bytes, sha256.
+
+    Sorted by role, then path. Plain records, not a DataFrame: the rule that
+    writes the manifest runs last on every build and need not import pandas.
+    """
     rows = []
     for role, paths in files.items():
         for path in paths:
@@ -48,22 +50,27 @@ def build_manifest(files: Mapping[str, Iterable[str | Path]]) -> pd.DataFrame:
                     "sha256": sha256_of(path),
                 }
             )
-    manifest = pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
-    return manifest.sort_values(["role", "path"], kind="stable").reset_index(drop=True)
+    return sorted(rows, key=lambda row: (row["role"], row["path"]))
 
 
-def manifest_problems(manifest: pd.DataFrame, *, raw_input: str | Path) -> list[str]:
-    """One line per file whose bytes no longer match the manifest (or that is gone)."""
+def manifest_problems(
+    manifest: Iterable[Mapping[str, object]], *, raw_input: str | Path
+) -> list[str]:
+    """One line per file whose bytes no longer match the manifest (or that is gone).
+
+    ``manifest``: its records (e.g. ``csv.DictReader`` over manifest.tsv).
+    """
     problems = []
-    for row in manifest.itertuples(index=False):
-        path = Path(raw_input) if row.role == INPUT_ROLE else Path(row.path)
+    for row in manifest:
+        shown = str(row["path"])
+        path = Path(raw_input) if row["role"] == INPUT_ROLE else Path(shown)
         if not path.exists():
-            problems.append(f"manifest: missing file {row.path}")
+            problems.append(f"manifest: missing file {shown}")
             continue
         actual = sha256_of(path)
-        if actual != row.sha256:
+        if actual != row["sha256"]:
             problems.append(
-                f"manifest: file {row.path} changed (sha256 {actual[:12]}..., "
-                f"manifest {row.sha256[:12]}...)"
+                f"manifest: file {shown} changed (sha256 {actual[:12]}..., "
+                f"manifest {str(row['sha256'])[:12]}...)"
             )
     return problems

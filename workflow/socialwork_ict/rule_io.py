@@ -24,18 +24,22 @@ so a spreadsheet shows them as text instead of running them; numeric columns
 
 from __future__ import annotations
 
+import csv
 import glob
+import io
 import json
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from socialwork_ict.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is written: the rules that
+    import pandas as pd  # only hash or concatenate files start faster without it
 
 FLOAT_FORMAT = "%.15g"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +84,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Only text cells are touched; numbers (including negative ones) are not.
     """
+    import pandas as pd
+
     out = frame.copy()
     for name in out.columns:
         column = out[name]
@@ -96,6 +102,31 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sep: str = ",") -> Non
     table = neutralise_formulas(frame)
     text = table.to_csv(index=False, sep=sep, float_format=FLOAT_FORMAT, lineterminator="\n")
     _atomic_write_text(path, text)
+
+
+def write_rows(
+    rows: Iterable[Mapping[str, object]],
+    columns: list[str],
+    path: str | Path,
+    *,
+    sep: str = ",",
+) -> None:
+    """Write plain records (text and integers) like :func:`write_table`, without pandas.
+
+    For small tables built without pandas (the manifest): the same quoting
+    (minimal), ``\\n`` line ends, UTF-8 and formula neutralisation of text
+    cells, so the bytes equal ``write_table`` of the same rows.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = [row[name] for name in columns]
+        writer.writerow(
+            "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES) else cell
+            for cell in cells
+        )
+    _atomic_write_text(path, buffer.getvalue())
 
 
 def write_json(data: dict, path: str | Path) -> None:
