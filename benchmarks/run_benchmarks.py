@@ -23,7 +23,8 @@ For n = 4,354 (the published counts: the default config), 100,000 and
     tests, all age tests, sensitivity models, tables, figures, report;
 (d) the floor: one Python process importing pandas, statsmodels.api and
     matplotlib, and Snakemake's own no-op time on a trivial one-rule
-    workflow;
+    workflow; and, for comparison, the pipeline's own DAG with jobs that only
+    import what the real rule scripts import (the cost of the job structure);
 (e) where ``Rscript`` with the survey package is installed, R's ``rake()``,
     ``svyolr()`` and ``svychisq()`` on the same data
     (``benchmarks/survey_timing.R``), with the ratio to ours and the
@@ -193,6 +194,70 @@ def floor(repeats: int, tmp: Path) -> dict:
         "imports_runs": [r["wall_s"] for r in imports],
         "snakemake_noop_s": median_of(noops, "wall_s"),
         "snakemake_noop_runs": [r["wall_s"] for r in noops],
+    }
+
+
+#: The pipeline's jobs with their inputs (the DAG of a default run) and what each
+#: rule script imports before it computes anything. ``job_structure`` runs this
+#: DAG with jobs that only import, to measure what the job structure itself
+#: costs: one interpreter per job, Snakemake's script wrapper and the imports.
+PIPELINE_JOBS = {
+    "simulate_survey": ((), "numpy, pandas"),
+    "clean_responses": (("simulate_survey",), "pandas, pyarrow.parquet"),
+    "rake_weights": (("clean_responses",), "pandas, pyarrow.parquet"),
+    "tabulate_sample": (("rake_weights",), "pandas, pyarrow.parquet, scipy.special"),
+    "fit_ordinal_model": (("rake_weights",), "pandas, pyarrow.parquet, scipy.special"),
+    "test_age_association": (("rake_weights",), "pandas, pyarrow.parquet, scipy.special"),
+    "fit_sensitivity_model": (("rake_weights",), "pandas, pyarrow.parquet, scipy.special"),
+    "collect_sensitivity": (("fit_sensitivity_model",), ""),
+    "plot_figures": (
+        ("tabulate_sample", "fit_ordinal_model", "collect_sensitivity"),
+        "pandas, matplotlib.figure, matplotlib.backends.backend_agg",
+    ),
+    "compare_published": (
+        ("fit_ordinal_model", "test_age_association", "collect_sensitivity"),
+        "pandas, pyarrow.parquet",
+    ),
+    "render_report": (("plot_figures", "compare_published"), "pandas, jinja2"),
+    "write_manifest": (("render_report",), ""),
+}
+
+
+def job_structure(repeats: int, tmp: Path, *, imports: bool = True) -> dict:
+    """The pipeline's DAG (PIPELINE_JOBS) run from clean with jobs that only import.
+
+    Same number of jobs, same dependencies, same ``script:`` adapters and (with
+    ``imports``) the same imports as the real rules, no statistics: the least a
+    run with one interpreter per job can cost on this machine. Without
+    ``imports`` the jobs are empty scripts (Snakemake's per-job cost alone).
+    """
+    project = tmp / ("job_structure" if imports else "job_structure_empty")
+    (project / "scripts").mkdir(parents=True)
+    rules = ['rule all:\n    input: "out/write_manifest"\n']
+    for job, (inputs, modules) in PIPELINE_JOBS.items():
+        modules = modules if imports else ""
+        body = (f"import {modules}\n" if modules else "") + (
+            "from pathlib import Path\nPath(snakemake.output[0]).touch()\n"
+        )
+        (project / "scripts" / f"{job}.py").write_text(body, encoding="utf-8")
+        inputs_text = ", ".join(f'"out/{name}"' for name in inputs)
+        rules.append(
+            f"rule {job}:\n"
+            + (f"    input: {inputs_text}\n" if inputs else "")
+            + f'    output: "out/{job}"\n'
+            + f'    script: "scripts/{job}.py"\n'
+        )
+    (project / "Snakefile").write_text("\n".join(rules), encoding="utf-8")
+    command = [sys.executable, "-m", "snakemake", "--cores", "4", "-q"]
+    runs = []
+    for _ in range(repeats):
+        shutil.rmtree(project / "out", ignore_errors=True)
+        shutil.rmtree(project / ".snakemake", ignore_errors=True)
+        runs.append(measure(command, project))
+    return {
+        "jobs": len(PIPELINE_JOBS),
+        "wall_s": median_of(runs, "wall_s"),
+        "runs": [r["wall_s"] for r in runs],
     }
 
 
@@ -574,6 +639,23 @@ def write_results(data: dict) -> None:
         f"- Snakemake's own no-op on a trivial one-rule workflow: {fl['snakemake_noop_s']:.2f} s "
         f"(runs {fmt_runs(fl['snakemake_noop_runs'])})",
         f"- floor = {floor_s:.2f} s",
+    ]
+    if "job_structure" in data:
+        js = data["job_structure"]
+        lines += [
+            f"- for comparison, the pipeline's own DAG ({js['jobs']} jobs, the same "
+            f"dependencies, `script:` adapters and imports as the real rules) with jobs "
+            f"that only import and compute nothing: {js['wall_s']:.2f} s = "
+            f"{js['wall_s'] / floor_s:.2f} x the floor (runs {fmt_runs(js['runs'])}); "
+            f"the full default run is {full_default / js['wall_s']:.2f} x that",
+        ]
+    if "job_structure_empty" in data:
+        je = data["job_structure_empty"]
+        lines += [
+            f"- the same DAG with empty scripts (no imports): {je['wall_s']:.2f} s = "
+            f"{je['wall_s'] / floor_s:.2f} x the floor (runs {fmt_runs(je['runs'])})",
+        ]
+    lines += [
         "",
         "## Whole pipeline (`snakemake --cores 4`)",
         "",
@@ -755,6 +837,9 @@ def main() -> None:
         tmp = Path(name)
         print("floor ...", flush=True)
         data["floor"] = floor(max(args.repeats, 5), tmp)
+        print("job structure (empty jobs) ...", flush=True)
+        data["job_structure"] = job_structure(max(args.repeats, 3), tmp)
+        data["job_structure_empty"] = job_structure(max(args.repeats, 3), tmp, imports=False)
         for n in args.sizes:
             print(f"n={n:,}: pipeline ...", flush=True)
             repeats = args.repeats_1m if n >= 1_000_000 else args.repeats
