@@ -79,8 +79,8 @@ def _planned_jobs(project) -> set[str]:
     return {line.split()[0] for line in stats.splitlines()[3:] if line.strip()}
 
 
-#: one job draws all six figures (workflow/rules/figures.smk)
-FIGURE_RULES = {"plot_figures"}
+#: one job per figure set draws its figures (workflow/rules/figures.smk)
+FIGURE_RULES = {"plot_sample_figures", "plot_model_figures"}
 
 
 def test_a_finished_run_has_nothing_to_do(finished_copy):
@@ -105,10 +105,17 @@ def test_changing_the_weighting_method_reruns_weighting_and_everything_after(fin
         "fit_sensitivity_model", "collect_sensitivity", "compare_published", "render_report",
     }  # fmt: skip
     assert after_weighting <= jobs
-    # every figure is redrawn, the sample flow's too: one job draws all six
+    # every figure is redrawn (the sample set includes the weighting figure)
     assert FIGURE_RULES <= jobs
     # cleaning (and so the sample flow table) does not depend on the weights
     assert not {"clean_responses", "simulate_survey"} & jobs
+
+
+def test_changing_a_model_figure_redraws_only_the_model_set(finished_copy):
+    module = finished_copy / "workflow/socialwork_ict/figures/odds_ratios.py"
+    module.write_text(module.read_text() + "\n# a change to one model figure\n")
+    jobs = _planned_jobs(finished_copy)
+    assert jobs == {"plot_model_figures", "render_report", "write_manifest", "all"}
 
 
 def test_sensitivity_table_is_identical_with_one_job_per_specification(finished_copy):

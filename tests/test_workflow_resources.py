@@ -22,7 +22,7 @@ DATA_RULES = (
     "test_age_association",
     "fit_sensitivity_model",
     "compare_published",
-    "plot_figures",
+    "plot_sample_figures",
 )
 #: PROCESS_MB in common.smk: no estimate is below one Python process with pandas loaded
 PROCESS_MB = 250

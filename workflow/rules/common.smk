@@ -70,15 +70,14 @@ PACKAGE = "workflow/socialwork_ict"
 CONDA_ENV = "../../environment.yml"
 
 
-#: the report's figures (rule plot_figures in figures.smk draws them all)
-FIGURES = [
-    "freq_by_age",
-    "odds_ratios",
-    "predicted_often",
-    "weighting",
-    "sensitivity",
-    "sample_flow",
-]
+#: the report's figures in two sets, each drawn by one job (figures.smk): the
+#: sample set needs only the cleaning, weighting and Table 2 outputs, so it is
+#: drawn while the models are still being fitted
+FIGURE_SETS = {
+    "sample": ["sample_flow", "weighting", "freq_by_age"],
+    "model": ["odds_ratios", "predicted_often", "sensitivity"],
+}
+FIGURES = [figure for figures in FIGURE_SETS.values() for figure in figures]
 
 
 #: what a run publishes: the report and every table and figure it is built from
@@ -140,7 +139,7 @@ def raw_input_file(wildcards):
 # that file's size, rounded up. Estimates above the budget are capped to it by
 # Snakemake (the job then runs alone).
 #: a Python job with pandas/pyarrow/matplotlib loaded (largest max_rss at
-#: n = 4,354: 207 MB, plot_figures), rounded up
+#: n = 4,354: 207 MB, the figure job), rounded up
 PROCESS_MB = 250
 #: MB per MB of the raw export (text held as typed columns while checked)
 RAW_FILE_FACTOR = 32

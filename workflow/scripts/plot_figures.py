@@ -1,8 +1,9 @@
-"""Rule plot_figures: the six report figures (SVG, PNG, alt text/caption JSON) in one job.
+"""Rules plot_sample_figures and plot_model_figures: figures as SVG, PNG and JSON.
 
-One job imports matplotlib once instead of six times. Each figure is drawn by
-the package's pure ``plot_<figure>`` function from its tables, rendered with
-``render`` and written atomically next to its ``caption_<figure>`` record.
+Draws the figures the rule names in ``params.figures`` (one set per job, so
+matplotlib is imported once per set). Each figure is drawn by the package's
+pure ``plot_<figure>`` function from its tables, rendered with ``render`` and
+written atomically next to its ``caption_<figure>`` record.
 """
 
 import json
