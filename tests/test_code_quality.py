@@ -38,8 +38,7 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", ["default", "slurm"])
 def test_profiles_parse(tmp_path, profile):
-    project = copy_project(tmp_path / "project")
-    shutil.copytree(ROOT / "profiles", project / "profiles")
+    project = copy_project(tmp_path / "project")  # profiles/ included
     result = snakemake(project, "--profile", f"profiles/{profile}", "-n")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Job stats" in result.stdout + result.stderr
