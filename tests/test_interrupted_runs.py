@@ -118,8 +118,14 @@ def _incomplete_outputs(project: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    """One copy of the project that every run of this module copies (same code for all)."""
-    return copy_project(tmp_path_factory.mktemp("template") / "project")
+    """One copy of the project that every run of this module copies (same code for all).
+
+    Without profiles/: the default profile sets rerun-incomplete, and these
+    tests check Snakemake's own behaviour, giving --rerun-incomplete explicitly.
+    """
+    project = copy_project(tmp_path_factory.mktemp("template") / "project")
+    shutil.rmtree(project / "profiles")
+    return project
 
 
 @pytest.fixture(scope="module")
