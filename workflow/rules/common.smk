@@ -183,3 +183,30 @@ def built_once(path):
 def package_modules(*names):
     """Package modules a rule's outputs depend on (a method change reruns it)."""
     return [f"{PACKAGE}/{name}.py" for name in names]
+
+
+def cancel_scheduler_timers():
+    """Let Snakemake exit as soon as the workflow has finished.
+
+    Snakemake's job-rate limiter (--max-jobs-per-timespan, default 100/1s)
+    re-arms a non-daemon ``threading.Timer`` of one second at every scheduling
+    step; Python waits for the last one at exit, adding up to a second to every
+    run that executed a job (measured: 1.3 s from "Complete log" to exit on
+    the default run, 0.4 s with this). The timers only wake the scheduler,
+    which has stopped when onsuccess/onerror run, so cancelling them is safe.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
+            thread.function, "__qualname__", ""
+        ):
+            thread.cancel()
+
+
+onsuccess:
+    cancel_scheduler_timers()
+
+
+onerror:
+    cancel_scheduler_timers()
