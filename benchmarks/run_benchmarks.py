@@ -254,6 +254,14 @@ def job_structure(repeats: int, tmp: Path, *, imports: bool = True) -> dict:
             + f'    output: "out/{job}"\n'
             + f'    script: "scripts/{job}.py"\n'
         )
+    # the pipeline's onsuccess handler too (cancel_scheduler_timers, common.smk)
+    rules.append(
+        "onsuccess:\n"
+        "    import threading\n"
+        "    for t in threading.enumerate():\n"
+        "        if isinstance(t, threading.Timer):\n"
+        "            t.cancel()\n"
+    )
     (project / "Snakefile").write_text("\n".join(rules), encoding="utf-8")
     command = [sys.executable, "-m", "snakemake", "--cores", "4", "-q"]
     runs = []
