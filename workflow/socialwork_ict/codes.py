@@ -6,12 +6,17 @@ for the model factors (``country``, ``age_group``, ``gender``, ``sector``),
 whose labels are the contract's term labels (``gender[man]``,
 ``sector[private practice]``). The first level of each factor is the model's
 reference level.
+
+The constants load without numpy or pandas (the Snakefile's start-up checks
+use them); the two factor helpers import pandas when called.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COUNTRIES = ("CA", "US", "IL", "UK")
 
@@ -66,6 +71,9 @@ RAW_COLUMNS = (
 
 def age_group_from_age(age: pd.Series) -> pd.Series:
     """Closed-left age groups <30, 30-39, 40-49, 50-59, 60+ (R: cut(right=FALSE))."""
+    import numpy as np
+    import pandas as pd
+
     values = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
     index = np.searchsorted(np.asarray(AGE_BREAKS, dtype=float), values, side="right")
     labels = np.asarray(AGE_GROUPS, dtype=object)[np.minimum(index, len(AGE_GROUPS) - 1)]
@@ -79,6 +87,8 @@ def age_group_from_age(age: pd.Series) -> pd.Series:
 
 def as_factor(values: pd.Series, name: str) -> pd.Series:
     """A categorical with the factor's canonical levels in contract order."""
+    import pandas as pd
+
     return pd.Series(
         pd.Categorical(values, categories=FACTOR_LEVELS[name]), index=values.index, name=name
     )
