@@ -1,9 +1,9 @@
 """Config and side-table validation with one-line messages.
 
 The workflow validates ``config/config.yaml`` and the codebook against their
-JSON schemas (``workflow/schemas/``) at start-up. ``snakemake.utils.validate``
-prints the whole schema on failure; :func:`check_against_schema` runs first
-and turns the first violation into one line that names the key.
+JSON schemas (``workflow/schemas/``) at start-up. :func:`check_against_schema`
+collects every violation and turns the first into one line that names the key
+(``snakemake.utils.validate`` would print the whole schema instead).
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from socialwork_ict.codebook import SafeLoader
 from socialwork_ict.errors import InputError
 
 
 def check_against_schema(data: object, schema_path: str | Path, *, what: str) -> None:
     """Raise InputError naming the offending key if ``data`` violates the schema."""
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    schema = yaml.load(Path(schema_path).read_text(encoding="utf-8"), Loader=SafeLoader)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
     if not errors:
