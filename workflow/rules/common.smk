@@ -74,8 +74,8 @@ CONDA_ENV = "../../environment.yml"
 
 
 #: the report's figures in two sets, each drawn by one job (figures.smk): the
-#: sample set needs only the cleaning, weighting and Table 2 outputs, so it is
-#: drawn while the models are still being fitted
+#: sample set needs only the cleaning, weighting and Table 2 outputs, so it
+#: does not wait for the models
 FIGURE_SETS = {
     "sample": ["sample_flow", "weighting", "freq_by_age"],
     "model": ["odds_ratios", "predicted_often", "sensitivity"],

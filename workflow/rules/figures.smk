@@ -2,8 +2,8 @@
 #
 # Two rules, plot_sample_figures and plot_model_figures, draw the figures of
 # FIGURE_SETS (common.smk) from published tables, one job per set so matplotlib
-# is imported twice rather than six times and the sample figures are drawn
-# while the models are still running. Both run the one script plot_figures.py
+# is imported twice rather than six times and the sample figures do not wait
+# for the models. Both run the one script plot_figures.py
 # (it draws whichever figures it is given). Each figure is marked when the data
 # are synthetic (results/clean/data_origin.json) and its alt text and caption
 # are written next to it (results/figures/<figure>.json). The same inputs give
