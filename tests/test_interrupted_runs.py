@@ -15,6 +15,14 @@ What makes this hold (see ``tests/README.md``): outputs are written to a
 temporary file and renamed (``socialwork_ict.rule_io``), Snakemake marks the
 outputs of a started job incomplete until it succeeds, and
 ``--rerun-incomplete`` regenerates marked outputs.
+
+A Snakemake deadlock, not ours: its ``SIGTERM`` handler
+(``JobScheduler.exit_gracefully``, snakemake 9.27) takes the scheduler's
+non-reentrant ``threading.Lock``; when the signal arrives while the main
+thread holds that lock (finishing a job) Snakemake never exits. Seen once in
+~10 runs of ``sigterm_after_fixed_delay``. The test then kills the group
+(``SIGTERM_GRACE`` seconds later) and resumes the ``SIGKILL`` way, so what it
+checks, that a resumed run gives identical outputs, still holds.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ TARGETS = (
 )
 COMPARED = ("results", "reports")
 TIMEOUT = 120
+#: seconds Snakemake gets to exit after SIGTERM before the group is killed (module docstring)
+SIGTERM_GRACE = 60
 
 
 @dataclass(frozen=True)
@@ -158,13 +168,21 @@ def test_killed_run_resumes_to_identical_outputs(point, template, reference, tmp
                 os.killpg(process.pid, point.signal)
             else:
                 process.send_signal(point.signal)
-            process.wait(timeout=TIMEOUT)
+            deadlocked = False
+            try:
+                process.wait(timeout=SIGTERM_GRACE if point.signal == signal.SIGTERM else TIMEOUT)
+            except subprocess.TimeoutExpired:
+                if point.signal != signal.SIGTERM:
+                    raise
+                deadlocked = True  # Snakemake's SIGTERM deadlock (module docstring)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=TIMEOUT)
         finally:
             _wait_for_group(process.pid)
     assert process.returncode != 0
     assert not all((project / t).exists() for t in TARGETS), "nothing was interrupted"
 
-    if point.signal == signal.SIGKILL:
+    if point.signal == signal.SIGKILL or deadlocked:
         # a killed Snakemake leaves its lock: the documented first step is --unlock
         assert _run(project, "--unlock").returncode == 0
         marked_and_present = [p for p in _incomplete_outputs(project) if (project / p).exists()]
