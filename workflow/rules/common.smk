@@ -135,7 +135,7 @@ def raw_input_file(wildcards):
 # Memory. Every job that holds respondent-level data declares an estimate of
 # its peak memory (resources: mem_mb), so Snakemake never runs jobs together
 # whose estimates exceed the budget given with --resources mem_mb=N (the
-# default profile gives 2000; a cluster profile requests it per job). An
+# default profile gives 2048; a cluster profile requests it per job). An
 # estimate is a Python process with pandas/pyarrow loaded plus a multiple of
 # the size of the file the job reads; the multiples are the per-job max_rss
 # at n = 1,000,000 (benchmarks/run_benchmarks.py, logs/benchmarks/) divided by
@@ -144,10 +144,12 @@ def raw_input_file(wildcards):
 #: a Python job with pandas/pyarrow/matplotlib loaded (largest max_rss at
 #: n = 4,354: 207 MB, the figure job), rounded up
 PROCESS_MB = 250
-#: MB per MB of the raw export (text held as typed columns while checked)
-RAW_FILE_FACTOR = 32
-#: MB per MB of the analysis parquet (models: design matrix, scores, influences)
-ANALYSIS_FILE_FACTOR = 100
+#: MB per MB of the raw export (text held as typed columns while checked; an
+#: irregular CSV, read by the slow path, needs the most: 1.33 GB for 52.5 MB)
+RAW_FILE_FACTOR = 24
+#: MB per MB of the analysis parquet (models: design matrix, scores,
+#: influences; test_age_association needs the most: up to 1004 MB for 7.5 MB)
+ANALYSIS_FILE_FACTOR = 102
 #: MB per MB of a published CSV table read whole (weights.csv for the figures)
 TABLE_FILE_FACTOR = 4
 #: MB per synthetic respondent generated
