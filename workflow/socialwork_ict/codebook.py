@@ -46,10 +46,27 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ExportFormat:
+    """How the export file is laid out (codebook key ``export``; docs/codebook-v2.md).
+
+    ``delimiter``: ``auto`` (sniffed) or one of ``,`` ``;`` tab ``|``;
+    ``decimal``: ``.`` or ``,``; ``encoding``: ``auto`` (UTF-8, or UTF-16/32
+    with a byte-order mark) or a named encoding; ``sheet``: the sheet of an
+    ``.xlsx`` workbook (None: the first).
+    """
+
+    delimiter: str = "auto"
+    decimal: str = "."
+    encoding: str = "auto"
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
 class Codebook:
     columns: dict[str, Column]
     missing_codes: tuple[int, ...]
     source: str = "codebook"
+    export: ExportFormat = field(default_factory=ExportFormat)
 
     def raw_to_canonical(self) -> dict[str, str]:
         return {column.raw: name for name, column in self.columns.items()}
@@ -140,6 +157,7 @@ def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
         columns=columns,
         missing_codes=tuple(int(c) for c in data.get("missing_codes", [])),
         source=source,
+        export=ExportFormat(**(data.get("export") or {})),
     )
     check_codebook(codebook)
     return codebook
