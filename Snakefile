@@ -16,6 +16,7 @@ include: "workflow/rules/weight.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/draft.smk"
 
 
 rule all:
