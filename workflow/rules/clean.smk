@@ -27,7 +27,7 @@ rule clean_responses:
     input:
         raw=raw_input_file,
         codebook=config["codebook"],
-        code=package_modules("ingest", "cleaning", "codebook"),
+        code=package_modules("ingest", "mapping", "cleaning", "codebook", "codes", "errors"),
     output:
         analysis="results/clean/responses.parquet",
         exclusions="results/clean/exclusions.csv",
@@ -44,5 +44,6 @@ rule clean_responses:
     params:
         synthetic=SYNTHETIC,
         countries=config["countries"],
+        failed_sample_flow="logs/clean_responses.sample_flow.csv",
     script:
         "../scripts/clean_responses.py"

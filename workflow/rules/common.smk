@@ -45,13 +45,8 @@ validate_against(config, "config.schema.yaml", "config")
 if config["input"] != "synthetic" and not Path(config["input"]).is_file():
     stop(f"file {config['input']}: the input file does not exist (config key input)")
 try:
-    with open(config["codebook"], encoding="utf-8") as handle:
-        validate_against(
-            yaml.safe_load(handle), "codebook.schema.yaml", config["codebook"]
-        )
-    load_codebook(
-        config["codebook"]
-    )  # duplicated keys, core columns, one name per raw column
+    # YAML traps, the schema, then the codebook's logic (docs/codebook-v2.md)
+    load_codebook(config["codebook"], schema=SCHEMAS / "codebook.schema.yaml")
     if config["weighting"]["method"] != "none":
         validate_targets(
             load_targets(config["targets"]),

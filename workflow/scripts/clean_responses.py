@@ -4,29 +4,42 @@ import hashlib
 import logging
 from pathlib import Path
 
-from socialwork_ict.cleaning import clean_responses
+from socialwork_ict.cleaning import EmptySampleError, clean_responses
 from socialwork_ict.codebook import load_codebook
-from socialwork_ict.ingest import read_raw_survey
+from socialwork_ict.ingest import read_export
 from socialwork_ict.rule_io import run_rule, write_json, write_parquet, write_table
 
 log = logging.getLogger("socialwork_ict.clean_responses")
 
 
-def main(snakemake):
-    raw_path = Path(snakemake.input.raw)
-    codebook = load_codebook(snakemake.input.codebook)
-    raw = read_raw_survey(raw_path, codebook)
-    result = clean_responses(
-        raw, codebook, file=raw_path.name, countries=tuple(snakemake.params.countries)
-    )
-    for row in result.sample_flow.itertuples():
-        log.info(
+def log_sample_flow(sample_flow, level=logging.INFO):
+    for row in sample_flow.itertuples():
+        log.log(
+            level,
             "step %s %s: excluded %s, remaining %s",
             row.step,
             row.reason,
             row.n_excluded,
             row.n_remaining,
         )
+
+
+def main(snakemake):
+    raw_path = Path(snakemake.input.raw)
+    codebook = load_codebook(snakemake.input.codebook)
+    export = read_export(raw_path, codebook)
+    try:
+        result = clean_responses(
+            export, codebook, file=raw_path.name, countries=tuple(snakemake.params.countries)
+        )
+    except EmptySampleError as error:
+        # the sample flow up to the step that emptied it, outside results/
+        log_sample_flow(error.sample_flow, logging.WARNING)
+        write_table(error.sample_flow, snakemake.params.failed_sample_flow)
+        raise
+    log_sample_flow(result.sample_flow)
+    for warning in result.warnings:
+        log.warning("%s", warning)
     write_parquet(result.analysis, snakemake.output.analysis)
     write_table(result.exclusions, snakemake.output.exclusions)
     write_table(result.sample_flow, snakemake.output.sample_flow)
@@ -37,6 +50,7 @@ def main(snakemake):
             "input_sha256": hashlib.sha256(raw_path.read_bytes()).hexdigest(),
             "n_rows": int(result.sample_flow["n_remaining"].iloc[0]),
             "n_eligible": int(len(result.analysis)),
+            "warnings": list(result.warnings),
         },
         snakemake.output.origin,
     )

@@ -27,6 +27,12 @@ def _csv(path):
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
+def shown_path(path):
+    """A path as the report shows it: as given when relative, the file name when absolute
+    (no machine path in an output)."""
+    return Path(path).name if Path(path).is_absolute() else str(path)
+
+
 def main(snakemake):
     inp, params = snakemake.input, snakemake.params
     origin = _json(inp.origin)
@@ -43,10 +49,10 @@ def main(snakemake):
     ]
     digests = {
         f"raw input ({origin.get('input_name', 'unknown')})": origin.get("input_sha256", "unknown"),
-        f"config ({inp.config})": sha256_bytes(Path(inp.config).read_bytes()),
-        f"targets ({inp.targets})": sha256_bytes(Path(inp.targets).read_bytes()),
-        f"codebook ({inp.codebook})": sha256_bytes(Path(inp.codebook).read_bytes()),
-        f"published figures ({inp.published})": sha256_bytes(Path(inp.published).read_bytes()),
+        f"config ({shown_path(inp.config)})": sha256_bytes(Path(inp.config).read_bytes()),
+        f"targets ({shown_path(inp.targets)})": sha256_bytes(Path(inp.targets).read_bytes()),
+        f"codebook ({shown_path(inp.codebook)})": sha256_bytes(Path(inp.codebook).read_bytes()),
+        f"published figures ({shown_path(inp.published)})": sha256_bytes(Path(inp.published).read_bytes()),
         f"template ({inp.template})": sha256_bytes(Path(inp.template).read_bytes()),
     }
     context = report_context(
@@ -56,7 +62,7 @@ def main(snakemake):
         diagnostics=_csv(inp.diagnostics),
         margins=_csv(inp.margins),
         targets=_yaml(inp.targets),
-        targets_file=str(inp.targets),
+        targets_file=shown_path(inp.targets),
         table1=_csv(inp.table1),
         table2=_csv(inp.table2),
         codebook_labels={k: v.get("label", k) for k, v in codebook["columns"].items()},

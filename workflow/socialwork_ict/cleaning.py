@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialwork_ict.codebook import Codebook, Column
+from socialwork_ict.codebook import Codebook, Column, label_warnings, normalise_token
 from socialwork_ict.codes import (
     COUNTRIES,
     GENDER_LABELS,
@@ -54,8 +54,32 @@ from socialwork_ict.codes import (
     as_factor,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.mapping import CanonicalExport, RowFilterResult
 
 ELIGIBILITY_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact")
+
+#: spellings of the four countries seen in real exports -> contract code (for hints only;
+#: nothing is recoded without the codebook's `recode:`)
+COUNTRY_SPELLINGS = {
+    "CAN": "CA",
+    "CANADA": "CA",
+    "USA": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+    "UNITED STATES": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "ISR": "IL",
+    "ISRAEL": "IL",
+    "GB": "UK",
+    "GBR": "UK",
+    "U.K.": "UK",
+    "UNITED KINGDOM": "UK",
+    "GREAT BRITAIN": "UK",
+    "ENGLAND": "UK",
+    "SCOTLAND": "UK",
+    "WALES": "UK",
+    "NORTHERN IRELAND": "UK",
+}
 
 
 @dataclass(frozen=True)
@@ -63,42 +87,69 @@ class CleaningResult:
     analysis: pd.DataFrame
     sample_flow: pd.DataFrame
     exclusions: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+
+class EmptySampleError(InputError):
+    """No eligible rows are left; carries the sample flow up to the step that emptied it."""
+
+    def __init__(self, problem: str, *, sample_flow: pd.DataFrame, **kwargs) -> None:
+        self.sample_flow = sample_flow
+        super().__init__(problem, **kwargs)
 
 
 def clean_responses(
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | CanonicalExport,
     codebook: Codebook,
     *,
     file: str,
     countries: tuple[str, ...] = COUNTRIES,
 ) -> CleaningResult:
-    """Type, check and filter the raw canonical table (see the module docstring)."""
-    raw = raw.reset_index(drop=True)
+    """Type, check and filter the raw canonical table (see the module docstring).
+
+    ``raw`` is the canonical text table, or the :class:`CanonicalExport` that
+    :func:`socialwork_ict.ingest.read_export` returns (its row filters become
+    sample-flow steps and its warnings are passed on).
+    """
+    export = raw if isinstance(raw, CanonicalExport) else CanonicalExport(table=raw)
+    raw = export.table.reset_index(drop=True)
     text = raw.apply(lambda col: col.astype(str).str.strip())
     typed = type_columns(text, codebook, file=file)
+    warnings = list(label_warnings(codebook)) + list(export.warnings)
 
     blank = (text == "").all(axis=1).to_numpy()
-    steps = [
-        ("blank row", blank),
-        ("consent not 1", (typed["consent"] != 1).fillna(True).to_numpy()),
+    steps: list[tuple[str, np.ndarray, pd.Series | None]] = [("blank row", blank, None)]
+    steps += [_filter_step(f) for f in export.row_filters]
+    steps += [
+        (
+            "consent not 1",
+            (typed["consent"] != 1).fillna(True).to_numpy(),
+            text["consent"],
+        ),
         (
             "direct_client_contact not 1",
             (typed["direct_client_contact"] != 1).fillna(True).to_numpy(),
+            text["direct_client_contact"],
         ),
         (
             f"country not {'/'.join(countries)}",
             ~typed["country"].isin(countries).to_numpy(),
+            text["country"],
         ),
-        ("respondent_id empty", (typed["respondent_id"] == "").to_numpy()),
+        ("respondent_id empty", (typed["respondent_id"] == "").to_numpy(), text["respondent_id"]),
     ]
     remaining = np.ones(len(raw), dtype=bool)
     step_of = np.zeros(len(raw), dtype=int)
     flow = [(0, "rows read from the raw file", 0, len(raw))]
-    for number, (reason, excluded) in enumerate(steps, start=1):
+    for number, (reason, excluded, values) in enumerate(steps, start=1):
         newly = remaining & excluded
+        if reason.startswith("country not"):
+            warnings += _country_warnings(text["country"], typed["country"], newly, codebook, file)
         step_of[newly] = number
+        flow.append((number, reason, int(newly.sum()), int((remaining & ~excluded).sum())))
+        if remaining.any() and not (remaining & ~excluded).any():
+            _raise_empty(flow, reason, values, newly, codebook, file, steps, number)
         remaining &= ~excluded
-        flow.append((number, reason, int(newly.sum()), int(remaining.sum())))
 
     duplicates = _duplicate_submissions(typed, text, remaining, codebook, file=file)
     number = len(steps) + 1
@@ -113,19 +164,113 @@ def clean_responses(
         )
     )
     reasons = {n: r for n, r, *_ in flow}
-
-    analysis = _analysis_frame(typed.loc[remaining], file=file, countries=countries)
+    sample_flow = pd.DataFrame(flow, columns=["step", "reason", "n_excluded", "n_remaining"])
+    if not remaining.any():
+        raise EmptySampleError("the file has no data rows", file=file, sample_flow=sample_flow)
+    analysis = _analysis_frame(
+        typed.loc[remaining],
+        file=file,
+        countries=countries,
+        country_column=codebook.columns["country"].raw,
+        unknown=_unknown_countries(text["country"], typed["country"], countries),
+    )
     excluded_rows = np.flatnonzero(~remaining)
+    step_values = [text["respondent_id"]] + [v for _r, _e, v in steps] + [text["respondent_id"]]
+    step_values[0] = None
+    values = np.full(len(excluded_rows), "", dtype=object)
+    for step, column in enumerate(step_values):
+        if column is None:
+            continue
+        here = step_of[excluded_rows] == step
+        values[here] = column.to_numpy()[excluded_rows[here]]
     exclusions = pd.DataFrame(
         {
             "row": excluded_rows + 1,
             "respondent_id": typed["respondent_id"].to_numpy()[excluded_rows],
             "step": step_of[excluded_rows],
             "reason": [reasons[s] for s in step_of[excluded_rows]],
+            "value": values,
         }
     )
-    sample_flow = pd.DataFrame(flow, columns=["step", "reason", "n_excluded", "n_remaining"])
-    return CleaningResult(analysis=analysis, sample_flow=sample_flow, exclusions=exclusions)
+    return CleaningResult(
+        analysis=analysis,
+        sample_flow=sample_flow,
+        exclusions=exclusions,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _filter_step(row_filter: RowFilterResult) -> tuple[str, np.ndarray, None]:
+    return (row_filter.reason, row_filter.excluded, None)
+
+
+def _value_counts(values: pd.Series, top: int = 5) -> str:
+    counts = values.value_counts(sort=False)
+    order = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    shown = ", ".join(f"{value!r} ({count})" for value, count in order[:top])
+    return shown + (" ..." if len(order) > top else "")
+
+
+def _raise_empty(flow, reason, values, newly, codebook, file, steps, number) -> None:
+    """No eligible rows: name the step that emptied the sample and what it saw."""
+    sample_flow = pd.DataFrame(
+        flow + [(n, r, 0, 0) for n, (r, _e, _v) in enumerate(steps[number:], start=number + 1)],
+        columns=["step", "reason", "n_excluded", "n_remaining"],
+    )
+    column = None
+    seen = ""
+    if values is not None:
+        name = values.name
+        column = codebook.columns[name].raw if name in codebook.columns else name
+        seen = f"; values there: {_value_counts(values[newly])}"
+    hint = None
+    if reason.startswith("country not"):
+        hint = "map the export's country values onto CA/US/IL/UK with `recode:` in the codebook"
+    elif reason.endswith("not 1"):
+        hint = "is the column's coding 1 = yes? map other codes with `recode:`"
+    raise EmptySampleError(
+        f"no eligible rows: step {number} ({reason}) excluded the last "
+        f"{int(newly.sum())} rows{seen}",
+        file=file,
+        column=column,
+        sample_flow=sample_flow,
+        hint=hint,
+    )
+
+
+def _unknown_countries(text: pd.Series, typed: pd.Series, countries) -> pd.Series:
+    unknown = (typed != "") & ~typed.isin(countries)
+    return text[unknown.to_numpy()]
+
+
+def _country_warnings(
+    text: pd.Series, typed: pd.Series, newly: np.ndarray, codebook: Codebook, file: str
+) -> list[str]:
+    """One WARNING for the rows excluded as another country with a non-empty value."""
+    unknown = newly & (typed != "").to_numpy()
+    if not unknown.any():
+        return []
+    counts = text[unknown].value_counts(sort=False)
+    order = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    shown = []
+    for value, count in order[:8]:
+        suggestion = COUNTRY_SPELLINGS.get(" ".join(str(value).upper().split()))
+        shown.append(f"{value!r} ({count}{f', {suggestion}?' if suggestion else ''})")
+    more = f" and {len(order) - 8} more values" if len(order) > 8 else ""
+    raw = codebook.columns["country"].raw
+    example = next(
+        (
+            f'"{v}": {COUNTRY_SPELLINGS[" ".join(str(v).upper().split())]}'
+            for v, _ in order
+            if " ".join(str(v).upper().split()) in COUNTRY_SPELLINGS
+        ),
+        '"value": CA',
+    )
+    return [
+        f"file {file}, column {raw!r}: {int(unknown.sum())} rows excluded as another country, "
+        f"values {', '.join(shown)}{more}; if they are configured countries, add to the "
+        f"codebook's country column: recode: {{{example}}}"
+    ]
 
 
 def type_columns(text: pd.DataFrame, codebook: Codebook, *, file: str) -> pd.DataFrame:
@@ -133,75 +278,133 @@ def type_columns(text: pd.DataFrame, codebook: Codebook, *, file: str) -> pd.Dat
     typed = pd.DataFrame(index=text.index)
     for name, column in codebook.columns.items():
         if column.type == "text":
-            typed[name] = text[name]
+            typed[name] = _recode_text(text[name], column)
         else:
-            typed[name] = _parse_int_column(text[name], column, codebook.missing_codes, file=file)
+            typed[name] = _parse_int_column(
+                text[name], column, codebook.missing_for(name), file=file
+            )
     typed["country"] = typed["country"].str.upper()
     _mark_skip_logic(typed, codebook)
     return typed
 
 
+def _recode_text(values: pd.Series, column: Column) -> pd.Series:
+    """A text column through its ``recode`` (normalised keys); other values as written."""
+    if not column.recode:
+        return values
+    codes, uniques = pd.factorize(values, sort=False)
+    mapped = np.asarray([column.recode.get(normalise_token(u), u) for u in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
+
+
 def _parse_int_column(
-    values: pd.Series, column: Column, missing_codes: tuple[int, ...], *, file: str
+    values: pd.Series, column: Column, missing: tuple[str, ...], *, file: str
 ) -> pd.Series:
-    values = values.replace(column.recode) if column.recode else values
+    """Codes of an int column, each distinct cell interpreted once (:func:`interpret_int_values`).
+
+    Stops at the first problem class (text, not finite, not whole, unknown
+    code or out of range), naming the values, their row count and first row.
+    """
     values = values.astype(str).str.strip()
-    empty = values == ""
-    numbers = pd.to_numeric(values.where(~empty), errors="coerce").astype(float)
-    not_numeric = ~empty & numbers.isna()
-    if not_numeric.any():
-        raise InputError(
-            "text in a numeric column",
-            file=file,
-            column=column.raw,
-            values=values[not_numeric].unique(),
-            n_rows=int(not_numeric.sum()),
-        )
-    infinite = numbers.notna() & ~np.isfinite(numbers)
-    if infinite.any():
-        raise InputError(
-            "not a finite number",
-            file=file,
-            column=column.raw,
-            values=values[infinite].unique(),
-            n_rows=int(infinite.sum()),
-        )
-    fractional = numbers.notna() & (numbers != np.round(numbers))
-    if fractional.any():
-        raise InputError(
-            "not a whole number",
-            file=file,
-            column=column.raw,
-            values=values[fractional].unique(),
-            n_rows=int(fractional.sum()),
-        )
-    numbers = numbers.where(~numbers.isin(missing_codes))
-    present = numbers.notna()
+    codes, uniques = pd.factorize(values, sort=False)
+    table = interpret_int_values(pd.Series(uniques, dtype=object), column, missing)
+    for problem in PROBLEMS:
+        bad_unique = (table["problem"] == problem).to_numpy()
+        if bad_unique.any():
+            rows = bad_unique[codes]
+            shown = table.loc[bad_unique, "shown"].tolist()
+            raise InputError(
+                _problem_text(problem, column),
+                file=file,
+                column=column.raw,
+                values=list(dict.fromkeys(shown)),
+                n_rows=int(rows.sum()),
+                first_row=int(np.flatnonzero(rows)[0]) + 1,
+            )
+    numbers = table["number"].to_numpy(dtype=float)[codes] if len(codes) else np.array([])
+    return _as_int(pd.Series(numbers, index=values.index))
+
+
+#: the problem classes of an int cell, in the order they are reported
+PROBLEMS = ("text", "infinite", "fraction", "invalid")
+
+
+def _problem_text(problem: str, column: Column) -> str:
+    if problem == "text":
+        return "text in a numeric column"
+    if problem == "infinite":
+        return "not a finite number"
+    if problem == "fraction":
+        return "not a whole number"
     if column.codes:
-        bad = present & ~numbers.isin(list(column.codes))
-        problem = f"unknown code (allowed: {', '.join(str(c) for c in sorted(column.codes))})"
+        return f"unknown code (allowed: {', '.join(str(c) for c in sorted(column.codes))})"
+    low, high = column.range
+    return f"value out of range [{low}, {high}]"
+
+
+def interpret_int_values(
+    cells: pd.Series, column: Column, missing: tuple[str, ...]
+) -> pd.DataFrame:
+    """What each distinct (trimmed) cell of an int column becomes.
+
+    Columns: ``cell``; ``number`` (the code, NaN when missing or invalid);
+    ``status`` (``code``, ``missing`` or ``invalid``); ``problem`` (one of
+    :data:`PROBLEMS`, or ""); ``shown`` (the value as named in an error).
+    Order: empty or a ``missing`` token -> missing; ``recode`` (normalised
+    keys); numbers parsed by ``pandas.to_numeric``; a recode target or number
+    that is a missing code -> missing; codes or range checked.
+    """
+    cells = cells.astype(str)
+    tokens = pd.Series([normalise_token(c) for c in cells], index=cells.index, dtype=object)
+    missing_tokens = set(missing)
+    empty = (cells == "").to_numpy()
+    missing_token = tokens.isin(missing_tokens).to_numpy() & ~empty
+    recoded = tokens.map(column.recode) if column.recode else pd.Series(np.nan, index=cells.index)
+    has_recode = recoded.notna().to_numpy() & ~missing_token
+    after = np.where(has_recode, recoded.astype(str), cells.to_numpy())
+    after = pd.Series(after, index=cells.index, dtype=object)
+    consider = ~empty & ~missing_token
+    numbers = pd.to_numeric(after.where(consider), errors="coerce").astype(float).to_numpy()
+    problem = np.full(len(cells), "", dtype=object)
+    problem[consider & np.isnan(numbers)] = "text"
+    finite = np.isfinite(numbers)
+    problem[consider & ~np.isnan(numbers) & ~finite] = "infinite"
+    whole = finite & (numbers == np.round(np.where(finite, numbers, 0)))
+    problem[(problem == "") & finite & ~whole] = "fraction"
+    missing_numbers = {float(t) for t in missing_tokens if _is_number(t)}
+    is_missing_number = np.isin(numbers, list(missing_numbers)) if missing_numbers else False
+    is_missing = empty | missing_token | ((problem == "") & is_missing_number)
+    valid = (problem == "") & ~is_missing
+    if column.codes:
+        allowed = np.isin(numbers, list(column.codes))
     else:
         low, high = column.range
-        bad = present & ((numbers < low) | (numbers > high))
-        problem = f"value out of range [{low}, {high}]"
-    if bad.any():
-        raise InputError(
-            problem,
-            file=file,
-            column=column.raw,
-            values=_shown(numbers[bad], values[bad]),
-            n_rows=int(bad.sum()),
-        )
-    return _as_int(numbers)
-
-
-def _shown(numbers: pd.Series, cells: pd.Series) -> list[object]:
-    """Offending values for a message: the integer, or the cell if too large for one."""
+        allowed = (numbers >= low) & (numbers <= high)
+    problem[valid & ~allowed] = "invalid"
+    number = np.where((problem == "") & ~is_missing, numbers, np.nan)
     shown = [
-        int(number) if abs(number) < 2**53 else cell
-        for number, cell in zip(numbers, cells, strict=True)
+        (int(n) if abs(n) < 2**53 else a) if p == "invalid" else a
+        for n, a, p in zip(numbers, after, problem, strict=True)
     ]
-    return list(dict.fromkeys(shown))
+    status = np.where(problem != "", "invalid", np.where(is_missing, "missing", "code"))
+    return pd.DataFrame(
+        {
+            "cell": cells.to_numpy(),
+            "number": number,
+            "status": status,
+            "problem": problem,
+            "shown": shown,
+        },
+        index=cells.index,
+    )
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_int(numbers: pd.Series) -> pd.Series:
@@ -253,24 +456,31 @@ def _duplicate_submissions(
 
 
 def _analysis_frame(
-    eligible: pd.DataFrame, *, file: str, countries: tuple[str, ...]
+    eligible: pd.DataFrame,
+    *,
+    file: str,
+    countries: tuple[str, ...],
+    country_column: str,
+    unknown: pd.Series,
 ) -> pd.DataFrame:
-    if eligible.empty:
-        raise InputError(
-            "no eligible rows (consent = 1, direct_client_contact = 1, configured country, id)",
-            file=file,
-            column="consent",
-        )
     counts = eligible["country"].value_counts()
     absent = [c for c in countries if counts.get(c, 0) == 0]
     if absent:
+        if len(unknown):
+            hint = (
+                f"the column also holds values that are no configured country "
+                f"({_value_counts(unknown)}): map them with `recode:` in the codebook, "
+                "or remove the country from `countries` if the export does not cover it"
+            )
+        else:
+            hint = "remove it from `countries` in the config if the export does not cover it"
         raise InputError(
             "a configured country has no eligible respondents",
             file=file,
-            column="country",
+            column=country_column,
             values=absent,
             n_rows=0,
-            hint="remove it from `countries` in the config if the export does not cover it",
+            hint=hint,
         )
     frame = eligible.reset_index(drop=True).copy()
     frame["country"] = pd.Series(

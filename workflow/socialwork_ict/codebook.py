@@ -32,17 +32,53 @@ CORE_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact", 
 
 @dataclass(frozen=True)
 class Column:
-    """How one canonical column is read and checked."""
+    """How one canonical column is read and checked.
+
+    ``recode`` and ``missing`` are keyed by :func:`normalise_token` of the raw
+    value; ``missing`` None means "the codebook's global ``missing_codes``".
+    ``raw`` is None only for a member of a joined multi-select group.
+    """
 
     name: str
-    raw: str
+    raw: str | None
     type: str
     label: str = ""
     codes: dict[int, str] = field(default_factory=dict)
     range: tuple[int, int] | None = None
-    recode: dict[str, int] = field(default_factory=dict)
+    recode: dict[str, int | str] = field(default_factory=dict)
     required: bool = True
     asked_if: dict | None = None
+    missing: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MultiSelect:
+    """A checkbox question whose choices are canonical yes/no columns (docs/codebook-v2.md).
+
+    ``form`` is ``split`` (one raw column per choice: each member's own ``raw``)
+    or ``joined`` (one raw cell listing the ticked choices). Tokens
+    (``unticked``, ``seen_unanswered``, ``choices`` keys) are normalised with
+    :func:`normalise_token`; ``unticked`` is ``""`` for blank.
+    """
+
+    name: str
+    form: str
+    members: tuple[str, ...]
+    unticked: str = ""
+    seen_unanswered: tuple[str, ...] = ()
+    none_ticked: str = "missing"
+    raw: str | None = None
+    separator: str = ","
+    choices: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Keep only rows whose ``raw`` column holds one of ``keep`` (normalised)."""
+
+    raw: str
+    keep: tuple[str, ...]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -67,12 +103,36 @@ class Codebook:
     missing_codes: tuple[int, ...]
     source: str = "codebook"
     export: ExportFormat = field(default_factory=ExportFormat)
+    multi_select: tuple[MultiSelect, ...] = ()
+    filters: tuple[RowFilter, ...] = ()
 
     def raw_to_canonical(self) -> dict[str, str]:
-        return {column.raw: name for name, column in self.columns.items()}
+        return {column.raw: name for name, column in self.columns.items() if column.raw}
 
     def labels(self, name: str) -> dict[int, str]:
         return dict(self.columns[name].codes)
+
+    def missing_for(self, name: str) -> tuple[str, ...]:
+        """Normalised raw values meaning "missing" in column ``name``."""
+        own = self.columns[name].missing
+        if own is not None:
+            return own
+        return tuple(normalise_token(code) for code in self.missing_codes)
+
+
+def normalise_token(value: object) -> str:
+    """A raw value as compared with codebook keys: trimmed, case-folded, and a
+    whole number in its plain spelling (``" 4.0 "``, ``"+4"`` and ``4`` -> ``"4"``)."""
+    text = str(value).strip().casefold()
+    if "_" in text:  # float() would read "1_0" as 10
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number == number and abs(number) < 2**53 and number == int(number):
+        return str(int(number))
+    return text
 
 
 #: libyaml's parser where PyYAML was built with it (same documents, ~5x faster)
@@ -114,8 +174,13 @@ def load_yaml_unique(text: str) -> object:
     return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Read and check a codebook YAML file (a duplicated key is an error)."""
+def load_codebook(path: str | Path, *, schema: str | Path | None = None) -> Codebook:
+    """Read and check a codebook YAML file.
+
+    Order of checks: YAML syntax and duplicated keys; YAML's boolean traps
+    (:func:`check_yaml_traps`); the JSON schema, when ``schema`` is given;
+    then the logic a schema cannot express (:func:`check_codebook`).
+    """
     path = Path(path)
     try:
         data = load_yaml_unique(path.read_text(encoding="utf-8"))
@@ -128,7 +193,50 @@ def load_codebook(path: str | Path) -> Codebook:
         ) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise InputError(f"cannot read the codebook: {error}", file=str(path)) from None
+    check_yaml_traps(data, source=str(path))
+    if schema is not None:
+        from socialwork_ict.settings import check_against_schema
+
+        check_against_schema(data, schema, what=str(path))
     return codebook_from_dict(data, source=str(path))
+
+
+#: where a codebook holds raw values or labels, which YAML may read as booleans
+_TOKEN_KEYS = ("codes", "recode", "missing", "choices", "keep", "seen_unanswered", "unticked")
+
+
+def check_yaml_traps(data: object, *, source: str) -> None:
+    """Stop on YAML's boolean traps: unquoted ``yes``/``no``/``on``/``off``/``true``/
+    ``false`` (and ``NO``, Norway's code) as a key or value where the codebook
+    holds raw values, codes or labels: YAML 1.1 reads them as booleans."""
+
+    def walk(node: object, where: list[str]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                inside = where + [str(key)]
+                if isinstance(key, bool) and any(k in where for k in _TOKEN_KEYS):
+                    _trap(source, inside[:-1], f"a key is the boolean {key}")
+                if isinstance(value, bool) and any(k in inside for k in _TOKEN_KEYS):
+                    _trap(source, inside, f"the value is the boolean {value}")
+                walk(value, inside)
+        elif isinstance(node, list):
+            for item in node:
+                if isinstance(item, bool) and any(k in where for k in _TOKEN_KEYS):
+                    _trap(source, where, f"an entry is the boolean {item}")
+                walk(item, where)
+
+    walk(data, [])
+
+
+def _trap(source: str, where: list[str], problem: str) -> None:
+    column = where[1] if len(where) > 1 and where[0] == "columns" else None
+    raise InputError(
+        f"{'.'.join(where)}: {problem}",
+        file=source,
+        column=column,
+        hint="YAML reads unquoted yes/no/on/off/true/false and NO as booleans: quote them, "
+        'e.g. "yes": 1 or {1: "no"}',
+    )
 
 
 def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
@@ -137,50 +245,240 @@ def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
         raise InputError("the codebook needs a `columns` mapping", file=source)
     columns = {}
     for name, spec in data["columns"].items():
-        if not isinstance(spec, dict) or "raw" not in spec or "type" not in spec:
+        if not isinstance(spec, dict) or "type" not in spec:
             raise InputError(
                 "each codebook column needs `raw` and `type`", file=source, column=name
             )
         rng = spec.get("range")
+        missing = spec.get("missing")
         columns[name] = Column(
             name=name,
-            raw=str(spec["raw"]),
+            raw=str(spec["raw"]) if spec.get("raw") is not None else None,
             type=spec["type"],
             label=str(spec.get("label", name)),
             codes={int(k): str(v) for k, v in (spec.get("codes") or {}).items()},
             range=(int(rng[0]), int(rng[1])) if rng else None,
-            recode={str(k): int(v) for k, v in (spec.get("recode") or {}).items()},
+            recode={
+                normalise_token(k): (int(v) if spec["type"] == "int" else str(v))
+                for k, v in (spec.get("recode") or {}).items()
+            },
             required=bool(spec.get("required", True)),
             asked_if=spec.get("asked_if"),
+            missing=None if missing is None else tuple(normalise_token(v) for v in missing),
         )
+    groups = tuple(
+        _multi_select(name, spec) for name, spec in (data.get("multi_select") or {}).items()
+    )
+    filters = tuple(
+        RowFilter(
+            raw=str(spec["raw"]),
+            keep=tuple(normalise_token(v) for v in spec["keep"]),
+            reason=str(
+                spec.get("reason") or f"{spec['raw']} not {'/'.join(map(str, spec['keep']))}"
+            ),
+        )
+        for spec in (data.get("filters") or [])
+    )
     codebook = Codebook(
         columns=columns,
         missing_codes=tuple(int(c) for c in data.get("missing_codes", [])),
         source=source,
         export=ExportFormat(**(data.get("export") or {})),
+        multi_select=groups,
+        filters=filters,
     )
     check_codebook(codebook)
     return codebook
 
 
+def _multi_select(name: str, spec: dict) -> MultiSelect:
+    form = spec.get("form", "split")
+    if form == "joined":
+        choices = {normalise_token(k): str(v) for k, v in (spec.get("choices") or {}).items()}
+        members = tuple(dict.fromkeys(choices.values()))
+    else:
+        choices = {}
+        members = tuple(str(m) for m in spec.get("members") or ())
+    unticked = spec.get("unticked", "blank")
+    return MultiSelect(
+        name=name,
+        form=form,
+        members=members,
+        unticked="" if unticked in ("blank", "", None) else normalise_token(unticked),
+        seen_unanswered=tuple(normalise_token(v) for v in spec.get("seen_unanswered") or ()),
+        none_ticked=str(spec.get("none_ticked", "missing")),
+        raw=str(spec["raw"]) if spec.get("raw") is not None else None,
+        separator=str(spec.get("separator", ",")),
+        choices=choices,
+    )
+
+
 def check_codebook(codebook: Codebook) -> None:
-    """Checks beyond the schema: core columns present, one canonical name per raw column."""
+    """Checks beyond the schema (docs/codebook-v2.md, "Rules"):
+
+    core columns present; one canonical name per raw column; every int column
+    has codes or a range; canonical columns keep their contract type and code
+    set; recode targets are valid codes; the global missing codes collide with
+    no valid value of a column they apply to; multi-select members are yes/no
+    columns and joined groups name their raw column.
+    """
+    from socialwork_ict.codes import CONTRACT_CODES, TEXT_COLUMNS
+
+    source = codebook.source
     missing = [name for name in CORE_COLUMNS if name not in codebook.columns]
     if missing:
         raise InputError(
-            "the codebook lacks core columns", file=codebook.source, values=missing, n_rows=None
+            "the codebook lacks core columns", file=source, values=missing, n_rows=None
         )
+    joined_members = {m for g in codebook.multi_select if g.form == "joined" for m in g.members}
     seen: dict[str, str] = {}
     for name, column in codebook.columns.items():
-        if column.raw in seen:
+        if column.raw is None:
+            if name not in joined_members:
+                raise InputError(
+                    "each codebook column needs `raw` and `type`", file=source, column=name
+                )
+        elif column.raw in seen:
             raise InputError(
                 f"raw column {column.raw!r} is mapped to two canonical names",
-                file=codebook.source,
+                file=source,
                 column=column.raw,
                 values=[seen[column.raw], name],
             )
-        seen[column.raw] = name
-        if column.type == "int" and not column.codes and column.range is None:
+        else:
+            seen[column.raw] = name
+        if name in TEXT_COLUMNS and column.type != "text":
             raise InputError(
-                "an int column needs `codes` or `range`", file=codebook.source, column=name
+                f"`type: {column.type}` on a text column of the data contract",
+                file=source,
+                column=name,
+                hint=f"keep `type: text`; a numeric export is mapped with `recode:`, "
+                f'e.g. recode: {{"1": CA}} for {name}',
             )
+        if name in CONTRACT_CODES and column.type != "int":
+            raise InputError(
+                f"`type: {column.type}` on an integer-coded column of the data contract",
+                file=source,
+                column=name,
+                hint='keep `type: int` and map label text with `recode:`, e.g. recode: {"Yes": 1}',
+            )
+        if column.type == "int" and not column.codes and column.range is None:
+            raise InputError("an int column needs `codes` or `range`", file=source, column=name)
+        if name in CONTRACT_CODES and column.codes:
+            _check_contract_codes(column, CONTRACT_CODES[name], source)
+        if column.type == "int":
+            _check_recode_targets(codebook, column)
+            if column.missing is None:
+                _check_global_missing(codebook, column)
+    _check_groups(codebook)
+
+
+def label_warnings(codebook: Codebook) -> list[str]:
+    """A WARNING per contract column whose code labels are worded differently from the
+    contract's (compared case- and space-insensitively): tables use the contract's."""
+    from socialwork_ict.codes import CONTRACT_CODES
+
+    warnings = []
+    for name, column in codebook.columns.items():
+        contract = CONTRACT_CODES.get(name)
+        if not contract or not column.codes:
+            continue
+        differ = [
+            f"{code}: {column.codes[code]!r} (contract {contract[code]!r})"
+            for code in sorted(contract)
+            if code in column.codes
+            and " ".join(column.codes[code].casefold().split()) != contract[code].casefold()
+        ]
+        if differ:
+            warnings.append(
+                f"file {Path(codebook.source).name}, column {name!r}: code labels differ from the data "
+                f"contract's, {', '.join(differ)}; tables and the report use the contract's labels"
+            )
+    return warnings
+
+
+def _check_contract_codes(column: Column, contract: dict[int, str], source: str) -> None:
+    if set(column.codes) != set(contract):
+        extra = sorted(set(column.codes) - set(contract))
+        absent = sorted(set(contract) - set(column.codes))
+        wanted = ", ".join(f"{code} {label}" for code, label in contract.items())
+        raise InputError(
+            "`codes:` differ from the data contract's"
+            + (f" (not in the contract: {extra})" if extra else "")
+            + (f" (missing: {absent})" if absent else ""),
+            file=source,
+            column=column.name,
+            hint=f"keep the contract's codes ({wanted}) and map the export's own codes onto "
+            'them with `recode:`, e.g. recode: {"6": 5}, or list them under `missing:`',
+        )
+
+
+def _check_recode_targets(codebook: Codebook, column: Column) -> None:
+    missing = set(codebook.missing_for(column.name))
+    for raw_value, code in column.recode.items():
+        valid = code in column.codes if column.codes else column.range[0] <= code <= column.range[1]
+        if not valid and normalise_token(code) not in missing:
+            raise InputError(
+                f"`recode:` maps {raw_value!r} to {code}, which is neither a code nor missing",
+                file=codebook.source,
+                column=column.name,
+            )
+
+
+def _check_global_missing(codebook: Codebook, column: Column) -> None:
+    for code in codebook.missing_codes:
+        if column.codes and code in column.codes:
+            clash = f"the valid code {code} ({column.codes[code]})"
+        elif column.range and column.range[0] <= code <= column.range[1]:
+            clash = f"a value in its range [{column.range[0]}, {column.range[1]}]"
+        else:
+            continue
+        raise InputError(
+            f"the global missing code {code} is {clash}: it would turn those answers missing",
+            file=codebook.source,
+            column=column.name,
+            hint="give the column that uses it as missing its own `missing: [...]` "
+            "and keep `missing_codes` for codes no column uses",
+        )
+
+
+def _check_groups(codebook: Codebook) -> None:
+    in_group: dict[str, str] = {}
+    for group in codebook.multi_select:
+        if group.form not in ("split", "joined"):
+            raise InputError(
+                f"multi_select {group.name}: `form` is {group.form!r}, not split or joined",
+                file=codebook.source,
+            )
+        if group.form == "joined" and not group.raw:
+            raise InputError(
+                f"multi_select {group.name}: a joined group needs `raw`", file=codebook.source
+            )
+        if group.none_ticked not in ("missing", "no"):
+            raise InputError(
+                f"multi_select {group.name}: `none_ticked` is {group.none_ticked!r}, "
+                "not missing or no",
+                file=codebook.source,
+            )
+        for member in group.members:
+            column = codebook.columns.get(member)
+            if column is None or column.type != "int" or set(column.codes) != {0, 1}:
+                raise InputError(
+                    f"multi_select {group.name}: member {member!r} is not a yes/no column "
+                    "of the codebook (int, codes 1 and 0)",
+                    file=codebook.source,
+                    column=member,
+                )
+            if member in in_group:
+                raise InputError(
+                    f"multi_select: {member!r} is in groups {in_group[member]} and {group.name}",
+                    file=codebook.source,
+                    column=member,
+                )
+            in_group[member] = group.name
+            if group.form == "split" and column.raw is None:
+                raise InputError(
+                    f"multi_select {group.name}: split member {member!r} needs its `raw` column",
+                    file=codebook.source,
+                    column=member,
+                )

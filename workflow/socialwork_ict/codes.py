@@ -69,6 +69,49 @@ RAW_COLUMNS = (
 )
 
 
+#: contract v2 optional items (data contract §1b)
+CONTACT_INITIATOR_LABELS = {1: "client", 2: "social worker", 3: "both"}
+FIELD_OF_PRACTICE_LABELS = {
+    1: "child and family welfare",
+    2: "health and hospitals",
+    3: "mental health and addictions",
+    4: "schools and education",
+    5: "aging and older adults",
+    6: "community and social services",
+    7: "other",
+}
+CLIENT_POPULATION_ITEMS = (
+    "client_children",
+    "client_adolescents",
+    "client_adults",
+    "client_older_adults",
+    "client_families",
+)
+
+#: canonical text columns (data contract §1): a codebook may not type them int
+TEXT_COLUMNS = ("respondent_id", "country")
+
+#: every contract column with a code list -> its codes and labels (§1 and §1b);
+#: a codebook must describe these columns with exactly these codes
+CONTRACT_CODES: dict[str, dict[int, str]] = {
+    "consent": YES_NO_LABELS,
+    "direct_client_contact": YES_NO_LABELS,
+    "gender": GENDER_LABELS,
+    "sector": SECTOR_LABELS,
+    "ict_freq": ICT_FREQ_LABELS,
+    **dict.fromkeys(YES_NO_ITEMS, YES_NO_LABELS),
+    "workplace_policy": WORKPLACE_POLICY_LABELS,
+    "contact_initiator": CONTACT_INITIATOR_LABELS,
+    "search_inappropriate": YES_NO_LABELS,
+    "psychotherapy": YES_NO_LABELS,
+    "field_of_practice": FIELD_OF_PRACTICE_LABELS,
+    **dict.fromkeys(CLIENT_POPULATION_ITEMS, YES_NO_LABELS),
+}
+
+#: contract columns with a range instead of codes
+CONTRACT_RANGES: dict[str, tuple[int, int]] = {"age": (18, 90), "years_practice": (0, 60)}
+
+
 def age_group_from_age(age: pd.Series) -> pd.Series:
     """Closed-left age groups <30, 30-39, 40-49, 50-59, 60+ (R: cut(right=FALSE))."""
     import numpy as np

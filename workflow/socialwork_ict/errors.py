@@ -14,7 +14,8 @@ class InputError(Exception):
     """A problem with the user's input file, config, codebook or targets.
 
     The message is one line naming the file, the column, the first few
-    offending values and how many rows are affected.
+    offending values, how many rows are affected and the first of them
+    (``first_row``: 1-based data row, the header rows not counted).
     """
 
     def __init__(
@@ -25,6 +26,7 @@ class InputError(Exception):
         column: str | None = None,
         values: Iterable[object] | None = None,
         n_rows: int | None = None,
+        first_row: int | None = None,
         hint: str | None = None,
     ) -> None:
         self.problem = problem
@@ -32,6 +34,7 @@ class InputError(Exception):
         self.column = column
         self.values = list(values) if values is not None else None
         self.n_rows = n_rows
+        self.first_row = first_row
         self.hint = hint
         super().__init__(self.message())
 
@@ -49,6 +52,8 @@ class InputError(Exception):
             text += f"; values: {shown}{more}"
         if self.n_rows is not None:
             text += f"; {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
+        if self.first_row is not None:
+            text += f"; first at data row {self.first_row}"
         if self.hint:
             text += f" ({self.hint})"
         return " ".join(text.split())  # always one line

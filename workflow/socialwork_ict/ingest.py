@@ -72,6 +72,7 @@ import pandas as pd
 
 from socialwork_ict.codebook import Codebook
 from socialwork_ict.errors import InputError
+from socialwork_ict.mapping import CanonicalExport, to_canonical
 
 CSV_SUFFIXES = (".csv", ".txt")
 SAV_SUFFIXES = (".sav", ".zsav")
@@ -83,16 +84,23 @@ log = logging.getLogger(__name__)
 
 
 def read_raw_survey(path: str | Path, codebook: Codebook) -> pd.DataFrame:
-    """Read a raw export and return its codebook columns, canonically named, as text.
+    """The canonical text table of an export (:func:`read_export`'s ``table``).
 
-    Every cell is a ``str`` (empty string = empty cell; a CSV's columns have
-    pandas' pyarrow-backed ``str`` dtype, a .sav's are object). Columns the codebook
+    Every cell is a ``str`` (empty string = empty cell). Columns the codebook
     marks ``required: false`` that the export lacks are added empty; extra
     export columns (e.g. Qualtrics metadata) are dropped.
     """
+    return read_export(path, codebook).table
+
+
+def read_export(path: str | Path, codebook: Codebook) -> CanonicalExport:
+    """Read an export and map it through the codebook (:mod:`socialwork_ict.mapping`):
+    the canonical text table, the codebook's row filters and the export's warnings.
+    A ``.sav``'s value labels are checked against the codebook."""
     path = Path(path)
     raw = read_raw_table(path)
-    return to_canonical(raw, codebook, file=path.name)
+    labels = read_sav_value_labels(path) if path.suffix.lower() in SAV_SUFFIXES else None
+    return to_canonical(raw, codebook, file=path.name, value_labels=labels)
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:
@@ -109,32 +117,6 @@ def read_raw_table(path: Path) -> pd.DataFrame:
         file=path.name,
         hint="use .csv (UTF-8), .sav (SPSS) or a Qualtrics CSV export",
     )
-
-
-def to_canonical(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> pd.DataFrame:
-    """Select and rename the codebook's columns; complain about missing ones."""
-    duplicated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-    if duplicated:
-        raise InputError("duplicated column names in the header", file=file, values=duplicated)
-    missing = [
-        f"{name} (raw {col.raw!r})" if col.raw != name else name
-        for name, col in codebook.columns.items()
-        if col.required and col.raw not in raw.columns
-    ]
-    if missing:
-        hint = _delimiter_hint(raw)
-        raise InputError(
-            "missing required column" + ("s" if len(missing) > 1 else ""),
-            file=file,
-            column=missing[0].split(" ")[0],
-            values=missing,
-            n_rows=len(raw),
-            hint=hint,
-        )
-    out = pd.DataFrame(index=raw.index)
-    for name, col in codebook.columns.items():
-        out[name] = raw[col.raw] if col.raw in raw.columns else ""
-    return out
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -446,10 +428,14 @@ def _sav_column_as_text(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str)
 
 
-def _delimiter_hint(raw: pd.DataFrame) -> str | None:
-    if len(raw.columns) == 1:
-        header = str(raw.columns[0])
-        for delimiter in (";", "\t", "|"):
-            if delimiter in header:
-                return f"the header looks {delimiter!r}-delimited; the file must be comma-separated"
-    return None
+def read_sav_value_labels(path: Path) -> dict[str, dict[object, str]]:
+    """A ``.sav``'s value labels, variable -> {value: label} (metadata only)."""
+    import pyreadstat
+
+    try:
+        _frame, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as error:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        raise InputError(
+            f"not a readable SPSS .sav file ({type(error).__name__}: {error})", file=path.name
+        ) from None
+    return dict(meta.variable_value_labels)

@@ -139,6 +139,7 @@ def report_context(
             "input_name": str(origin.get("input_name", "unknown")),
             "n_rows": origin.get("n_rows", ""),
             "n_eligible": origin.get("n_eligible", ""),
+            "warnings": [str(w) for w in origin.get("warnings", [])],
         },
         "findings": findings,
         "warnings": warnings,
