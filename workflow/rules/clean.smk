@@ -27,7 +27,9 @@ rule clean_responses:
     input:
         raw=raw_input_file,
         codebook=config["codebook"],
-        code=package_modules("ingest", "mapping", "cleaning", "codebook", "codes", "errors"),
+        code=package_modules(
+            "ingest", "mapping", "cleaning", "codebook", "codes", "errors"
+        ),
     output:
         analysis="results/clean/responses.parquet",
         exclusions="results/clean/exclusions.csv",
@@ -47,3 +49,28 @@ rule clean_responses:
         failed_sample_flow="logs/clean_responses.sample_flow.csv",
     script:
         "../scripts/clean_responses.py"
+
+
+rule preview_export:
+    """Every raw value of the export and what the codebook makes of it (not part of all):
+    snakemake --cores 1 preview_export --config input=EXPORT codebook=CODEBOOK"""
+    input:
+        raw=raw_input_file,
+        codebook=config["codebook"],
+        code=package_modules(
+            "ingest", "mapping", "cleaning", "codebook", "codes", "errors", "preview"
+        ),
+    output:
+        csv="results/preview/preview.csv",
+        html="results/preview/preview.html",
+    log:
+        "logs/preview_export.log",
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=memory_mb("raw", RAW_FILE_FACTOR),
+    params:
+        synthetic=SYNTHETIC,
+        countries=config["countries"],
+    script:
+        "../scripts/preview_export.py"

@@ -57,6 +57,7 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.mapping import CanonicalExport, RowFilterResult
 
 ELIGIBILITY_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact")
+DUPLICATE_STEP = "duplicate submission (kept the most complete)"
 
 #: spellings of the four countries seen in real exports -> contract code (for hints only;
 #: nothing is recoded without the codebook's `recode:`)
@@ -158,7 +159,7 @@ def clean_responses(
     flow.append(
         (
             number,
-            "duplicate submission (kept the most complete)",
+            DUPLICATE_STEP,
             int(duplicates.sum()),
             int(remaining.sum()),
         )
@@ -214,7 +215,9 @@ def _value_counts(values: pd.Series, top: int = 5) -> str:
 def _raise_empty(flow, reason, values, newly, codebook, file, steps, number) -> None:
     """No eligible rows: name the step that emptied the sample and what it saw."""
     sample_flow = pd.DataFrame(
-        flow + [(n, r, 0, 0) for n, (r, _e, _v) in enumerate(steps[number:], start=number + 1)],
+        flow
+        + [(n, r, 0, 0) for n, (r, _e, _v) in enumerate(steps[number:], start=number + 1)]
+        + [(len(steps) + 1, DUPLICATE_STEP, 0, 0)],
         columns=["step", "reason", "n_excluded", "n_remaining"],
     )
     column = None
@@ -314,7 +317,7 @@ def _parse_int_column(
             rows = bad_unique[codes]
             shown = table.loc[bad_unique, "shown"].tolist()
             raise InputError(
-                _problem_text(problem, column),
+                problem_text(problem, column),
                 file=file,
                 column=column.raw,
                 values=list(dict.fromkeys(shown)),
@@ -329,7 +332,7 @@ def _parse_int_column(
 PROBLEMS = ("text", "infinite", "fraction", "invalid")
 
 
-def _problem_text(problem: str, column: Column) -> str:
+def problem_text(problem: str, column: Column) -> str:
     if problem == "text":
         return "text in a numeric column"
     if problem == "infinite":

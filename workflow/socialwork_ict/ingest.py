@@ -97,10 +97,17 @@ def read_export(path: str | Path, codebook: Codebook) -> CanonicalExport:
     """Read an export and map it through the codebook (:mod:`socialwork_ict.mapping`):
     the canonical text table, the codebook's row filters and the export's warnings.
     A ``.sav``'s value labels are checked against the codebook."""
+    return read_export_and_table(path, codebook)[1]
+
+
+def read_export_and_table(
+    path: str | Path, codebook: Codebook
+) -> tuple[pd.DataFrame, CanonicalExport]:
+    """The export as read (its own column names) and its :func:`read_export` mapping."""
     path = Path(path)
     raw = read_raw_table(path)
     labels = read_sav_value_labels(path) if path.suffix.lower() in SAV_SUFFIXES else None
-    return to_canonical(raw, codebook, file=path.name, value_labels=labels)
+    return raw, to_canonical(raw, codebook, file=path.name, value_labels=labels)
 
 
 def read_raw_table(path: Path) -> pd.DataFrame:

@@ -299,17 +299,17 @@ def check_value_labels(
             key = _label_key(spss_label)
             if key in by_label and by_label[key] != code:
                 raise InputError(
-                    f"SPSS value label contradicts the codebook: raw value {value!r} becomes "
+                    f"SPSS value label contradicts the codebook: raw value {token!r} becomes "
                     f"code {code} ({column.codes.get(code, 'not a code')!r} in the codebook) but "
                     f"is labelled {spss_label!r} in the file, the codebook's label of code "
                     f"{by_label[key]}",
                     file=file,
                     column=column.raw,
-                    values=[value],
+                    values=[token],
                     hint="fix the codebook's `recode:` (e.g. reversed or swapped codes)",
                 )
             if key not in by_label:
-                unmatched.append(f"{value!r} = {spss_label!r}")
+                unmatched.append(f"{token!r} = {spss_label!r}")
         if unmatched:
             warnings.append(
                 f"file {file}, column {column.raw!r}: SPSS value labels that match no codebook "
