@@ -200,7 +200,7 @@ def test_a_contract_column_keeps_its_type(column, kind):
 def test_yaml_boolean_traps_stop_with_the_quoting_hint(tmp_path, snippet, where):
     text = Path("config/codebook.yaml").read_text(encoding="utf-8")
     text = text.replace(
-        '    label: Consented to take part\n', "    label: Consented to take part\n" + snippet
+        "    label: Consented to take part\n", "    label: Consented to take part\n" + snippet
     )
     path = tmp_path / "codebook.yaml"
     path.write_text(text, encoding="utf-8")
@@ -421,7 +421,12 @@ def test_preview_shows_every_value_and_what_it_becomes():
     mapped = to_canonical(raw, codebook, file="export.csv")
     preview = preview_export(raw, mapped, codebook, countries=("CA",))
     freq = preview[preview["column"] == "ict_freq"].set_index("raw_value")
-    assert freq.loc["Often", ["n", "becomes", "label", "status"]].tolist() == [1, "4", "often", "code"]
+    assert freq.loc["Often", ["n", "becomes", "label", "status"]].tolist() == [
+        1,
+        "4",
+        "often",
+        "code",
+    ]
     assert freq.loc["9", "status"] == "invalid: unknown code (allowed: 1, 2, 3, 4, 5)"
     consent = preview[preview["column"] == "consent"].set_index("raw_value")
     assert consent.loc["0", "status"] == "excludes: consent not 1" and consent.loc["1", "n"] == 3

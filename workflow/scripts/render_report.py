@@ -52,7 +52,9 @@ def main(snakemake):
         f"config ({shown_path(inp.config)})": sha256_bytes(Path(inp.config).read_bytes()),
         f"targets ({shown_path(inp.targets)})": sha256_bytes(Path(inp.targets).read_bytes()),
         f"codebook ({shown_path(inp.codebook)})": sha256_bytes(Path(inp.codebook).read_bytes()),
-        f"published figures ({shown_path(inp.published)})": sha256_bytes(Path(inp.published).read_bytes()),
+        f"published figures ({shown_path(inp.published)})": sha256_bytes(
+            Path(inp.published).read_bytes()
+        ),
         f"template ({inp.template})": sha256_bytes(Path(inp.template).read_bytes()),
     }
     context = report_context(

@@ -391,8 +391,9 @@ def label_warnings(codebook: Codebook) -> list[str]:
         ]
         if differ:
             warnings.append(
-                f"file {Path(codebook.source).name}, column {name!r}: code labels differ from the data "
-                f"contract's, {', '.join(differ)}; tables and the report use the contract's labels"
+                f"file {Path(codebook.source).name}, column {name!r}: code labels differ from "
+                f"the data contract's, {', '.join(differ)}; tables and the report use the "
+                "contract's labels"
             )
     return warnings
 
