@@ -633,7 +633,11 @@ def _choice_text_fit(item: Item, column: RawColumn, globals_: set[str]) -> Value
 
 def _numeric_fit(item: Item, column: RawColumn, globals_: set[str]) -> ValueFit:
     """Numbers without labels: codes or in-range values; Qualtrics' 1 = Yes, 2 = No."""
-    seen = [v for v in column.distinct if v not in globals_]
+    own_missing = [
+        v for v in column.distinct if v in column.user_missing or _in_missing_range(column, v)
+    ]
+    own_missing += list(column.user_missing)
+    seen = [v for v in column.distinct if v not in globals_ and v not in own_missing]
     if not seen:
         return ValueFit(fit=0.0, source="no values")
     numbers = {v: _number(v) for v in seen}
@@ -653,6 +657,7 @@ def _numeric_fit(item: Item, column: RawColumn, globals_: set[str]) -> ValueFit:
         fit /= 2  # SPSS says the numbers are categories, not a quantity
     return ValueFit(
         fit=fit,
+        missing=_ordered_missing([*own_missing, *globals_]) if own_missing else (),
         unread=tuple(unread),
         source="distinct values",
         notes=("no value labels in the export: codes taken as the contract's",)
