@@ -71,3 +71,21 @@ def test_manifest_records_are_sorted_and_checked(tmp_path):
     assert len(problems) == 2
     assert "changed" in problems[0] and "a.csv" in problems[0]
     assert "missing file" in problems[1] and "b.csv" in problems[1]
+
+
+def test_outputs_are_readable_as_the_umask_says(tmp_path):
+    import os
+
+    from socialwork_ict.rule_io import write_json, write_parquet
+
+    old = os.umask(0o022)
+    try:
+        write_json({"a": 1}, tmp_path / "a.json")
+        write_parquet(__import__("pandas").DataFrame({"x": [1]}), tmp_path / "a.parquet")
+        os.umask(0o027)
+        write_json({"a": 1}, tmp_path / "b.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "a.parquet").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o640

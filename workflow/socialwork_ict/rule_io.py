@@ -145,6 +145,7 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -172,7 +173,19 @@ def _atomic_write(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file: 0o666 less the user's umask.
+
+    ``tempfile.mkstemp`` creates its file 0o600; without this, collaborators on a
+    shared folder could not read the tables.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
