@@ -92,15 +92,15 @@ QUESTIONS = [  # raw name, ImportId, question text, canonical column
 EXPECTED_RAW = {canonical: raw for raw, _i, _q, canonical in QUESTIONS if canonical}
 
 
-def _qualtrics_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+def _qualtrics_csv(path: Path, rows: list[dict[str, str]], questions=QUESTIONS) -> Path:
     """A Qualtrics export: header, question-text row, ImportId row, then ``rows``."""
-    header = META + [q[0] for q in QUESTIONS]
+    header = META + [q[0] for q in questions]
     meta_ids = [{"ImportId": name[0].lower() + name[1:]} for name in META]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerow(META + [q[2] for q in QUESTIONS])
-    writer.writerow([json.dumps(i) for i in meta_ids] + [json.dumps(q[1]) for q in QUESTIONS])
+    writer.writerow(META + [q[2] for q in questions])
+    writer.writerow([json.dumps(i) for i in meta_ids] + [json.dumps(q[1]) for q in questions])
     for row in rows:
         writer.writerow([row.get(name, "") for name in header])
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
@@ -338,6 +338,85 @@ def test_sav_value_labels_missing_values_and_variable_labels(tmp_path, items):
     assert [e.column for e in draft.edits] == [
         s.item.name for s in draft.suggestions if s.raw is None
     ]
+
+
+JOINED = [q for q in QUESTIONS if not q[0].startswith("Q9_")] + [
+    (
+        "Q9",
+        {"ImportId": "QID9"},
+        "Which of these have you used with clients between sessions? - Selected Choice",
+        None,
+    )
+]
+
+
+def _joined(rows: list[dict[str, str]], names: dict[str, str] | None = None):
+    """The checkbox question as one cell listing the ticked choices (Qualtrics' default)."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        boxes = [row.pop(f"Q9_{k}") for k in range(1, 5)]
+        ticked = [b for b in boxes if b not in ("", "-99")]
+        row["Q9"] = (
+            "-99"
+            if "-99" in boxes
+            else ",".join(names[t] for t in ticked)
+            if names
+            else (",".join(ticked))
+        )
+        out.append(row)
+    return out
+
+
+def test_joined_checkbox_column_numeric_needs_its_choices(tmp_path, items):
+    export = _qualtrics_csv(tmp_path / "joined.csv", _joined(_numeric_rows()), JOINED)
+    draft, data = _draft(export, items)
+    assert data["multi_select"] == {
+        "Q9": {
+            "form": "joined",
+            "raw": "Q9",
+            "separator": ",",
+            "seen_unanswered": [-99],
+            "choices": {"1": "?", "2": "?", "3": "?", "4": "?"},
+        }
+    }
+    for member in ("ict_email", "ict_text", "ict_social_media", "ict_video"):
+        assert "raw" not in data["columns"][member]
+    assert [e.column for e in draft.edits] == ["country", "gender", "multi_select Q9"]
+
+
+def test_joined_checkbox_column_with_choice_texts_is_mapped(tmp_path, items):
+    names = {"1": "E-mail", "2": "Text messages", "3": "Social media", "4": "Video calls"}
+    export = _qualtrics_csv(tmp_path / "joined.csv", _joined(_numeric_rows(), names), JOINED)
+    draft, data = _draft(export, items)
+    assert data["multi_select"]["Q9"]["choices"] == {
+        "E-mail": "ict_email", "Social media": "ict_social_media",
+        "Text messages": "ict_text", "Video calls": "ict_video",
+    }  # fmt: skip
+    assert "multi_select Q9" not in {e.column for e in draft.edits}
+
+
+def test_sav_checkbox_question_found_by_its_question_text(tmp_path, items):
+    """Qualtrics' .sav: no ImportIds; a choice per column, "<question> - <choice>" labels."""
+    import pyreadstat
+
+    texts = {1: "E-mail", 2: "Text messages", 3: "Social media", 4: "Video calls"}
+    frame = pd.DataFrame(
+        {f"Q9_{k}": [float(k), None, float(k), -99.0, None, float(k)] for k in texts}
+    )
+    pyreadstat.write_sav(
+        frame,
+        str(tmp_path / "q.sav"),
+        column_labels={
+            f"Q9_{k}": f"Which have you used with clients? - {t}" for k, t in texts.items()
+        },
+        variable_value_labels={f"Q9_{k}": {float(k): t} for k, t in texts.items()},
+    )
+    draft, data = _draft(tmp_path / "q.sav", items)
+    group = data["multi_select"]["Q9"]
+    assert group["members"] == ["ict_email", "ict_text", "ict_social_media", "ict_video"]
+    assert (group["unticked"], group["seen_unanswered"]) == ("blank", [-99])
+    assert [data["columns"][m]["raw"] for m in group["members"]] == [f"Q9_{k}" for k in texts]
 
 
 def test_draft_is_valid_deterministic_and_names_no_path(tmp_path, items):

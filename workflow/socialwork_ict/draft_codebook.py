@@ -444,6 +444,10 @@ STOP_WORDS = frozenset(
     "following past months month ever currently last".split()
 )
 
+#: the contract's checkbox questions: one yes/no item per choice
+CHECKBOX_ITEMS = {"ict_channels": ("ict_email", "ict_text", "ict_social_media", "ict_video")}
+JOINED_SEPARATOR = ","
+
 TEXT_MIN = 0.3
 HIGH_TEXT = 0.6
 MEDIUM_TEXT = 0.45
@@ -700,6 +704,7 @@ class Suggestion:
     raw: str | None  # None: not matched
     confidence: str  # high | medium | low | none
     text_score: float = 0.0
+    joined: str = ""  # the joined multi_select group that reads this item (raw is then None)
     fit: ValueFit = field(default_factory=lambda: ValueFit(fit=0.0))
     source: str = ""
     reason: str = ""
@@ -722,6 +727,9 @@ class MultiSelect:
     seen_unanswered: tuple[int, ...]
     none_ticked: str  # "missing" or "no" (unticked blank only)
     source: str
+    form: str = "split"
+    raw: str = ""  # joined: the one raw column
+    choices: tuple[tuple[str, str], ...] = ()  # joined: token -> member ("?": unknown)
 
 
 @dataclass(frozen=True)
@@ -777,16 +785,35 @@ def choice_score(item: Item, column: RawColumn, weights: dict[str, float]) -> fl
     return round(sum(weights[w] for w in shared) / sum(weights[w] for w in words), 4)
 
 
-def _checkbox_groups(export: Export) -> dict[str, tuple[str, ...]]:
-    """Checkbox questions: Qualtrics ImportIds QIDn_k (two or more), SPSS mr sets."""
-    groups: dict[str, list[str]] = {}
+def _checkbox_groups(export: Export, globals_: set[str]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Checkbox questions -> (raw columns, how they were found).
+
+    Qualtrics ImportIds QIDn_k (or QIDn with a choiceId), SPSS multiple-response
+    sets, and two or more columns whose question text is one stem plus
+    `` - <choice>`` and that each hold at most one ticked value (Qualtrics'
+    .sav export, a CSV without its ImportId row).
+    """
+    by_id: dict[str, list[str]] = {}
+    by_stem: dict[str, list[str]] = {}
     for column in export.columns:
         match = re.fullmatch(r"(QID\d+)_(\d+)", column.import_id)
         if match:
-            groups.setdefault(match.group(1), []).append(column.name)
-    found = {qid: tuple(names) for qid, names in groups.items() if len(names) >= 2}
+            by_id.setdefault(match.group(1), []).append(column.name)
+        elif " - " in column.question and _checkbox_fit(column, globals_).fit == 1.0:
+            by_stem.setdefault(column.question.rsplit(" - ", 1)[0], []).append(column.name)
+    found = {
+        qid: (tuple(names), f"Qualtrics ImportId {qid} with a choice per column")
+        for qid, names in by_id.items()
+        if len(names) >= 2
+    }
+    for n, (stem_text, names) in enumerate(sorted(by_stem.items()), start=1):
+        if len(names) >= 2:
+            found[f"choices{n}"] = (
+                tuple(names),
+                f"one question text, a choice per column: {stem_text!r}",
+            )
     for set_name, _label, members in export.mr_sets:
-        found[set_name] = members
+        found[set_name] = (members, "SPSS multiple-response set")
     return found
 
 
@@ -807,7 +834,7 @@ def _outside(export: Export) -> dict[str, str]:
     for column in export.columns:
         if column.name in IDENTIFYING:
             reasons[column.name] = "identifying metadata (a person or a place): never mapped"
-        elif column.name in QUALTRICS_METADATA and export.kind == "qualtrics":
+        elif column.name in QUALTRICS_METADATA and from_qualtrics(export):
             reasons[column.name] = "Qualtrics metadata"
         elif re.fullmatch(r"QID\d+_\d+_TEXT", column.import_id) or re.search(
             r"_\d+_TEXT$", column.name
@@ -823,10 +850,10 @@ def draft_codebook(
     globals_ = {str(code) for code in missing_codes}
     weights = _weights(items)
     outside = _outside(export)
-    groups = _checkbox_groups(export)
-    in_group = {name for members in groups.values() for name in members}
+    groups = _checkbox_groups(export, globals_)
+    in_group = {name for members, _source in groups.values() for name in members}
     candidates = [c for c in export.columns if c.name not in outside]
-    if export.kind == "qualtrics":
+    if from_qualtrics(export):
         by_name = {c.name: c for c in export.columns}
         if "ResponseId" in by_name and not any(c.name == "respondent_id" for c in candidates):
             candidates.append(by_name["ResponseId"])
@@ -851,6 +878,10 @@ def draft_codebook(
                 fit = value_fit(item, column, missing_codes)
             fits[(i, j)] = fit
             pairs.append((round(0.7 * text + 0.3 * fit.fit, 4), text, fit.fit, i, j))
+    joined = _joined_groups(export, items, weights, globals_, candidates, in_group)
+    taken_items = {m for group in joined for m in group.members}
+    taken_columns = {order[group.raw] for group in joined}
+    pairs = [p for p in pairs if items[p[3]].name not in taken_items and p[4] not in taken_columns]
     pairs.sort(key=lambda p: (-p[0], p[3], p[4]))
     chosen: dict[int, tuple] = {}
     used: set[int] = set()
@@ -863,6 +894,19 @@ def draft_codebook(
 
     suggestions = []
     for i, item in enumerate(items):
+        group = next((g for g in joined if item.name in g.members), None)
+        if group is not None:
+            suggestions.append(
+                Suggestion(
+                    item=item,
+                    raw=None,
+                    confidence="medium",
+                    joined=group.name,
+                    source=group.source,
+                    reason=f"a choice of the joined checkbox column {group.raw}",
+                )
+            )
+            continue
         if i not in chosen:
             suggestions.append(
                 Suggestion(item=item, raw=None, confidence="none", reason="no raw column scored")
@@ -910,14 +954,14 @@ def draft_codebook(
             )
         )
 
-    multi = _multi_selects(export, suggestions, groups, globals_)
+    multi = _multi_selects(export, suggestions, groups, globals_) + joined
     filters = _filters(export)
-    mapped = {s.raw for s in suggestions if s.raw}
+    mapped = {s.raw for s in suggestions if s.raw} | {g.raw for g in joined}
     outside_rows = [(name, why) for name, why in outside.items()]
     for column in export.columns:
         if column.name not in mapped and column.name not in outside:
             outside_rows.append((column.name, "matched no canonical column"))
-    edits, checks = _review_items(suggestions, export)
+    edits, checks = _review_items(suggestions, export, multi)
     return Draft(
         export=export,
         suggestions=tuple(suggestions),
@@ -936,7 +980,7 @@ def _multi_selects(
     by_raw = {s.raw: s for s in suggestions if s.raw}
     columns = {c.name: c for c in export.columns}
     result = []
-    for group, raws in sorted(groups.items()):
+    for group, (raws, source) in sorted(groups.items()):
         members = [by_raw[r] for r in raws if r in by_raw]
         if len(members) < 2:
             continue
@@ -952,12 +996,77 @@ def _multi_selects(
                 # an unanswered question is marked (-99 in its boxes), so boxes all
                 # blank are an answer: nothing ticked
                 none_ticked="no" if seen and "0" not in values else "missing",
-                source="SPSS multiple-response set"
-                if export.kind == "spss"
-                else f"Qualtrics ImportId {group}_k",
+                source=source,
             )
         )
     return result
+
+
+def _joined_groups(
+    export: Export,
+    items: list[Item],
+    weights: dict[str, float],
+    globals_: set[str],
+    candidates: list[RawColumn],
+    in_group: set[str],
+) -> list[MultiSelect]:
+    """Checkbox questions exported joined ("1,3,4" in one cell): the best column per
+    :data:`CHECKBOX_ITEMS` group among those whose cells list two or more choices,
+    by the mean text score over the group's items or the share of them its choice
+    texts name (at least ``TEXT_MIN``)."""
+    by_name = {item.name: item for item in items}
+    found = []
+    for member_names in CHECKBOX_ITEMS.values():
+        members = [by_name[m] for m in member_names if m in by_name]
+        best = None
+        for column in candidates:
+            if column.name in in_group or not any(JOINED_SEPARATOR in v for v in column.distinct):
+                continue
+            score = sum(text_score(m, column, weights) for m in members) / len(members)
+            choice_words = {t for v in column.distinct for t in v.split(JOINED_SEPARATOR)}
+            named = {
+                m.name for m in members for t in choice_words if _token_score(m, t, weights) >= 0.5
+            }
+            score = max(score, len(named) / len(members))  # choice texts naming the items
+            if score >= TEXT_MIN and (best is None or score > best[0]):
+                best = (score, column)
+        if best is None:
+            continue
+        column = best[1]
+        chosen = [v for v in column.distinct if v not in globals_]
+        choice_tokens = sorted(
+            {t.strip() for v in chosen for t in v.split(JOINED_SEPARATOR)} - {""},
+            key=lambda t: _value_order((t, 0)),
+        )
+        choices = []
+        for token in choice_tokens:
+            scores = {m.name: _token_score(m, token, weights) for m in members}
+            top = max(scores.values(), default=0.0)
+            winners = [name for name, value in scores.items() if value == top]
+            choices.append((token, winners[0] if top >= 0.5 and len(winners) == 1 else "?"))
+        found.append(
+            MultiSelect(
+                name=column.name,
+                members=tuple(m.name for m in members),
+                raws=(column.name,),
+                unticked="",
+                seen_unanswered=tuple(sorted(int(g) for g in globals_ if g in column.distinct)),
+                none_ticked="",
+                source=f"one column listing the ticked choices (text {best[0]:.2f})",
+                form="joined",
+                raw=column.name,
+                choices=tuple(choices),
+            )
+        )
+    return found
+
+
+def _token_score(item: Item, token: str, weights: dict[str, float]) -> float:
+    words = {w for w in tokens(token) if w in weights}
+    if not words:
+        return 0.0
+    shared = words & _vocabulary(item)[0]
+    return sum(weights[w] for w in shared) / sum(weights[w] for w in words)
 
 
 def _group_name(group: str, raws: list[str]) -> str:
@@ -966,8 +1075,14 @@ def _group_name(group: str, raws: list[str]) -> str:
     return stems.pop() if len(stems) == 1 else group
 
 
+def from_qualtrics(export: Export) -> bool:
+    """A Qualtrics export (CSV with ImportIds, or its .sav): three or more metadata columns."""
+    names = {c.name for c in export.columns}
+    return export.kind == "qualtrics" or len(names & set(QUALTRICS_METADATA)) >= 3
+
+
 def _filters(export: Export) -> list[tuple[str, tuple[str, ...], str, int]]:
-    if export.kind != "qualtrics":
+    if not from_qualtrics(export):
         return []
     columns = {c.name: c for c in export.columns}
     result = []
@@ -987,11 +1102,29 @@ def _plain(value: str) -> str:
     return str(int(number)) if number is not None and number == int(number) else value
 
 
-def _review_items(suggestions: list[Suggestion], export: Export) -> tuple[list[Edit], list[Edit]]:
+def _review_items(
+    suggestions: list[Suggestion], export: Export, multi: list[MultiSelect]
+) -> tuple[list[Edit], list[Edit]]:
     edits, checks = [], []
     columns = {c.name: c for c in export.columns}
+    joined = {g.name: g for g in multi if g.form == "joined"}
     for s in suggestions:
         name = s.item.name
+        if s.joined:
+            group = joined.pop(s.joined, None)  # once per group, at its first member
+            if group is not None:
+                unknown = [token for token, member in group.choices if member == "?"]
+                if unknown:
+                    shown = ", ".join(repr(t) for t in unknown)
+                    edits.append(
+                        Edit(
+                            f"multi_select {group.name}",
+                            f"{group.raw} lists the choices {shown} without their texts: give "
+                            f"each its member ({', '.join(group.members)}) in `choices`",
+                        )
+                    )
+                checks.append(Edit(name, f"{s.confidence}: {s.reason}"))
+            continue
         if s.raw is None:
             need = (
                 "optional: set `required: false` or map it"
@@ -1067,7 +1200,9 @@ def codebook_yaml(draft: Draft) -> str:
     for s in draft.suggestions:
         item = s.item
         lines.append(f"  {item.name}:")
-        if s.raw is None:
+        if s.joined:
+            lines.append(f"    # {s.confidence}: {s.reason} (multi_select {s.joined})")
+        elif s.raw is None:
             lines.append("    # NOT MATCHED: set `raw:` to the export's column (see the review)")
             lines.append(f"    raw: {_scalar('EDIT: ' + item.name)}")
         else:
@@ -1098,6 +1233,22 @@ def codebook_yaml(draft: Draft) -> str:
     if draft.multi_select:
         lines += ["", "multi_select:"]
         for group in draft.multi_select:
+            if group.form == "joined":
+                lines += [
+                    f"  # {group.source}: {group.raw}",
+                    f"  {group.name}:",
+                    "    form: joined",
+                    f"    raw: {_scalar(group.raw)}",
+                    f"    separator: {_scalar(JOINED_SEPARATOR)}",
+                ]
+                if group.seen_unanswered:
+                    lines.append(f"    seen_unanswered: {_flow_list(group.seen_unanswered)}")
+                if any(member == "?" for _, member in group.choices):
+                    lines.append(
+                        f"    # EDIT: give each choice its member ({', '.join(group.members)})"
+                    )
+                lines.append(f"    choices: {_flow_map(group.choices)}")
+                continue
             lines += [
                 f"  # {group.source}: {', '.join(group.raws)}",
                 f"  {group.name}:",
