@@ -531,3 +531,27 @@ def test_example_draft_after_its_edits_reproduces_the_example(example, items, tm
     pd.testing.assert_frame_equal(
         kept, want.sample_flow[["reason", "n_excluded", "n_remaining"]].reset_index(drop=True)
     )
+
+
+def test_cli_draft_of_the_numeric_example_runs_after_its_edits(project):
+    """The README's route through the CLI: draft, the review's one edit, clean_responses."""
+    example = "config/examples/qualtrics_numeric"
+    if not (project / example / "codebook.yaml").is_file():
+        pytest.skip(f"{example} has not landed")
+    export = f"input={example}/export.csv"
+    result = snakemake(project, "draft_codebook", "--config", export, cores=1)
+    assert result.returncode == 0, result.stderr[-2000:]
+    review = (project / "results" / "draft" / "codebook_review.md").read_text(encoding="utf-8")
+    assert "## 1. Edits you must make (1)" in review
+    data = yaml.safe_load((project / "results" / "draft" / "codebook.yaml").read_text())
+    for column, key, value in EXAMPLE_EDITS["qualtrics_numeric"][1]:
+        data["columns"][column][key] = value
+    (project / "edited.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    analysis = {}
+    for codebook in ("edited.yaml", f"{example}/codebook.yaml"):
+        target = "results/clean/responses.parquet"
+        (project / target).unlink(missing_ok=True)  # each run writes it afresh
+        result = snakemake(project, target, "--config", export, f"codebook={codebook}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        analysis[codebook] = pd.read_parquet(project / target)
+    pd.testing.assert_frame_equal(*analysis.values())
