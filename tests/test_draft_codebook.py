@@ -419,6 +419,51 @@ def test_sav_checkbox_question_found_by_its_question_text(tmp_path, items):
     assert [data["columns"][m]["raw"] for m in group["members"]] == [f"Q9_{k}" for k in texts]
 
 
+def test_sav_multiple_response_set(items):
+    """pyreadstat's ``mr_sets`` (it cannot write them, so the metadata is built here)."""
+    from types import SimpleNamespace
+
+    from socialwork_ict.draft_codebook import export_from_sav
+
+    frame = pd.DataFrame(
+        {"e": [1.0, 0, 1, 0], "t": [0.0, 1, 1, 0], "s": [0.0, 0, 1, 0], "v": [1.0, 1, 0, 0]}
+    )
+    meta = SimpleNamespace(
+        column_names_to_labels={
+            "e": "Email",
+            "t": "Text messages",
+            "s": "Social media",
+            "v": "Video calls",
+        },  # fmt: skip
+        variable_value_labels={},
+        missing_ranges={},
+        variable_measure={},
+        mr_sets={
+            "$chan": {
+                "type": "D",
+                "is_dichotomy": True,
+                "counted_value": 1,
+                "label": "Used with clients between sessions",
+                "variable_list": list("etsv"),
+            }
+        },  # fmt: skip
+    )
+    export = export_from_sav("mr.sav", frame, meta)
+    assert export.columns[0].question == "Used with clients between sessions - Email"
+    draft = draft_codebook(export, items)
+    data = yaml.safe_load(codebook_yaml(draft))
+    assert data["multi_select"] == {
+        "chan": {
+            "form": "split",
+            "members": ["ict_email", "ict_text", "ict_social_media", "ict_video"],
+            "unticked": "0",
+        }
+    }
+    assert [data["columns"][m]["raw"] for m in data["multi_select"]["chan"]["members"]] == list(
+        "etsv"
+    )
+
+
 def test_draft_is_valid_deterministic_and_names_no_path(tmp_path, items):
     export = _qualtrics_csv(tmp_path / "numeric.csv", _numeric_rows())
     first, second = (draft_codebook(read_export(export), items) for _ in range(2))

@@ -45,6 +45,7 @@ filter.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -111,9 +112,28 @@ def read_export(path: str | Path) -> Export:
     from socialwork_ict.ingest import read_raw_table
 
     table = read_raw_table(path)
-    header_rows = _header_records(path) if path.suffix.lower() != ".xlsx" else []
+    header_rows = _xlsx_header_records(path) if path.suffix.lower() == ".xlsx" else []
+    header_rows = header_rows or _header_records(path)
     rows = {name: table[name].astype(str).tolist() for name in table.columns}
     return export_from_rows(path.name, list(table.columns), rows, header_rows)
+
+
+def _xlsx_header_records(path: Path) -> list[list[str]]:
+    """The first three rows of a workbook's first sheet (Qualtrics' Excel export keeps
+    its question-text and ImportId rows there); none if openpyxl is not installed."""
+    try:
+        from openpyxl import load_workbook
+    except ImportError:
+        return []
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 (read_raw_table has already named an unreadable file)
+        return []
+    try:
+        rows = book.worksheets[0].iter_rows(min_row=1, max_row=3, values_only=True)
+        return [["" if cell is None else _cell(cell) for cell in row] for row in rows]
+    finally:
+        book.close()
 
 
 def _header_records(path: Path) -> list[list[str]]:
@@ -254,7 +274,12 @@ def export_from_sav(file: str, frame, meta) -> Export:
     mr_sets = []
     for set_name, spec in sorted((getattr(meta, "mr_sets", None) or {}).items()):
         members = tuple(str(m) for m in spec.get("variable_list", []))
-        mr_sets.append((str(set_name), str(spec.get("label", "") or ""), members))
+        label = str(spec.get("label", "") or "")
+        mr_sets.append((str(set_name), label, members))
+        for i, column in enumerate(columns):  # a member's label is its choice: "<set> - <choice>"
+            if column.name in members and label and " - " not in column.question:
+                question = f"{label} - {column.question or column.name}"
+                columns[i] = dataclasses.replace(column, question=question)
     return Export(
         file=file, kind="spss", n_rows=len(frame), columns=tuple(columns), mr_sets=tuple(mr_sets)
     )
@@ -795,8 +820,11 @@ def _checkbox_groups(export: Export, globals_: set[str]) -> dict[str, tuple[tupl
     """
     by_id: dict[str, list[str]] = {}
     by_stem: dict[str, list[str]] = {}
+    in_sets = {name for _set, _label, members in export.mr_sets for name in members}
     for column in export.columns:
         match = re.fullmatch(r"(QID\d+)_(\d+)", column.import_id)
+        if column.name in in_sets:
+            continue
         if match:
             by_id.setdefault(match.group(1), []).append(column.name)
         elif " - " in column.question and _checkbox_fit(column, globals_).fit == 1.0:
@@ -813,7 +841,8 @@ def _checkbox_groups(export: Export, globals_: set[str]) -> dict[str, tuple[tupl
                 f"one question text, a choice per column: {stem_text!r}",
             )
     for set_name, _label, members in export.mr_sets:
-        found[set_name] = (members, "SPSS multiple-response set")
+        key = re.sub(r"\W+", "_", set_name).strip("_") or "mr_set"  # "$channels" -> channels
+        found[key] = (members, f"SPSS multiple-response set {set_name}")
     return found
 
 
@@ -1072,7 +1101,8 @@ def _token_score(item: Item, token: str, weights: dict[str, float]) -> float:
 def _group_name(group: str, raws: list[str]) -> str:
     """The raw names' common stem ("Q9" for Q9_1..Q9_4), else the group's id."""
     stems = {raw.rsplit("_", 1)[0] for raw in raws}
-    return stems.pop() if len(stems) == 1 else group
+    name = re.sub(r"\W+", "_", stems.pop() if len(stems) == 1 else group).strip("_")
+    return name if re.match(r"[A-Za-z]", name) else f"choices_{name}"  # a plain YAML key
 
 
 def from_qualtrics(export: Export) -> bool:
