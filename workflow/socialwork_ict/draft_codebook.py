@@ -1,4 +1,4 @@
-"""Draft a codebook from what a survey export knows about itself (issue 12, item 4).
+"""Draft a codebook from what a survey export knows about itself.
 
 Input: an :class:`Export` (every raw column's name, question text or SPSS
 variable label, Qualtrics ImportId, SPSS value labels, user-missing values,
@@ -112,8 +112,11 @@ def read_export(path: str | Path) -> Export:
     from socialwork_ict.ingest import read_raw_table
 
     table = read_raw_table(path)
-    header_rows = _xlsx_header_records(path) if path.suffix.lower() == ".xlsx" else []
-    header_rows = header_rows or _header_records(path)
+    duplicated = sorted({name for name in table.columns if list(table.columns).count(name) > 1})
+    if duplicated:
+        raise InputError("duplicated column names in the header", file=path.name, values=duplicated)
+    xlsx = path.suffix.lower() == ".xlsx"
+    header_rows = _xlsx_header_records(path) if xlsx else _header_records(path)
     rows = {name: table[name].astype(str).tolist() for name in table.columns}
     return export_from_rows(path.name, list(table.columns), rows, header_rows)
 
@@ -663,7 +666,11 @@ def _choice_text_fit(item: Item, column: RawColumn, globals_: set[str]) -> Value
 def _numeric_fit(item: Item, column: RawColumn, globals_: set[str]) -> ValueFit:
     """Numbers without labels: codes or in-range values; Qualtrics' 1 = Yes, 2 = No."""
     own_missing = [
-        v for v in column.distinct if v in column.user_missing or _in_missing_range(column, v)
+        v
+        for v in column.distinct
+        if v in column.user_missing
+        or _in_missing_range(column, v)
+        or (_number(v) is None and MISSING_LABEL.search(normalise(v)))
     ]
     own_missing += list(column.user_missing)
     seen = [v for v in column.distinct if v not in globals_ and v not in own_missing]
@@ -894,7 +901,9 @@ def draft_codebook(
         for column in candidates:
             j = order[column.name]
             text = text_score(item, column, weights)
-            if column.name == "ResponseId" and item.name == "respondent_id":
+            if column.name == "ResponseId":  # metadata, a candidate id only
+                if item.name != "respondent_id":
+                    continue
                 text = 0.4  # only when nothing better: see the reason below
             if text < TEXT_MIN:
                 continue
@@ -1368,8 +1377,13 @@ def review_markdown(draft: Draft) -> str:
         "",
     ]
     lines += [f"{n}. `{e.column}`: {e.what}" for n, e in enumerate(draft.edits, 1)] or ["None."]
-    lines += ["", f"## 2. Suggestions to check ({len(draft.checks)})", ""]
-    lines += [f"- `{c.column}`: {c.what}" for c in draft.checks] or ["None."]
+    by_note: dict[str, list[str]] = {}  # one line per note, naming every column it concerns
+    for check in draft.checks:
+        by_note.setdefault(check.what, []).append(check.column)
+    lines += ["", f"## 2. Suggestions to check ({len(by_note)})", ""]
+    lines += [
+        f"- {', '.join(f'`{c}`' for c in columns)}: {what}" for what, columns in by_note.items()
+    ] or ["None."]
     lines += [
         "",
         "## 3. Canonical columns and their suggested raw columns",
