@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import io
 import json
 import math
 import re
@@ -38,6 +39,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
@@ -334,6 +336,41 @@ def _qualtrics(folder, *, question_row: bool, import_row: bool) -> Inputs:
     )
 
 
+def qualtrics_utf16_tsv(folder, name="qualtrics export.tsv"):
+    """Qualtrics' "TSV" download: UTF-16 LE with BOM, tab-delimited, every cell quoted,
+    CRLF, the question-text row (commas, quotes, a line break) and the ImportId row."""
+    inputs = _qualtrics(folder, question_row=True, import_row=True)
+    renamed = pd.read_csv(inputs.raw, dtype=str, keep_default_na=False, skiprows=[1, 2])
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter="\t", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(renamed.columns)
+    writer.writerow([f'How often, in a "typical" week,\nfor {c}?' for c in renamed.columns])
+    writer.writerow([json.dumps({"ImportId": f"QID{i}"}) for i in range(len(renamed.columns))])
+    writer.writerows(renamed.to_numpy().tolist())
+    inputs.raw.unlink()
+    return Inputs(write(folder, name, out.getvalue().encode("utf-16")), codebook=inputs.codebook)
+
+
+def semicolon_decimal_commas(folder):
+    """Excel's European re-save: ';'-delimited, numbers with a decimal comma."""
+    frame = RAW.assign(age=RAW["age"].where(RAW["age"] == "", RAW["age"] + ",0"))
+    return raw_file(frame, sep=";")(folder)
+
+
+def xlsx_workbook(folder):
+    """The oracle file as an Excel workbook: id and country as text, the other cells as
+    numbers, empty cells empty."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(RAW.columns))
+    for row in RAW.itertuples(index=False):
+        sheet.append(
+            [cell if i < 2 else (int(cell) if cell else None) for i, cell in enumerate(row)]
+        )
+    workbook.save(folder / "survey.xlsx")
+    return Inputs(folder / "survey.xlsx")
+
+
 def qualtrics_without_question_row(folder):
     return _qualtrics(folder, question_row=False, import_row=True)
 
@@ -497,13 +534,28 @@ MIXED = with_cells("age", {3: "thirty", 9: "41 years", 12: "52"})
 SPELLINGS = with_cells("ict_freq", {0: "3.0", 1: " 3 ", 2: "+3", 3: "3.000"})
 EXTREME = with_cells("age", {1: "1e20", 2: "99999999999999999999999", 3: "-4000000000"})
 SAME = "accepted, same result as the plain UTF-8 file"
+SAME_SNIFFED = "accepted (tab sniffed, header rows skipped), same result as the plain UTF-8 file"
 CASES = [
-    Case("semicolon_delimiter", "wrong delimiter (;)", raw_file(sep=";"),
-         E(("missing required column", "';'-delimited", "2083 rows"), "error + delimiter hint")),
-    Case("tab_delimiter", "wrong delimiter (tab)", raw_file(sep="\t"),
-         E(("missing required column", "'\\t'-delimited"), "error + delimiter hint")),
+    Case("semicolon_delimiter", "a ;-delimited file", raw_file(sep=";"),
+         A(same_as_plain_csv, "accepted (delimiter sniffed), same result as the plain UTF-8 file")),
+    Case("tab_delimiter", "a tab-delimited file", raw_file(sep="\t"),
+         A(same_as_plain_csv, "accepted (delimiter sniffed), same result as the plain UTF-8 file")),
+    Case("semicolon_decimal_commas", "a ;-delimited file with decimal commas (Excel, Europe)",
+         semicolon_decimal_commas,
+         E(("column 'age'", "decimal commas in a semicolon-delimited file", "'29,0'",
+            "first at data row 1", 'export: {decimal: ","}'),
+           "error naming the delimiter and the option to set")),
+    Case("qualtrics_utf16_tsv", "Qualtrics' UTF-16 TSV export (quoted, both header rows)",
+         qualtrics_utf16_tsv, A(same_as_plain_csv, SAME_SNIFFED), cli=True),
+    Case("qualtrics_utf16_tsv_as_csv", "the same, renamed .csv",
+         lambda folder: qualtrics_utf16_tsv(folder, "qualtrics export.csv"),
+         A(same_as_plain_csv, SAME_SNIFFED)),
+    Case("xlsx_workbook", "an .xlsx workbook (numbers as numbers)", xlsx_workbook,
+         A(same_as_plain_csv, "accepted (first sheet), same result as the plain UTF-8 file")),
     Case("latin1_encoding", "Latin-1 bytes", latin1,
-         E(("not UTF-8 text", "re-export it as UTF-8"), "error: re-export as UTF-8 (no guess)"),
+         E(("not UTF-8 text", "line 2)", "first at data row 1", "re-export it as UTF-8",
+            "export: {encoding: cp1252}"),
+           "error: re-export as UTF-8 or set the encoding (no guess)"),
          cli=True),
     Case("utf16_with_bom", "UTF-16 with BOM (Excel 'Unicode text')", utf16_with_bom,
          A(same_as_plain_csv, SAME), cli=True),
@@ -551,11 +603,11 @@ CASES = [
     Case("junk_rows", "blank, whitespace-only, delimiter-only rows", spreadsheet_junk_rows,
          A(check_junk_rows, "accepted: excluded as blank rows, counted")),
     Case("unclosed_quote", "an unclosed quote", unclosed_quote,
-         E(("malformed CSV", "unexpected end of data", "'line 6'", "1 row"),
-           "error naming the line")),
+         E(("malformed CSV (read as comma-delimited)", "unexpected end of data",
+            "'line 6'", "1 row", "first at data row 5"), "error naming the data row and line")),
     Case("over_long_cell", "a 200,000-character cell", over_long_cell,
-         E(("malformed CSV", "field larger than field limit", "'line 4'"),
-           "error naming the line")),
+         E(("malformed CSV", "field larger than field limit", "'line 4'", "first at data row 3"),
+           "error naming the data row and line")),
     Case("binary_as_csv", "a zip/xlsx renamed .csv", binary_as_csv,
          E(("not a text CSV",), "error")),
     Case("truncated_sav", "a truncated .sav", truncated_sav,
@@ -748,9 +800,10 @@ def _check_written_outputs(project: Path, inputs: Inputs, raw_sha: str) -> None:
 
 
 def test_readme_lists_every_case():
-    """tests/README.md's case table has one row per case, with its outcome."""
+    """tests/README.md's case table (its hostile-inputs section) has one row per case."""
     readme = (ROOT / "tests" / "README.md").read_text(encoding="utf-8")
-    listed = re.findall(r"^\| `([a-z0-9_]+)` \|", readme, flags=re.MULTILINE)
+    section = readme.split("\n## Bad and hostile inputs", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE)
     assert sorted(listed) == sorted(BY_NAME)
 
 

@@ -109,7 +109,9 @@ def test_spss_sav_keeps_codes_and_reads_value_labels(tmp_path, small_raw):
         ("fake.csv", b"\x00\x01\x02binary\x00", "not a text CSV"),
         ("fake.sav", b"respondent_id,country\nA,CA\n", "not a readable SPSS .sav"),
         ("latin1.csv", "respondent_id,country\nJos\u00e9,CA\n".encode("latin-1"), "not UTF-8"),
-        ("data.xlsx", b"PK\x03\x04", "unsupported file type"),
+        ("data.xlsx", b"PK\x03\x04", "not a readable .xlsx workbook"),
+        ("data.xls", b"\xd0\xcf\x11\xe0", r"Excel 97-2003 \(.xls\) files are not read"),
+        ("data.json", b"{}", "unsupported file type"),
     ],
 )
 def test_unreadable_files_give_one_line_errors(tmp_path, name, content, message):
@@ -129,11 +131,12 @@ def test_missing_required_column_is_named(tmp_path, small_raw):
     assert "12 rows" in str(caught.value)
 
 
-def test_semicolon_delimited_file_gets_a_hint(tmp_path, small_raw):
-    path = tmp_path / "semi.csv"
-    small_raw.to_csv(path, index=False, sep=";")
-    with pytest.raises(InputError, match="';'-delimited"):
-        read_raw_survey(path, CODEBOOK)
+def test_semicolon_delimited_file_is_read(tmp_path, small_raw):
+    """The delimiter is sniffed (more layouts: test_ingest_formats.py)."""
+    plain, semi = tmp_path / "plain.csv", tmp_path / "semi.csv"
+    small_raw.to_csv(plain, index=False)
+    small_raw.to_csv(semi, index=False, sep=";")
+    pd.testing.assert_frame_equal(read_raw_survey(semi, CODEBOOK), read_raw_survey(plain, CODEBOOK))
 
 
 def test_codebook_mapping_two_canonical_names_to_one_raw_column_is_rejected():

@@ -5,10 +5,12 @@ pyarrow after one strict ``csv`` validation pass (``_scan_csv`` +
 ``_read_csv_fast``); any other file by the slow path (``_read_csv_slow``,
 every record parsed into Python lists). Here:
 
-- random regular tables (commas, doubled quotes, embedded CR/LF, spaces,
-  Unicode, empty cells, CRLF/LF/CR line ends, blank lines, BOM, UTF-16/32,
-  a trailing empty column, Qualtrics header rows) read the same by both paths;
-- random irregular or broken files give the same table or the same
+- random regular tables, for every delimiter (comma, tab, semicolon, pipe;
+  set, as the sniffer is tested in ``test_ingest_formats.py``), with commas,
+  doubled quotes, embedded CR/LF, spaces, Unicode, empty cells, CRLF/LF/CR
+  line ends, blank lines, BOM, UTF-16/32, a trailing empty column and
+  Qualtrics header rows, read the same by both paths;
+- random irregular or broken files, for every delimiter, give the same table or the same
   ``InputError`` as the slow path alone (today's reader);
 - pyarrow failures and disagreements fall back to the slow path;
 - a synthetic export (``generate_raw_survey``, written as the pipeline writes
@@ -35,7 +37,7 @@ from hypothesis import strategies as st
 
 from socialwork_ict import ingest
 from socialwork_ict.cleaning import clean_responses
-from socialwork_ict.codebook import load_codebook
+from socialwork_ict.codebook import ExportFormat, load_codebook
 from socialwork_ict.errors import InputError
 from socialwork_ict.rule_io import write_table
 from socialwork_ict.synthetic import generate_raw_survey, scale_counts
@@ -51,21 +53,29 @@ SETTINGS = settings(
 # --- helpers ------------------------------------------------------------------
 
 
-def read_both(data: bytes, name: str = "t.csv") -> tuple[pd.DataFrame | None, pd.DataFrame]:
+def read_both(
+    data: bytes, name: str = "t.csv", delimiter: str = ","
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """(fast path's table or None, slow path's table) for the file's bytes."""
     utf8 = ingest._as_utf8(data, name)
-    shape = ingest._scan_csv(utf8, name)
+    shape = ingest._scan_csv(utf8, name, delimiter)
     fast = ingest._read_csv_fast(utf8, shape, name) if shape.regular else None
-    slow = ingest._read_csv_slow(ingest._decode(data, name), name)
+    slow = ingest._read_csv_slow(ingest._decode(data, name), name, delimiter)
     return fast, slow
 
 
-def reference(path: Path) -> pd.DataFrame:
+def reference(path: Path, delimiter: str = ",") -> pd.DataFrame:
     """The reader before the fast path: decode, then parse every record."""
     data = path.read_bytes()
     if not data.strip():
         raise InputError("the file is empty", file=path.name)
-    return ingest._read_csv_slow(ingest._decode(data, path.name), path.name)
+    table = ingest._read_csv_slow(ingest._decode(data, path.name), path.name, delimiter)
+    return ingest._with_decimal_mark(table, ".", delimiter, path.name)
+
+
+def read_csv(path: Path, delimiter: str = ",") -> pd.DataFrame:
+    """The reader under test, with the delimiter set (sniffing: test_ingest_formats.py)."""
+    return ingest._read_csv(path, ExportFormat(delimiter=delimiter))
 
 
 def outcome(read, *args) -> tuple[str, object]:
@@ -84,7 +94,7 @@ def assert_same_outcome(a: tuple[str, object], b: tuple[str, object]) -> None:
         assert a[1] == b[1]
 
 
-def csv_bytes(records, *, ends, quoting, blank_before, final_end, encoding) -> bytes:
+def csv_bytes(records, *, ends, quoting, blank_before, final_end, encoding, delimiter=",") -> bytes:
     """Records written by csv.writer, each with its own line end, blank lines between."""
     out = io.StringIO(newline="")
     for i, record in enumerate(records):
@@ -92,7 +102,9 @@ def csv_bytes(records, *, ends, quoting, blank_before, final_end, encoding) -> b
         out.write(end * blank_before.get(i, 0))
         line = io.StringIO(newline="")
         # "\r\n" as the writer's line end: it then quotes every cell with a CR or LF
-        csv.writer(line, lineterminator="\r\n", quoting=quoting).writerow(record)
+        csv.writer(line, lineterminator="\r\n", quoting=quoting, delimiter=delimiter).writerow(
+            record
+        )
         out.write(line.getvalue().removesuffix("\r\n") + end)
     text = out.getvalue()
     if not final_end:
@@ -136,9 +148,13 @@ cells = st.one_of(
 names = st.one_of(st.sampled_from(["id", " id ", "Q1", "", " ", "country", "\u00e9"]), cells)
 
 
+delimiters = st.sampled_from(ingest.DELIMITERS)
+
+
 @st.composite
-def regular_files(draw) -> tuple[bytes, list[str], list[list[str]]]:
-    """(file bytes, header as written, data records) of a regular CSV."""
+def regular_files(draw) -> tuple[bytes, list[str], list[list[str]], str]:
+    """(file bytes, header as written, data records, delimiter) of a regular CSV."""
+    delimiter = draw(delimiters)
     width = draw(st.integers(1, 5))
     header = draw(st.lists(names, min_size=width, max_size=width))
     rows = draw(st.lists(st.lists(cells, min_size=width, max_size=width), min_size=1, max_size=12))
@@ -163,15 +179,18 @@ def regular_files(draw) -> tuple[bytes, list[str], list[list[str]]]:
         blank_before=blank_before,
         final_end=draw(st.booleans()),
         encoding=(encoding := draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32"]))),
+        delimiter=delimiter,
     )
     if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
         data = codecs.BOM_UTF8 + data  # a header starting with U+FEFF: not a BOM
-    return data, header, records[1 + len(extra) :]
+    return data, header, records[1 + len(extra) :], delimiter
 
 
 @st.composite
-def irregular_files(draw) -> bytes:
-    """Ragged, overlong, blank-only or broken CSV text, some with Qualtrics rows."""
+def irregular_files(draw) -> tuple[bytes, str]:
+    """(bytes, delimiter) of ragged, overlong, blank-only or broken CSV text, some with
+    Qualtrics rows."""
+    delimiter = draw(delimiters)
     width = draw(st.integers(1, 4))
     header = draw(st.lists(names, min_size=width, max_size=width))
     rows = draw(st.lists(st.lists(cells, min_size=0, max_size=width + 2), min_size=0, max_size=8))
@@ -184,6 +203,7 @@ def irregular_files(draw) -> bytes:
         blank_before=draw(st.dictionaries(st.integers(0, len(rows) + 1), st.integers(1, 2))),
         final_end=True,
         encoding="utf-8",
+        delimiter=delimiter,
     ).decode("utf-8")
     breakage = draw(
         st.sampled_from(
@@ -191,7 +211,7 @@ def irregular_files(draw) -> bytes:
         )
     )
     at = draw(st.integers(0, len(text)))
-    return (text[:at] + breakage + text[at:]).encode("utf-8")
+    return (text[:at] + breakage.replace(",", delimiter) + text[at:]).encode("utf-8"), delimiter
 
 
 # --- (a) regular files: fast == slow ----------------------------------------------
@@ -200,12 +220,12 @@ def irregular_files(draw) -> bytes:
 @SETTINGS
 @given(regular_files())
 def test_fast_path_equals_slow_path_on_regular_files(sample):
-    data, header, rows = sample
+    data, header, rows, delimiter = sample
     utf8 = ingest._as_utf8(data, "t.csv")
-    shape = ingest._scan_csv(utf8, "t.csv")
+    shape = ingest._scan_csv(utf8, "t.csv", delimiter)
     assume(shape.width > 0)  # only when every column is empty and unnamed
     assert shape.regular
-    fast, slow = read_both(data)
+    fast, slow = read_both(data, delimiter=delimiter)
     assert fast is not None, "the fast path fell back"
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert fast.dtypes.eq(ingest.TEXT_DTYPE).all()
@@ -219,7 +239,8 @@ def test_fast_path_equals_slow_path_on_regular_files(sample):
 def test_read_csv_equals_the_reader_before_the_fast_path(tmp_path_factory, sample):
     path = tmp_path_factory.mktemp("regular") / "t.csv"
     path.write_bytes(sample[0])
-    assert_same_outcome(outcome(ingest._read_csv, path), outcome(reference, path))
+    delimiter = sample[3]
+    assert_same_outcome(outcome(read_csv, path, delimiter), outcome(reference, path, delimiter))
 
 
 # --- (b) irregular and broken files: slow path, same table or same error ------------
@@ -227,10 +248,11 @@ def test_read_csv_equals_the_reader_before_the_fast_path(tmp_path_factory, sampl
 
 @SETTINGS
 @given(irregular_files())
-def test_irregular_and_broken_files_read_as_before(tmp_path_factory, data):
+def test_irregular_and_broken_files_read_as_before(tmp_path_factory, sample):
+    data, delimiter = sample
     path = tmp_path_factory.mktemp("irregular") / "t.csv"
     path.write_bytes(data)
-    assert_same_outcome(outcome(ingest._read_csv, path), outcome(reference, path))
+    assert_same_outcome(outcome(read_csv, path, delimiter), outcome(reference, path, delimiter))
 
 
 def _fast_path_forbidden(*args):
