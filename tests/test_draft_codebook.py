@@ -464,6 +464,18 @@ def test_sav_multiple_response_set(items):
     )
 
 
+def test_semicolon_file_with_decimal_commas_drafts_its_export_key(items):
+    from socialwork_ict.draft_codebook import export_from_rows
+
+    rows = {"age": ["30", "41"], "LocationLatitude": ["45,42", "38,91"]}
+    export = export_from_rows("x.csv", list(rows), rows, [list(rows)], delimiter=";")
+    assert export.decimal_comma
+    data = yaml.safe_load(codebook_yaml(draft_codebook(export, items)))
+    assert data["export"] == {"delimiter": ";", "decimal": ","}
+    plain = export_from_rows("x.csv", list(rows), rows, [list(rows)], delimiter=",")
+    assert "export" not in yaml.safe_load(codebook_yaml(draft_codebook(plain, items)))
+
+
 def test_draft_is_valid_deterministic_and_names_no_path(tmp_path, items):
     export = _qualtrics_csv(tmp_path / "numeric.csv", _numeric_rows())
     first, second = (draft_codebook(read_export(export), items) for _ in range(2))

@@ -91,10 +91,13 @@ class Export:
     n_rows: int
     columns: tuple[RawColumn, ...]
     mr_sets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # SPSS (name, label, members)
+    delimiter: str = ""  # a text file's delimiter, as sniffed from its header line
+    decimal_comma: bool = False  # a ;-delimited file with numbers like 45,42
 
 
 IMPORT_ID_MARK = '{"ImportId"'
 DELIMITERS = (",", ";", "\t", "|")
+DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def read_export(path: str | Path) -> Export:
@@ -118,7 +121,13 @@ def read_export(path: str | Path) -> Export:
     xlsx = path.suffix.lower() == ".xlsx"
     header_rows = _xlsx_header_records(path) if xlsx else _header_records(path)
     rows = {name: table[name].astype(str).tolist() for name in table.columns}
-    return export_from_rows(path.name, list(table.columns), rows, header_rows)
+    return export_from_rows(
+        path.name,
+        list(table.columns),
+        rows,
+        header_rows,
+        delimiter="" if xlsx else _sniff_delimiter(_head_text(path)),
+    )
 
 
 def _xlsx_header_records(path: Path) -> list[list[str]]:
@@ -139,19 +148,27 @@ def _xlsx_header_records(path: Path) -> list[list[str]]:
         book.close()
 
 
-def _header_records(path: Path) -> list[list[str]]:
-    """The first three records of a delimited text file (header, question text, ImportId)."""
+def _head_text(path: Path) -> str:
+    """The first MiB of a text file, decoded (UTF-16 by its byte-order mark, else UTF-8;
+    undecodable bytes replaced: only the header's names and delimiters matter here)."""
     data = path.read_bytes()[: 1 << 20]
-    for bom, encoding in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            text = data.decode(encoding, errors="replace")
-            break
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
     else:
         text = data.decode("utf-8-sig", errors="replace")
-    text = text.lstrip("\ufeff")
+    return text.lstrip("\ufeff")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The most frequent of ``,`` ``;`` tab ``|`` in the header line (ties: comma)."""
     first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+
+
+def _header_records(path: Path) -> list[list[str]]:
+    """The first three records of a delimited text file (header, question text, ImportId)."""
+    text = _head_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     records = []
     try:
         for row in reader:
@@ -165,12 +182,18 @@ def _header_records(path: Path) -> list[list[str]]:
 
 
 def export_from_rows(
-    file: str, names: list[str], rows: dict[str, list[str]], header_rows: list[list[str]]
+    file: str,
+    names: list[str],
+    rows: dict[str, list[str]],
+    header_rows: list[list[str]],
+    *,
+    delimiter: str = "",
 ) -> Export:
     """An :class:`Export` from a text table and its first records (pure).
 
     ``header_rows`` are the file's first records as written; if the second or
-    third holds ImportIds, the second is Qualtrics' question-text row.
+    third holds ImportIds, the second is Qualtrics' question-text row. A
+    ``;``-delimited file with cells like ``45,42`` has decimal commas.
     """
     questions: dict[str, str] = {}
     import_ids: dict[str, str] = {}
@@ -211,7 +234,17 @@ def export_from_rows(
             )
         )
     n_rows = len(next(iter(rows.values()))) if rows else 0
-    return Export(file=file, kind=kind, n_rows=n_rows, columns=tuple(columns))
+    decimal_comma = delimiter == ";" and any(
+        DECIMAL_COMMA.fullmatch(value) for column in columns for value in column.distinct
+    )
+    return Export(
+        file=file,
+        kind=kind,
+        n_rows=n_rows,
+        columns=tuple(columns),
+        delimiter=delimiter,
+        decimal_comma=decimal_comma,
+    )
 
 
 def _import_id(cell: str) -> str:
@@ -1000,6 +1033,15 @@ def draft_codebook(
         if column.name not in mapped and column.name not in outside:
             outside_rows.append((column.name, "matched no canonical column"))
     edits, checks = _review_items(suggestions, export, multi)
+    if export.decimal_comma:
+        checks.insert(
+            0,
+            Edit(
+                "export",
+                "numbers with decimal commas in a ;-delimited file: drafted `export: "
+                '{delimiter: ";", decimal: ","}`',
+            ),
+        )
     return Draft(
         export=export,
         suggestions=tuple(suggestions),
@@ -1227,6 +1269,12 @@ def codebook_yaml(draft: Draft) -> str:
         "",
         f"missing_codes: {_flow_list(draft.missing_codes)}",
     ]
+    if export.decimal_comma:
+        lines += [
+            "",
+            "# a ;-delimited file with decimal commas (a European Excel re-save)",
+            'export: {delimiter: ";", decimal: ","}',
+        ]
     if draft.filters:
         lines += ["", "filters:"]
         for raw, keep, reason, _ in draft.filters:
@@ -1335,8 +1383,11 @@ def review_rows(draft: Draft) -> list[dict[str, object]]:
         s = by_name.get(edit.column)
         add("edit", edit.column, (s.raw or "") if s else "", "", "", edit.what)
     for check in draft.checks:
-        s = by_name[check.column]
-        add("check", check.column, s.raw or "", s.confidence, s.source, check.what)
+        s = by_name.get(check.column)
+        if s is None:  # a check of the whole file (export:)
+            add("check", check.column, "", "", "", check.what)
+        else:
+            add("check", check.column, s.raw or "", s.confidence, s.source, check.what)
     for s in draft.suggestions:
         if s.raw is not None:
             add("match", s.item.name, s.raw, s.confidence, s.source, s.reason)
