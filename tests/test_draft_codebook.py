@@ -227,6 +227,18 @@ def test_text_score_prefers_the_item_whose_words_the_question_uses(items):
     assert items[12].name == "ict_video"
 
 
+def test_draft_of_the_canonical_csv_is_the_default_codebook(tmp_path, items):
+    from export_layouts import EXAMPLE_N, canonical_raw
+
+    from socialwork_ict.rule_io import write_table
+
+    write_table(canonical_raw(EXAMPLE_N), tmp_path / "canonical.csv")
+    draft, data = _draft(tmp_path / "canonical.csv", items)
+    default = yaml.safe_load(DEFAULT_CODEBOOK.read_text())
+    assert data == {"missing_codes": default["missing_codes"], "columns": default["columns"]}
+    assert (draft.edits, draft.checks, draft.outside) == ((), (), ())
+
+
 def test_qualtrics_numeric_export(tmp_path, items):
     draft, data = _draft(_qualtrics_csv(tmp_path / "numeric.csv", _numeric_rows()), items)
     assert draft.export.kind == "qualtrics"
