@@ -476,16 +476,34 @@ def test_sav_multiple_response_set(items):
     )
 
 
-def test_semicolon_file_with_decimal_commas_drafts_its_export_key(items):
-    from socialwork_ict.draft_codebook import export_from_rows
-
-    rows = {"age": ["30", "41"], "LocationLatitude": ["45,42", "38,91"]}
-    export = export_from_rows("x.csv", list(rows), rows, [list(rows)], delimiter=";")
-    assert export.decimal_comma
-    data = yaml.safe_load(codebook_yaml(draft_codebook(export, items)))
-    assert data["export"] == {"delimiter": ";", "decimal": ","}
-    plain = export_from_rows("x.csv", list(rows), rows, [list(rows)], delimiter=",")
-    assert "export" not in yaml.safe_load(codebook_yaml(draft_codebook(plain, items)))
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "expected"),
+    [
+        ("utf-8", ",", None),
+        ("utf-8", ";", {"decimal": ","}),  # Excel's European re-save
+        ("cp1252", ",", {"encoding": "cp1252"}),  # Excel's "CSV" on Windows
+    ],
+)
+def test_export_options_the_file_needs_are_drafted(tmp_path, items, encoding, delimiter, expected):
+    rows = [{**row, "LocationLatitude": "45,42"} for row in _numeric_rows()]
+    source = _qualtrics_csv(tmp_path / "utf8.csv", rows)
+    text = source.read_text(encoding="utf-8-sig").replace(
+        "your gender?", "your gender? (r\u00e9ponse)"
+    )
+    if delimiter == ";":
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(records)
+        text = buffer.getvalue()
+    else:
+        text = text.replace('"45,42"', "45.42")
+    export = tmp_path / "export.csv"
+    export.write_bytes(text.encode(encoding))
+    draft, data = _draft(export, items)
+    assert data.get("export") == expected
+    assert {name: spec["raw"] for name, spec in data["columns"].items()} == EXPECTED_RAW
+    if expected:
+        assert draft.checks[0].column == "export"
 
 
 def test_draft_is_valid_deterministic_and_names_no_path(tmp_path, items):

@@ -92,12 +92,12 @@ class Export:
     columns: tuple[RawColumn, ...]
     mr_sets: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # SPSS (name, label, members)
     delimiter: str = ""  # a text file's delimiter, as sniffed from its header line
-    decimal_comma: bool = False  # a ;-delimited file with numbers like 45,42
+    #: codebook ``export`` options the file needed to be read (decimal, encoding)
+    options: tuple[tuple[str, str], ...] = ()
 
 
 IMPORT_ID_MARK = '{"ImportId"'
 DELIMITERS = (",", ";", "\t", "|")
-DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def read_export(path: str | Path) -> Export:
@@ -112,9 +112,7 @@ def read_export(path: str | Path) -> Export:
         raise InputError("the input file does not exist", file=path.name)
     if path.suffix.lower() in (".sav", ".zsav"):
         return _read_sav_export(path)
-    from socialwork_ict.ingest import read_raw_table
-
-    table = read_raw_table(path)
+    table, options = _read_table(path)
     duplicated = sorted({name for name in table.columns if list(table.columns).count(name) > 1})
     if duplicated:
         raise InputError("duplicated column names in the header", file=path.name, values=duplicated)
@@ -127,7 +125,47 @@ def read_export(path: str | Path) -> Export:
         rows,
         header_rows,
         delimiter="" if xlsx else _sniff_delimiter(_head_text(path)),
+        options=options,
     )
+
+
+#: ``export`` options tried, in order, when an export cannot be read with the defaults:
+#: decimal commas (a European Excel re-save), then Windows-1252 text (Excel's "CSV")
+RETRIED_OPTIONS = ({"decimal": ","}, {"encoding": "cp1252"}, {"encoding": "cp1252", "decimal": ","})
+
+
+def _read_table(path: Path):
+    """The export as read by ingest, and the ``export`` options that needed.
+
+    With the defaults first; if ingest refuses the file, each of
+    :data:`RETRIED_OPTIONS` in turn (cp1252 only for text that is neither UTF-8
+    nor binary); if none reads it, ingest's first error stands.
+    """
+    from socialwork_ict.codebook import ExportFormat
+    from socialwork_ict.ingest import read_raw_table
+
+    try:
+        return read_raw_table(path), ()
+    except InputError as error:
+        first = error
+    head = path.read_bytes()
+    eight_bit = b"\x00" not in head[:4096] and not _is_utf8(head)
+    for options in RETRIED_OPTIONS:
+        if "encoding" in options and not eight_bit:
+            continue
+        try:
+            return read_raw_table(path, ExportFormat(**options)), tuple(options.items())
+        except InputError:
+            continue
+    raise first
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _xlsx_header_records(path: Path) -> list[list[str]]:
@@ -188,12 +226,13 @@ def export_from_rows(
     header_rows: list[list[str]],
     *,
     delimiter: str = "",
+    options: tuple[tuple[str, str], ...] = (),
 ) -> Export:
     """An :class:`Export` from a text table and its first records (pure).
 
     ``header_rows`` are the file's first records as written; if the second or
-    third holds ImportIds, the second is Qualtrics' question-text row. A
-    ``;``-delimited file with cells like ``45,42`` has decimal commas.
+    third holds ImportIds, the second is Qualtrics' question-text row.
+    ``options`` are the codebook ``export`` options the file was read with.
     """
     questions: dict[str, str] = {}
     import_ids: dict[str, str] = {}
@@ -234,16 +273,13 @@ def export_from_rows(
             )
         )
     n_rows = len(next(iter(rows.values()))) if rows else 0
-    decimal_comma = delimiter == ";" and any(
-        DECIMAL_COMMA.fullmatch(value) for column in columns for value in column.distinct
-    )
     return Export(
         file=file,
         kind=kind,
         n_rows=n_rows,
         columns=tuple(columns),
         delimiter=delimiter,
-        decimal_comma=decimal_comma,
+        options=tuple(options),
     )
 
 
@@ -504,6 +540,13 @@ STOP_WORDS = frozenset(
     "this those to was we were what when where which who whom will with would your all apply "
     "following past months month ever currently last".split()
 )
+
+#: why a retried ``export`` option (:data:`RETRIED_OPTIONS`) is in the draft
+OPTION_REASONS = {
+    "decimal": "the file has decimal commas (a European Excel re-save)",
+    "encoding": "the file is not UTF-8; read as Windows-1252 (Excel's 'CSV' on Windows): "
+    "check that accented text reads right in the preview",
+}
 
 #: the contract's checkbox questions: one yes/no item per choice
 CHECKBOX_ITEMS = {"ict_channels": ("ict_email", "ict_text", "ict_social_media", "ict_video")}
@@ -1033,15 +1076,9 @@ def draft_codebook(
         if column.name not in mapped and column.name not in outside:
             outside_rows.append((column.name, "matched no canonical column"))
     edits, checks = _review_items(suggestions, export, multi)
-    if export.decimal_comma:
-        checks.insert(
-            0,
-            Edit(
-                "export",
-                "numbers with decimal commas in a ;-delimited file: drafted `export: "
-                '{delimiter: ";", decimal: ","}`',
-            ),
-        )
+    for key, value in export.options:
+        why = OPTION_REASONS[key]
+        checks.insert(0, Edit("export", f"drafted `export: {{{key}: {value!r}}}`: {why}"))
     return Draft(
         export=export,
         suggestions=tuple(suggestions),
@@ -1269,11 +1306,11 @@ def codebook_yaml(draft: Draft) -> str:
         "",
         f"missing_codes: {_flow_list(draft.missing_codes)}",
     ]
-    if export.decimal_comma:
+    if export.options:
         lines += [
             "",
-            "# a ;-delimited file with decimal commas (a European Excel re-save)",
-            'export: {delimiter: ";", decimal: ","}',
+            "# the file could only be read with these options (see the review)",
+            f"export: {_flow_map(export.options)}",
         ]
     if draft.filters:
         lines += ["", "filters:"]
