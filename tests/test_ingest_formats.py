@@ -355,6 +355,8 @@ def test_decimal_commas_in_a_semicolon_file_stop_naming_the_option(tmp_path):
     )
     table = read_raw_table(path, ExportFormat(decimal=","))
     assert table["years_practice"].iloc[[6, 8, 9]].tolist() == ["12.5", "3.0", "12.5"]
+    as_written = read_raw_table(path, as_written=True)  # for draft_codebook
+    assert as_written["years_practice"].iloc[[6, 8, 9]].tolist() == ["12,5", "3,0", "12,5"]
 
 
 def test_decimal_commas_in_a_tab_file_are_left_as_written(tmp_path):

@@ -156,12 +156,17 @@ def read_export_and_table(
     return raw, to_canonical(raw, codebook, file=path.name, value_labels=labels)
 
 
-def read_raw_table(path: str | Path, export: ExportFormat | None = None) -> pd.DataFrame:
+def read_raw_table(
+    path: str | Path, export: ExportFormat | None = None, *, as_written: bool = False
+) -> pd.DataFrame:
     """The export as a text table with the export's own column names.
 
     ``export`` is the codebook's ``export`` key (delimiter, decimal mark and
     encoding of a text export, the sheet of a workbook); None means its
     defaults (everything sniffed, decimal point, the first sheet).
+    ``as_written``: the decimal mark is not applied (no conversion, no
+    refusal of decimal commas), for a caller that inspects the cells to
+    draft the ``export`` key (:mod:`socialwork_ict.draft_codebook`).
     """
     path = Path(path)
     export = export or ExportFormat()
@@ -169,10 +174,10 @@ def read_raw_table(path: str | Path, export: ExportFormat | None = None) -> pd.D
         raise InputError("the input file does not exist", file=str(path))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, export)
+        return _read_csv(path, export, as_written=as_written)
     if suffix in XLSX_SUFFIXES:
         table = _read_xlsx(path, export.sheet)
-        return _with_decimal_mark(table, export.decimal, None, path.name)
+        return table if as_written else _with_decimal_mark(table, export.decimal, None, path.name)
     if suffix in SAV_SUFFIXES:
         return _read_sav(path)
     if suffix in NOT_READ:
@@ -186,7 +191,9 @@ def read_raw_table(path: str | Path, export: ExportFormat | None = None) -> pd.D
     )
 
 
-def _read_csv(path: Path, export: ExportFormat | None = None) -> pd.DataFrame:
+def _read_csv(
+    path: Path, export: ExportFormat | None = None, *, as_written: bool = False
+) -> pd.DataFrame:
     """A CSV/TSV export as a text table: decode, sniff, one validation pass, then
     pyarrow or the slow path; finally the decimal mark."""
     export = export or ExportFormat()
@@ -200,7 +207,7 @@ def _read_csv(path: Path, export: ExportFormat | None = None) -> pd.DataFrame:
     frame = _read_csv_fast(utf8, shape, path.name) if shape.regular else None
     if frame is None:
         frame = _read_csv_slow(utf8.decode("utf-8-sig"), path.name, delimiter)
-    return _with_decimal_mark(frame, export.decimal, delimiter, path.name)
+    return frame if as_written else _with_decimal_mark(frame, export.decimal, delimiter, path.name)
 
 
 # --------------------------------------------------------------------------- delimiter
