@@ -62,19 +62,19 @@ BLANK_ROW = (
     "a row blank in every column is a 'blank row' also where a split checkbox group has "
     "none_ticked: no (mapping resolves its blank boxes to 0 first)"
 )
+EXPORT_KEY = "read_export passes the codebook's export: key to read_raw_table"
 PENDING = {
     "qualtrics_values_asked": BLANK_ROW,
     "qualtrics_values_embedded": BLANK_ROW,
     "qualtrics_labels_asked": BLANK_ROW,
     "qualtrics_labels_embedded": BLANK_ROW,
+    "qualtrics_tsv_utf16_tsv": BLANK_ROW,
+    "qualtrics_tsv_utf16_csv": BLANK_ROW,
     "qualtrics_sav": BLANK_ROW,
     "excel_utf8_bom_crlf": BLANK_ROW,
-    "qualtrics_tsv_utf16_tsv": "ingest: .tsv files (Qualtrics TSV export)",
-    "qualtrics_tsv_utf16_csv": "ingest: tab delimiter sniffed (UTF-16 TSV renamed .csv)",
-    "excel_cp1252": "ingest: export: {encoding: cp1252}",
-    "excel_semicolon_decimal_comma": 'ingest: export: {delimiter: ";", decimal: ","}',
-    "qualtrics_xlsx": "ingest: .xlsx reader",
-    "r_tab_quoted": "ingest: tab delimiter sniffed (quoted cells)",
+    "excel_cp1252": EXPORT_KEY + " (encoding: cp1252)",
+    "excel_semicolon_decimal_comma": EXPORT_KEY + ' (delimiter: ";", decimal: ",")',
+    "qualtrics_xlsx": BLANK_ROW,
 }
 
 
