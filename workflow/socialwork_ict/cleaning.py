@@ -117,6 +117,7 @@ def clean_responses(
     text = raw.apply(lambda col: col.astype(str).str.strip())
     typed = type_columns(text, codebook, file=file)
     warnings = list(label_warnings(codebook)) + list(export.warnings)
+    warnings += _checkbox_warnings(text, typed, codebook, file)
 
     blank = (text == "").all(axis=1).to_numpy()
     steps: list[tuple[str, np.ndarray, pd.Series | None]] = [("blank row", blank, None)]
@@ -201,8 +202,31 @@ def clean_responses(
     )
 
 
-def _filter_step(row_filter: RowFilterResult) -> tuple[str, np.ndarray, None]:
-    return (row_filter.reason, row_filter.excluded, None)
+def _checkbox_warnings(
+    text: pd.DataFrame, typed: pd.DataFrame, codebook: Codebook, file: str
+) -> list[str]:
+    """A WARNING per yes/no column outside any multi_select group that holds 1 and
+    blank cells but no 0: the look of a checkbox exported with unticked boxes blank
+    (Qualtrics' default), whose every "no" would be missing."""
+    grouped = {m for group in codebook.multi_select for m in group.members}
+    warnings = []
+    for name, column in codebook.columns.items():
+        if name in grouped or column.type != "int" or set(column.codes) != {0, 1}:
+            continue
+        n_yes, n_no = int((typed[name] == 1).sum()), int((typed[name] == 0).sum())
+        n_blank = int((text[name] == "").sum())
+        if n_yes and n_blank and not n_no:
+            warnings.append(
+                f"file {file}, column {column.raw!r}: {name} holds 1 ({n_yes} rows) and blank "
+                f"cells ({n_blank} rows) but no 0; if it is a checkbox whose unticked boxes are "
+                "blank, every 'no' is missing: declare the checkbox question in the codebook's "
+                "multi_select (form: split, unticked: blank)"
+            )
+    return warnings
+
+
+def _filter_step(row_filter: RowFilterResult) -> tuple[str, np.ndarray, pd.Series]:
+    return (row_filter.reason, row_filter.excluded, row_filter.values)
 
 
 def _value_counts(values: pd.Series, top: int = 5) -> str:

@@ -121,9 +121,10 @@ class Codebook:
 
 
 def normalise_token(value: object) -> str:
-    """A raw value as compared with codebook keys: trimmed, case-folded, and a
-    whole number in its plain spelling (``" 4.0 "``, ``"+4"`` and ``4`` -> ``"4"``)."""
-    text = str(value).strip().casefold()
+    """A raw value as compared with codebook keys: trimmed, runs of spaces inside
+    made one space, case-folded, and a whole number in its plain spelling
+    (``"Very  Often "`` -> ``"very often"``; ``" 4.0 "``, ``"+4"`` and ``4`` -> ``"4"``)."""
+    text = " ".join(str(value).split()).casefold()
     if "_" in text:  # float() would read "1_0" as 10
         return text
     try:
@@ -318,9 +319,9 @@ def check_codebook(codebook: Codebook) -> None:
 
     core columns present; one canonical name per raw column; every int column
     has codes or a range; canonical columns keep their contract type and code
-    set; recode targets are valid codes; the global missing codes collide with
-    no valid value of a column they apply to; multi-select members are yes/no
-    columns and joined groups name their raw column.
+    set; recode targets are valid codes; neither the global missing codes nor
+    a column's own ``missing:`` collide with a valid value of the column;
+    multi-select members are yes/no columns and joined groups name their raw column.
     """
     from socialwork_ict.codes import CONTRACT_CODES, TEXT_COLUMNS
 
@@ -370,6 +371,8 @@ def check_codebook(codebook: Codebook) -> None:
             _check_recode_targets(codebook, column)
             if column.missing is None:
                 _check_global_missing(codebook, column)
+            else:
+                _check_own_missing(codebook, column)
     _check_groups(codebook)
 
 
@@ -440,6 +443,30 @@ def _check_global_missing(codebook: Codebook, column: Column) -> None:
             column=column.name,
             hint="give the column that uses it as missing its own `missing: [...]` "
             "and keep `missing_codes` for codes no column uses",
+        )
+
+
+def _check_own_missing(codebook: Codebook, column: Column) -> None:
+    """A column's own ``missing:`` number that is one of its valid codes (or in its range)
+    would turn those answers missing (cleaning treats a code that is missing as missing)."""
+    for token in column.missing or ():
+        try:
+            code = int(token)
+        except ValueError:
+            continue  # a label such as "Prefer not to say"
+        if column.codes and code in column.codes:
+            clash = f"the valid code {code} ({column.codes[code]})"
+        elif column.range and column.range[0] <= code <= column.range[1]:
+            clash = f"a value in its range [{column.range[0]}, {column.range[1]}]"
+        else:
+            continue
+        raise InputError(
+            f"`missing:` lists the missing code {code}, which is {clash}: it would turn "
+            "those answers missing",
+            file=codebook.source,
+            column=column.name,
+            hint="remove it from `missing:`; if the export's own code means something else, "
+            'recode it, e.g. recode: {"6": -99} with missing: [-99]',
         )
 
 

@@ -13,7 +13,9 @@
   rows it removes; cleaning counts them as sample-flow steps.
 - ``warnings``: doubtful but legal features of the export (one line each):
   Qualtrics preview/spam or unfinished responses left in, ``ResponseId``
-  used as the respondent id, SPSS value labels the codebook does not name.
+  used as the respondent id, SPSS value labels the codebook does not name,
+  a split group with ``unticked: "0"`` whose rows hold a ticked box beside
+  blank boxes.
 
 Checks that stop the run: a required raw column absent, duplicated header
 names, a split checkbox column holding more than one "ticked" value, a
@@ -45,6 +47,7 @@ class RowFilterResult:
     reason: str
     column: str
     excluded: np.ndarray  # bool per row
+    values: pd.Series  # the filter column's cells, trimmed (named by the raw column)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,11 @@ def to_canonical(
         resolved = _resolve_group(raw, codebook, group, file=file)
         for member, values in resolved.items():
             table[member] = values
+    warnings = [
+        w for g in codebook.multi_select for w in _blank_box_warnings(raw, codebook, g, file)
+    ]
     filters = tuple(_row_filter(raw, f, file=file) for f in codebook.filters)
-    warnings = _qualtrics_warnings(raw, codebook, file=file)
+    warnings += _qualtrics_warnings(raw, codebook, file=file)
     if value_labels:
         warnings += check_value_labels(codebook, value_labels, file=file)
     return CanonicalExport(table=table, row_filters=filters, warnings=tuple(warnings))
@@ -177,6 +183,36 @@ def _resolve_group(
     return out
 
 
+def _blank_box_warnings(
+    raw: pd.DataFrame, codebook: Codebook, group: MultiSelect, file: str
+) -> list[str]:
+    """A split group with ``unticked: "0"`` whose rows hold a ticked box beside blank ones.
+
+    With 0 for unticked a blank box is missing; a row with a ticked box and
+    blank boxes is what an export that leaves unticked boxes blank looks like
+    (Qualtrics' default), so every "no" of it would become missing.
+    """
+    if group.form != "split" or group.unticked == "":
+        return []
+    not_ticked = {"", group.unticked, *group.seen_unanswered}
+    not_ticked |= {normalise_token(c) for c in codebook.missing_codes}
+    columns = [codebook.columns[m].raw for m in group.members]
+    tokens = [_tokens(raw[c]).to_numpy() for c in columns]
+    blank = np.column_stack([t == "" for t in tokens])
+    ticked = np.column_stack([~pd.Series(t).isin(not_ticked).to_numpy() for t in tokens])
+    mixed = ticked.any(axis=1) & blank.any(axis=1)
+    if not mixed.any():
+        return []
+    counts = blank[mixed].sum(axis=0)
+    shown = ", ".join(f"{c!r} ({n} blank)" for c, n in zip(columns, counts, strict=True) if n)
+    return [
+        f"file {file}, multi_select {group.name}, columns {shown}: {int(mixed.sum())} rows "
+        f"have a ticked box beside blank boxes although `unticked` is {group.unticked!r}; "
+        "those blank boxes become missing; if this export leaves unticked boxes blank, set "
+        "unticked: blank"
+    ]
+
+
 def _resolve_joined(
     raw: pd.DataFrame, codebook: Codebook, group: MultiSelect, *, file: str
 ) -> dict[str, pd.Series]:
@@ -215,9 +251,11 @@ def _resolve_joined(
 
 
 def _row_filter(raw: pd.DataFrame, row_filter, *, file: str) -> RowFilterResult:
-    tokens = _tokens(raw[row_filter.raw])
-    excluded = ~tokens.isin(row_filter.keep).to_numpy()
-    return RowFilterResult(reason=row_filter.reason, column=row_filter.raw, excluded=excluded)
+    values = raw[row_filter.raw].astype(str).str.strip().rename(row_filter.raw)
+    excluded = ~_tokens(values).isin(row_filter.keep).to_numpy()
+    return RowFilterResult(
+        reason=row_filter.reason, column=row_filter.raw, excluded=excluded, values=values
+    )
 
 
 def _value_counts(values: pd.Series, top: int = 5) -> str:
