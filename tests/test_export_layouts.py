@@ -20,14 +20,22 @@ import pytest
 from export_layouts import (
     BATTERY_N,
     DEFAULT_CODEBOOK,
+    EXAMPLE_N,
+    ROOT,
+    STATUS_REASON,
     build_layouts,
     canonical_raw,
     compare_sample_flow,
     run_package,
+    write_examples,
 )
 from workflow_runner import copy_project, files_under, snakemake
 
+from socialwork_ict.codes import AGE_GROUPS, COUNTRIES
 from socialwork_ict.errors import InputError
+from socialwork_ict.rule_io import write_table
+
+EXAMPLES_DIR = ROOT / "config" / "examples"
 
 LAYOUTS = (
     "plain_csv",
@@ -200,3 +208,54 @@ def test_full_run_gives_every_canonical_table(battery, canonical_run, tmp_path):
     flow = pd.read_csv(tables / "sample_flow.csv")
     expected_flow = pd.read_csv(expected / "sample_flow.csv")
     assert compare_sample_flow(flow, expected_flow, layout.filtered) == []
+
+
+# --------------------------------------------------------------------------- config/examples
+
+EXAMPLES = {
+    "qualtrics_numeric": ("export.csv", {STATUS_REASON: 5}),
+    "qualtrics_labels": ("export.csv", {STATUS_REASON: 5}),
+    "spss": ("export.sav", {}),
+}
+
+
+def test_examples_are_what_the_generator_writes(tmp_path):
+    """config/examples/ is `python tests/export_layouts.py --examples config/examples`."""
+    write_examples(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in files_under(tmp_path))
+    shipped = sorted(
+        p.relative_to(EXAMPLES_DIR) for p in files_under(EXAMPLES_DIR) if p.name != "README.md"
+    )
+    assert written == shipped
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (EXAMPLES_DIR / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def example_reference(tmp_path_factory):
+    canonical = tmp_path_factory.mktemp("examples") / "canonical.csv"
+    write_table(canonical_raw(EXAMPLE_N), canonical)
+    return run_package(canonical, DEFAULT_CODEBOOK)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=BLANK_ROW, strict=True))
+        if name.startswith("qualtrics")
+        else name
+        for name in EXAMPLES
+    ],
+)
+def test_example_gives_the_canonical_analysis(example, example_reference):
+    """Each example holds the canonical answers at EXAMPLE_N: the same analysis file, every
+    configured country and every raking margin (age group, woman / man) with respondents."""
+    file, filtered = EXAMPLES[example]
+    result = run_package(EXAMPLES_DIR / example / file, EXAMPLES_DIR / example / "codebook.yaml")
+    pd.testing.assert_frame_equal(result.analysis, example_reference.analysis)
+    analysis = result.analysis
+    for variable, levels in (("age_group", AGE_GROUPS), ("gender", ("woman", "man"))):
+        counts = analysis.groupby(["country", variable], observed=False).size()
+        assert counts.loc[[(c, level) for c in COUNTRIES for level in levels]].min() > 0
+    flow = compare_sample_flow(result.sample_flow, example_reference.sample_flow, filtered)
+    assert flow == []
