@@ -642,3 +642,77 @@ def test_cli_draft_of_the_numeric_example_runs_after_its_edits(project):
         assert result.returncode == 0, result.stderr[-2000:]
         analysis[codebook] = pd.read_parquet(project / target)
     pd.testing.assert_frame_equal(*analysis.values())
+
+
+# --------------------------------------------------------------------------- every layout
+
+COUNTRY_EDIT = ("country", "recode", {"1": "CA", "2": "US", "3": "IL", "4": "UK"})
+JOINED_EDIT = (
+    "multi_select Q9",
+    "choices",
+    {"1": "ict_email", "2": "ict_text", "3": "ict_social_media", "4": "ict_video"},
+)
+#: layout of tests/export_layouts.py (at the examples' size) -> the edits its review asks for
+LAYOUT_EDITS = {
+    "plain_csv": [],
+    "qualtrics_values_asked": [COUNTRY_EDIT],
+    "qualtrics_values_embedded": [],
+    "qualtrics_labels_asked": [],
+    "qualtrics_labels_embedded": [],
+    "qualtrics_split_zero": [COUNTRY_EDIT],
+    "qualtrics_joined": [COUNTRY_EDIT, JOINED_EDIT],
+    "qualtrics_tsv_utf16_csv": [COUNTRY_EDIT],
+    "qualtrics_tsv_utf16_tsv": [COUNTRY_EDIT],
+    "qualtrics_sav": [],
+    "analyst_sav": [],
+    "excel_utf8_bom_crlf": [],
+    "excel_cp1252": [],
+    "excel_semicolon_decimal_comma": [COUNTRY_EDIT],
+    "qualtrics_xlsx": [COUNTRY_EDIT],
+    "r_tab_quoted": [],
+}
+
+
+@pytest.fixture(scope="module")
+def layouts(tmp_path_factory):
+    from export_layouts import EXAMPLE_N, build_layouts, canonical_raw
+
+    folder = tmp_path_factory.mktemp("layouts")
+    return {layout.name: layout for layout in build_layouts(folder, canonical_raw(EXAMPLE_N))}
+
+
+def test_every_layout_is_in_the_edit_table(layouts):
+    assert sorted(layouts) == sorted(LAYOUT_EDITS)
+
+
+@pytest.mark.parametrize("name", list(LAYOUT_EDITS))
+def test_layout_draft_after_its_edits_gives_the_layouts_analysis(name, layouts, items, tmp_path):
+    """Each layout's draft after its counted edits does what the layout's own codebook does:
+    the same analysis file, or (where the pipeline cannot read the layout yet) the same
+    stop, naming the same column and values."""
+    from export_layouts import run_package
+
+    layout = layouts[name]
+    edits = LAYOUT_EDITS[name]
+    draft = draft_codebook(read_export(layout.export), items)
+    assert [e.column for e in draft.edits] == [column for column, _k, _v in edits]
+    data = yaml.safe_load(codebook_yaml(draft))
+    for column, key, value in edits:
+        if column.startswith("multi_select "):
+            data["multi_select"][column.split()[1]][key] = value
+        else:
+            data["columns"][column][key] = value
+    edited = tmp_path / "codebook.yaml"
+    edited.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    def outcome(codebook):
+        try:
+            return run_package(layout.export, codebook).analysis
+        except InputError as error:
+            return (error.column, error.values)
+
+    want, got = outcome(layout.codebook), outcome(edited)
+    if isinstance(want, tuple):
+        assert got == want
+    else:
+        pd.testing.assert_frame_equal(got, want)
