@@ -482,6 +482,13 @@ def _check_groups(codebook: Codebook) -> None:
             raise InputError(
                 f"multi_select {group.name}: a joined group needs `raw`", file=codebook.source
             )
+        if group.form == "joined" and group.separator == "," and codebook.export.decimal == ",":
+            raise InputError(
+                f"multi_select {group.name}: a joined group separated by ',' in an export "
+                'read with `export: {decimal: ","}` ("1,3" would be read as the number 1.3)',
+                file=codebook.source,
+                hint="set the group's `separator:` to what the export uses, e.g. ';'",
+            )
         if group.none_ticked not in ("missing", "no"):
             raise InputError(
                 f"multi_select {group.name}: `none_ticked` is {group.none_ticked!r}, "

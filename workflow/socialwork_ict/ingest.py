@@ -151,7 +151,7 @@ def read_export_and_table(
 ) -> tuple[pd.DataFrame, CanonicalExport]:
     """The export as read (its own column names) and its :func:`read_export` mapping."""
     path = Path(path)
-    raw = read_raw_table(path)
+    raw = read_raw_table(path, codebook.export)
     labels = read_sav_value_labels(path) if path.suffix.lower() in SAV_SUFFIXES else None
     return raw, to_canonical(raw, codebook, file=path.name, value_labels=labels)
 
