@@ -758,8 +758,13 @@ def _decimal_comma(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_layouts(folder: Path, raw: pd.DataFrame, *, seed: int = 20170) -> list[Layout]:
-    """Write every layout of ``raw`` into ``folder``; the canonical CSV is ``canonical.csv``."""
+def build_layouts(folder: Path, raw: pd.DataFrame, *, seed: int | None = None) -> list[Layout]:
+    """Write every layout of ``raw`` into ``folder``; the canonical CSV is ``canonical.csv``.
+
+    ``seed`` (default: the config's) draws the Qualtrics metadata (dates, ids, locations).
+    """
+    if seed is None:
+        seed = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["seed"]
     folder.mkdir(parents=True, exist_ok=True)
     write_table(raw, folder / "canonical.csv")
     layouts: list[Layout] = []
@@ -773,6 +778,7 @@ def build_layouts(folder: Path, raw: pd.DataFrame, *, seed: int = 20170) -> list
         else:
             export.write_bytes(data)
         book = folder / f"{name}.codebook.yaml"
+        comment = f"{comment}\nLayout {name} of tests/export_layouts.py: {description}."
         book.write_text(codebook_text(codebook, comment), encoding="utf-8")
         layouts.append(
             Layout(name, description, export, book, dict(filtered) if filters else {}, needs)
