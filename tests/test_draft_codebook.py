@@ -543,6 +543,7 @@ def test_rule_writes_the_draft_and_review(project, tmp_path_factory):
     export = _qualtrics_csv(tmp_path_factory.mktemp("in") / "survey export.csv", _numeric_rows())
     result = snakemake(project, "draft_codebook", "--config", f"input={export}", cores=1)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "WARNING" in result.stderr and "the draft needs 2 edits before use" in result.stderr
     folder = project / "results" / "draft"
     assert [p.name for p in files_under(folder)] == [
         "codebook.yaml", "codebook_review.csv", "codebook_review.md"

@@ -37,6 +37,14 @@ def main(snakemake):
         len(draft.edits),
         len(draft.checks),
     )
+    if draft.edits:
+        log.warning(
+            "%s: the draft needs %d edit%s before use (%s, section 1)",
+            export.file,
+            len(draft.edits),
+            "s" if len(draft.edits) != 1 else "",
+            snakemake.output.review,
+        )
     write_rows(review_rows(draft), REVIEW_COLUMNS, snakemake.output.review_csv)
     write_bytes(review_markdown(draft).encode("utf-8"), snakemake.output.review)
     write_bytes(codebook_yaml(draft).encode("utf-8"), snakemake.output.codebook)

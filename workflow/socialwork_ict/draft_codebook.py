@@ -1079,6 +1079,17 @@ def draft_codebook(
     for key, value in export.options:
         why = OPTION_REASONS[key]
         checks.insert(0, Edit("export", f"drafted `export: {{{key}: {value!r}}}`: {why}"))
+    for group in multi:
+        if group.form == "split" and group.none_ticked == "no":
+            checks.append(
+                Edit(
+                    f"multi_select {group.name}",
+                    f"a row with every box blank is read as 'no' to each choice "
+                    f'(`none_ticked: "no"`), since {_flow_list(group.seen_unanswered)} marks '
+                    "an unanswered question; set `none_ticked: missing` if the question could "
+                    "be hidden (display logic)",
+                )
+            )
     return Draft(
         export=export,
         suggestions=tuple(suggestions),
