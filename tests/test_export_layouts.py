@@ -70,7 +70,6 @@ BLANK_ROW = (
     "a row blank in every column is a 'blank row' also where a split checkbox group has "
     "none_ticked: no (mapping resolves its blank boxes to 0 first)"
 )
-EXPORT_KEY = "read_export passes the codebook's export: key to read_raw_table"
 PENDING = {
     "qualtrics_values_asked": BLANK_ROW,
     "qualtrics_values_embedded": BLANK_ROW,
@@ -80,8 +79,8 @@ PENDING = {
     "qualtrics_tsv_utf16_csv": BLANK_ROW,
     "qualtrics_sav": BLANK_ROW,
     "excel_utf8_bom_crlf": BLANK_ROW,
-    "excel_cp1252": EXPORT_KEY + " (encoding: cp1252)",
-    "excel_semicolon_decimal_comma": EXPORT_KEY + ' (delimiter: ";", decimal: ",")',
+    "excel_cp1252": BLANK_ROW,
+    "excel_semicolon_decimal_comma": BLANK_ROW,
     "qualtrics_xlsx": BLANK_ROW,
 }
 
