@@ -266,8 +266,8 @@ def test_qualtrics_numeric_export(tmp_path, items):
     assert [f[3] for f in draft.filters] == [1, 0]  # rows each filter removes
     # numeric country codes and gender's 4 cannot be read without labels: the two edits
     assert [(e.column, e.what.split(" are ")[0]) for e in draft.edits] == [
-        ("country", "values '1' 3 rows, '2' 3 rows, '3' 2 rows, '4' 2 rows"),
-        ("gender", "values '4' 2 rows"),
+        ("country", "values '1' (3 rows), '2' (3 rows), '3' (2 rows), '4' (2 rows)"),
+        ("gender", "values '4' (2 rows)"),
     ]
     outside = dict(draft.outside)
     for name in ("IPAddress", "RecipientEmail", "LocationLatitude", "LocationLongitude",

@@ -54,7 +54,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from socialwork_ict.codebook import ExportFormat
 from socialwork_ict.errors import InputError
+from socialwork_ict.ingest import read_raw_table
 
 # ---------------------------------------------------------------------------
 # What the export knows
@@ -141,9 +143,6 @@ def _read_table(path: Path):
     :data:`RETRIED_OPTIONS` in turn (cp1252 only for text that is neither UTF-8
     nor binary); if none reads it, ingest's first error stands.
     """
-    from socialwork_ict.codebook import ExportFormat
-    from socialwork_ict.ingest import read_raw_table
-
     try:
         return read_raw_table(path), ()
     except InputError as error:
@@ -1255,18 +1254,18 @@ def _review_items(
                 checks.append(Edit(name, f"{s.confidence}: {s.reason}"))
             continue
         if s.raw is None:
-            need = (
-                "optional: set `required: false` or map it"
-                if s.item.extra.get("required") is False
-                else "required"
-            )
-            edits.append(Edit(name, f"no raw column matched ({need}): set `raw:` to its column"))
+            what = "no raw column matched: set `raw:` to its column"
+            if s.item.extra.get("required") is False:
+                what += " (optional: left unmapped, the analyses that need it are skipped)"
+            edits.append(Edit(name, what))
             continue
         column = columns[s.raw]
         if s.fit.unread:
             labels = dict(column.value_labels)
             shown = ", ".join(
-                f"{v!r}" + (f" ({labels[v]!r})" if v in labels else "") + f" {column.count(v)} rows"
+                f"{v!r}"
+                + (f" = {labels[v]!r}" if v in labels else "")
+                + f" ({column.count(v)} rows)"
                 for v in s.fit.unread
             )
             if name == "country":
