@@ -25,6 +25,7 @@ from socialwork_ict.draft_codebook import (
     canonical_items,
     codebook_yaml,
     draft_codebook,
+    optional_items,
     read_export,
     review_markdown,
     review_rows,
@@ -42,7 +43,9 @@ EXAMPLES = ROOT / "config" / "examples"
 
 @pytest.fixture(scope="module")
 def items():
-    return canonical_items(yaml.safe_load(DEFAULT_CODEBOOK.read_text())["columns"])
+    """The canonical items as the rule builds them: the default codebook's and §1b's."""
+    base = canonical_items(yaml.safe_load(DEFAULT_CODEBOOK.read_text())["columns"])
+    return base + optional_items(base)
 
 
 def _draft(path, items):
@@ -294,6 +297,36 @@ def test_review_lists_the_edits_first_and_unmatched_columns_among_them(tmp_path,
     assert records[0]["column"] == "country"  # item order within the edits
 
 
+def test_optional_items_are_drafted_when_present_and_left_out_when_absent(tmp_path, items):
+    populations = {1: "Children", 2: "Adolescents", 3: "Adults", 4: "Older adults", 5: "Families"}
+    questions = QUESTIONS + [
+        ("Q17", {"ImportId": "QID17"}, "Do you provide psychotherapy or counselling?", None),
+    ] + [
+        (f"Q18_{k}", {"ImportId": "QID18", "choiceId": str(k)},
+         f"With which client groups do you work? - {text}", None)
+        for k, text in populations.items()
+    ]  # fmt: skip
+    rows = [
+        {**row, "Q17": "1" if i % 2 else "2", **{f"Q18_{k}": str(k) if (i + k) % 2 else ""
+                                              for k in populations}}
+        for i, row in enumerate(_numeric_rows())
+    ]  # fmt: skip
+    draft, data = _draft(_qualtrics_csv(tmp_path / "more.csv", rows, questions), items)
+    assert data["columns"]["psychotherapy"] == {
+        "raw": "Q17", "type": "int", "label": "Provides psychotherapy or counselling",
+        "codes": {1: "yes", 0: "no"}, "recode": {"2": 0}, "required": False,
+    }  # fmt: skip
+    assert data["multi_select"]["Q18"]["members"] == [
+        "client_children", "client_adolescents", "client_adults", "client_older_adults",
+        "client_families",
+    ]  # fmt: skip
+    absent = ["contact_initiator", "search_inappropriate", "field_of_practice"]
+    assert not set(absent) & set(data["columns"])
+    assert f"not found, left out of the draft: {', '.join(absent)}" in review_markdown(draft)
+    assert {name: data["columns"][name]["raw"] for name in EXPECTED_RAW} == EXPECTED_RAW
+    assert [e.column for e in draft.edits] == ["country", "gender"]  # absent optional: no edit
+
+
 def test_response_id_is_the_id_only_when_nothing_better_and_then_low(tmp_path, items):
     rows = [{k: v for k, v in row.items() if k != "pid"} for row in _numeric_rows()]
     export = _qualtrics_csv(tmp_path / "no_pid.csv", rows)
@@ -348,7 +381,7 @@ def test_sav_value_labels_missing_values_and_variable_labels(tmp_path, items):
     assert "| gender | sex | Gender | nominal | high |" in review
     # the canonical columns the file lacks are the edits, in item order
     assert [e.column for e in draft.edits] == [
-        s.item.name for s in draft.suggestions if s.raw is None
+        s.item.name for s in draft.suggestions if s.raw is None and not s.absent_optional
     ]
 
 

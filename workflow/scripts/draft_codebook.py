@@ -9,6 +9,7 @@ from socialwork_ict.draft_codebook import (
     canonical_items,
     codebook_yaml,
     draft_codebook,
+    optional_items,
     read_export,
     review_markdown,
     review_rows,
@@ -22,9 +23,10 @@ def main(snakemake):
     with open(snakemake.input.canonical, encoding="utf-8") as handle:
         canonical = yaml.safe_load(handle)
     export = read_export(snakemake.input.export)
+    items = canonical_items(canonical["columns"])
     draft = draft_codebook(
         export,
-        canonical_items(canonical["columns"]),
+        items + optional_items(items),
         missing_codes=tuple(canonical.get("missing_codes", [-99])),
     )
     for edit in draft.edits:

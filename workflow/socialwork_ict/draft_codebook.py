@@ -31,7 +31,10 @@ Method (deterministic; every number is written into the review):
   a valid code, as for ``workplace_policy``), a checkbox's one ticked value.
 * **Score** = 0.7 x text + 0.3 x fit. Pairs with text score >= 0.3 are
   assigned greedily, best score first (ties: item order, then column order),
-  one raw column per item and one item per raw column.
+  one raw column per item and one item per raw column. The contract's
+  optional items (§1b, ``required: false``) choose after the required ones
+  and only columns with a word no required item has; one not found is left
+  out of the draft (the analyses that need it are skipped).
 * **Confidence.** high: text >= 0.6, every value read, and the next best
   column for the item and the next best item for the column score at least
   0.15 lower; medium: text >= 0.45 and fit >= 0.5; low: otherwise.
@@ -416,6 +419,41 @@ def canonical_items(columns: dict) -> list[Item]:
     return items
 
 
+#: the contract's optional items (data contract §1b): label and skip logic; codes from
+#: :data:`socialwork_ict.codes.CONTRACT_CODES`
+OPTIONAL_ITEMS = {
+    "contact_initiator": (
+        "Who initiated the informal ICT contact (asked of users)",
+        {"column": "ict_freq", "min": 2},
+    ),
+    "search_inappropriate": (
+        "Considers searching online for information about a client inappropriate",
+        None,
+    ),
+    "psychotherapy": ("Provides psychotherapy or counselling", None),
+    "field_of_practice": ("Field of practice", None),
+    "client_children": ("Works with children", None),
+    "client_adolescents": ("Works with adolescents", None),
+    "client_adults": ("Works with adults", None),
+    "client_older_adults": ("Works with older adults", None),
+    "client_families": ("Works with families", None),
+}
+
+
+def optional_items(items: list[Item]) -> list[Item]:
+    """The §1b items the given items lack, each ``required: false``."""
+    from socialwork_ict.codes import CONTRACT_CODES
+
+    have = {item.name for item in items}
+    out = []
+    for name, (label, asked_if) in OPTIONAL_ITEMS.items():
+        if name in have or name not in CONTRACT_CODES:
+            continue
+        extra = {"required": False, **({"asked_if": asked_if} if asked_if else {})}
+        out.append(Item(name, "int", label, dict(CONTRACT_CODES[name]), None, extra))
+    return out
+
+
 #: extra words per item, besides its name and label (matched like them)
 KEYWORDS = {
     "respondent_id": "respondent identifier participant panel pid",
@@ -438,6 +476,15 @@ KEYWORDS = {
     "discussed_supervisor": "discussed supervisor supervision",
     "discussed_colleagues": "discussed colleagues peers coworkers",
     "workplace_policy": "workplace policy organisation organization",
+    "contact_initiator": "initiated initiate started first contact",
+    "search_inappropriate": "inappropriate appropriate acceptable ethical",
+    "psychotherapy": "psychotherapy counselling counseling therapy",
+    "field_of_practice": "field area",
+    "client_children": "children child",
+    "client_adolescents": "adolescents youth teenagers",
+    "client_adults": "adults",
+    "client_older_adults": "older elderly seniors",
+    "client_families": "families family",
 }
 
 #: other wordings of code labels (compared like labels: case- and space-insensitive)
@@ -548,7 +595,16 @@ OPTION_REASONS = {
 }
 
 #: the contract's checkbox questions: one yes/no item per choice
-CHECKBOX_ITEMS = {"ict_channels": ("ict_email", "ict_text", "ict_social_media", "ict_video")}
+CHECKBOX_ITEMS = {
+    "ict_channels": ("ict_email", "ict_text", "ict_social_media", "ict_video"),
+    "client_populations": (
+        "client_children",
+        "client_adolescents",
+        "client_adults",
+        "client_older_adults",
+        "client_families",
+    ),
+}
 JOINED_SEPARATOR = ","
 
 TEXT_MIN = 0.3
@@ -812,6 +868,12 @@ class Suggestion:
     confidence: str  # high | medium | low | none
     text_score: float = 0.0
     joined: str = ""  # the joined multi_select group that reads this item (raw is then None)
+
+    @property
+    def absent_optional(self) -> bool:
+        """An optional item (``required: false``) the export does not have: left out."""
+        return self.raw is None and not self.joined and self.item.extra.get("required") is False
+
     fit: ValueFit = field(default_factory=lambda: ValueFit(fit=0.0))
     source: str = ""
     reason: str = ""
@@ -880,6 +942,11 @@ def text_score(item: Item, column: RawColumn, weights: dict[str, float]) -> floa
     precision = sum(weights[w] for w in shared) / sum(weights[w] for w in words)
     recall = sum(weights[w] for w in shared & core) / sum(weights[w] for w in core)
     return round((precision + recall) / 2, 4)
+
+
+def _own_word(item: Item, column: RawColumn, required_words: set[str]) -> bool:
+    """Whether the column's text has a word of the item that no required item has."""
+    return bool((_column_words(column) & _vocabulary(item)[0]) - required_words)
 
 
 def choice_score(item: Item, column: RawColumn, weights: dict[str, float]) -> float:
@@ -960,6 +1027,9 @@ def draft_codebook(
     """Match every canonical item to a raw column and draft its recode and missing values."""
     globals_ = {str(code) for code in missing_codes}
     weights = _weights(items)
+    required = {
+        w for item in items if item.extra.get("required") is not False for w in _vocabulary(item)[0]
+    }
     outside = _outside(export)
     groups = _checkbox_groups(export, globals_)
     in_group = {name for members, _source in groups.values() for name in members}
@@ -982,6 +1052,8 @@ def draft_codebook(
                 text = 0.4  # only when nothing better: see the reason below
             if text < TEXT_MIN:
                 continue
+            if item.extra.get("required") is False and not _own_word(item, column, required):
+                continue  # an optional item needs a word of its own (no false positives)
             if column.name in in_group:
                 if set(item.codes) != {0, 1}:
                     continue
@@ -995,7 +1067,8 @@ def draft_codebook(
     taken_items = {m for group in joined for m in group.members}
     taken_columns = {order[group.raw] for group in joined}
     pairs = [p for p in pairs if items[p[3]].name not in taken_items and p[4] not in taken_columns]
-    pairs.sort(key=lambda p: (-p[0], p[3], p[4]))
+    # required items choose first; optional ones (§1b) take what is left
+    pairs.sort(key=lambda p: (items[p[3]].extra.get("required") is False, -p[0], p[3], p[4]))
     chosen: dict[int, tuple] = {}
     used: set[int] = set()
     for pair in pairs:
@@ -1145,6 +1218,8 @@ def _joined_groups(
     found = []
     for member_names in CHECKBOX_ITEMS.values():
         members = [by_name[m] for m in member_names if m in by_name]
+        if len(members) < 2:
+            continue
         best = None
         for column in candidates:
             if column.name in in_group or not any(JOINED_SEPARATOR in v for v in column.distinct):
@@ -1254,10 +1329,8 @@ def _review_items(
                 checks.append(Edit(name, f"{s.confidence}: {s.reason}"))
             continue
         if s.raw is None:
-            what = "no raw column matched: set `raw:` to its column"
-            if s.item.extra.get("required") is False:
-                what += " (optional: left unmapped, the analyses that need it are skipped)"
-            edits.append(Edit(name, what))
+            if not s.absent_optional:
+                edits.append(Edit(name, "no raw column matched: set `raw:` to its column"))
             continue
         column = columns[s.raw]
         if s.fit.unread:
@@ -1333,6 +1406,8 @@ def codebook_yaml(draft: Draft) -> str:
     lines += ["", "columns:"]
     for s in draft.suggestions:
         item = s.item
+        if s.absent_optional:
+            continue
         lines.append(f"  {item.name}:")
         if s.joined:
             lines.append(f"    # {s.confidence}: {s.reason} (multi_select {s.joined})")
@@ -1492,6 +1567,8 @@ def review_markdown(draft: Draft) -> str:
     ]
     columns = {c.name: c for c in export.columns}
     for s in draft.suggestions:
+        if s.absent_optional:
+            continue
         question = columns[s.raw].question if s.raw else ""
         lines.append(
             "| "
@@ -1510,6 +1587,14 @@ def review_markdown(draft: Draft) -> str:
             )
             + " |"
         )
+    absent = [s.item.name for s in draft.suggestions if s.absent_optional]
+    if absent:
+        lines += [
+            "",
+            f"Optional items (data contract §1b) not found, left out of the draft: "
+            f"{', '.join(absent)}. The analyses that need them are skipped; add one to "
+            "`columns:` if the export has it.",
+        ]
     if draft.multi_select:
         lines += ["", "## Checkbox questions (multi_select)", ""]
         for group in draft.multi_select:
