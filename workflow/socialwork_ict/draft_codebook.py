@@ -1472,6 +1472,11 @@ def codebook_yaml(draft: Draft) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _delimiter_text(export: Export) -> str:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    return f" ({names[export.delimiter]}-delimited)" if export.delimiter in names else ""
+
+
 def _kind_text(export: Export) -> str:
     return {
         "qualtrics": "Qualtrics export",
@@ -1542,7 +1547,8 @@ def review_markdown(draft: Draft) -> str:
     lines = [
         f"# Codebook draft review: {export.file}",
         "",
-        f"{_kind_text(export)}, {export.n_rows} rows, {len(export.columns)} columns. "
+        f"{_kind_text(export)}{_delimiter_text(export)}, {export.n_rows} rows, "
+        f"{len(export.columns)} columns. "
         "The draft is `results/draft/codebook.yaml`; run the pipeline with "
         "`--config input=EXPORT codebook=EDITED_DRAFT` once the edits below are made.",
         "",
