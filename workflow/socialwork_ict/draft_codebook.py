@@ -76,8 +76,11 @@ class RawColumn:
     user_missing: tuple[str, ...] = ()  # SPSS user-missing values (as cells)
     missing_ranges: tuple[tuple[float, float], ...] = ()  # SPSS missing ranges (lo, hi)
     measure: str = ""  # SPSS measurement level (nominal, ordinal, scale)
-    values: tuple[tuple[str, int], ...] = ()  # distinct non-empty trimmed cells, counts
+    #: distinct non-empty trimmed cells with their counts (none kept beyond MAX_DISTINCT)
+    values: tuple[tuple[str, int], ...] = ()
     n_empty: int = 0
+    n_distinct: int = 0  # distinct non-empty cells
+    n_filled: int = 0  # non-empty cells
 
     @property
     def distinct(self) -> list[str]:
@@ -102,6 +105,9 @@ class Export:
 
 
 IMPORT_ID_MARK = '{"ImportId"'
+#: a column with more distinct values is no coded item (an id, a date, free text):
+#: its values are not kept
+MAX_DISTINCT = 200
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -123,7 +129,7 @@ def read_export(path: str | Path) -> Export:
         raise InputError("duplicated column names in the header", file=path.name, values=duplicated)
     xlsx = path.suffix.lower() == ".xlsx"
     header_rows = _xlsx_header_records(path) if xlsx else _header_records(path)
-    rows = {name: table[name].astype(str).tolist() for name in table.columns}
+    rows = {name: table[name] for name in table.columns}
     return export_from_rows(
         path.name,
         list(table.columns),
@@ -263,15 +269,12 @@ def export_from_rows(
         kind = "qualtrics"
     columns = []
     for name in names:
-        cells = [cell.strip() for cell in rows[name]]
-        counts = Counter(cell for cell in cells if cell != "")
         columns.append(
             RawColumn(
                 name=name,
                 question=questions.get(name, ""),
                 import_id=import_ids.get(name, ""),
-                values=tuple(sorted(counts.items(), key=_value_order)),
-                n_empty=sum(cell == "" for cell in cells),
+                **_counts(rows[name]),
             )
         )
     n_rows = len(next(iter(rows.values()))) if rows else 0
@@ -283,6 +286,24 @@ def export_from_rows(
         delimiter=delimiter,
         options=tuple(options),
     )
+
+
+def _counts(cells) -> dict:
+    """:class:`RawColumn`'s counts of a column's cells: distinct non-empty trimmed values
+    with their counts (numbers first; only up to MAX_DISTINCT of them), and totals."""
+    import pandas as pd
+
+    text = cells if isinstance(cells, pd.Series) else pd.Series(list(cells), dtype=object)
+    text = text.astype(str).str.strip()
+    empty = text == ""
+    counts = text[~empty].value_counts(sort=False)
+    pairs = ((str(value), int(count)) for value, count in counts.items())
+    return {
+        "values": tuple(sorted(pairs, key=_value_order)) if len(counts) <= MAX_DISTINCT else (),
+        "n_empty": int(empty.sum()),
+        "n_distinct": len(counts),
+        "n_filled": int((~empty).sum()),
+    }
 
 
 def _import_id(cell: str) -> str:
@@ -317,7 +338,6 @@ def export_from_sav(file: str, frame, meta) -> Export:
     columns = []
     for name in frame.columns:
         cells = [_cell(value) for value in frame[name].tolist()]
-        counts = Counter(cell for cell in cells if cell != "")
         labels = (meta.variable_value_labels or {}).get(name, {})
         ranges = (meta.missing_ranges or {}).get(name, [])
         discrete = tuple(
@@ -341,8 +361,7 @@ def export_from_sav(file: str, frame, meta) -> Export:
                     sorted((float(r["lo"]), float(r["hi"])) for r in ranges if r["lo"] != r["hi"])
                 ),
                 measure=str((meta.variable_measure or {}).get(name, "") or ""),
-                values=tuple(sorted(counts.items(), key=_value_order)),
-                n_empty=sum(cell == "" for cell in cells),
+                **_counts(cells),
             )
         )
     mr_sets = []
@@ -680,10 +699,11 @@ def value_fit(item: Item, column: RawColumn, missing_codes: tuple[int, ...]) -> 
     """How ``item`` reads ``column``'s values: recode, missing values and what is left."""
     globals_ = {str(code) for code in missing_codes}
     if item.name == "respondent_id":
-        n = sum(count for _, count in column.values)
-        unique = len(column.values) / n if n else 0.0
+        unique = column.n_distinct / column.n_filled if column.n_filled else 0.0
         # repeated submissions are cleaning's business: mostly unique is an id
         return ValueFit(fit=1.0 if unique >= 0.9 else unique, source="distinct values")
+    if column.n_distinct > MAX_DISTINCT:
+        return ValueFit(fit=0.0, source=f"{column.n_distinct} distinct values")
     if item.name == "country":
         return _country_fit(column, globals_)
     if column.value_labels:
@@ -998,7 +1018,7 @@ def _checkbox_groups(export: Export, globals_: set[str]) -> dict[str, tuple[tupl
 def _checkbox_fit(column: RawColumn, globals_: set[str]) -> ValueFit:
     """A checkbox column: at most one ticked value, besides 0 and missing codes."""
     ticked = [v for v in column.distinct if v not in globals_ and v != "0"]
-    fit = 1.0 if len(ticked) <= 1 else 0.0
+    fit = 1.0 if len(ticked) <= 1 and column.n_distinct <= MAX_DISTINCT else 0.0
     return ValueFit(
         fit=fit,
         unread=() if fit else tuple(ticked),
