@@ -118,6 +118,7 @@ def clean_responses(
     typed = type_columns(text, codebook, file=file)
     warnings = list(label_warnings(codebook)) + list(export.warnings)
     warnings += _checkbox_warnings(text, typed, codebook, file)
+    warnings += _recode_merge_warnings(text, codebook, file)
 
     blank = (text == "").all(axis=1).to_numpy()
     steps: list[tuple[str, np.ndarray, pd.Series | None]] = [("blank row", blank, None)]
@@ -221,6 +222,33 @@ def _checkbox_warnings(
                 f"cells ({n_blank} rows) but no 0; if it is a checkbox whose unticked boxes are "
                 "blank, every 'no' is missing: declare the checkbox question in the codebook's "
                 "multi_select (form: split, unticked: blank)"
+            )
+    return warnings
+
+
+def _recode_merge_warnings(text: pd.DataFrame, codebook: Codebook, file: str) -> list[str]:
+    """A WARNING per int column where one code comes both from ``recode:`` and from raw
+    values the recode does not list (passed through unchanged): the sign of a recode
+    that misses a value (0-4 recoded to 1-5 without "4": 5 merges 3 and 4 into 4)."""
+    warnings = []
+    for name, column in codebook.columns.items():
+        if column.type != "int" or not column.recode:
+            continue
+        cells = pd.Series(pd.unique(text[name]), dtype=object)
+        table = interpret_int_values(cells, column, codebook.missing_for(name))
+        valid = table[table["status"] == "code"]
+        listed = valid["cell"].map(normalise_token).isin(list(column.recode)).to_numpy()
+        merged = sorted(set(valid["number"][listed]) & set(valid["number"][~listed]))
+        for code in merged:
+            here = valid[valid["number"] == code]
+            via = here["cell"].map(normalise_token).isin(list(column.recode)).to_numpy()
+            label = f" ({column.codes[int(code)]})" if int(code) in column.codes else ""
+            warnings.append(
+                f"file {file}, column {column.raw!r}: code {int(code)}{label} comes both from "
+                f"`recode:` (raw {', '.join(repr(c) for c in here['cell'][via])}) and from raw "
+                f"values the recode does not list ({', '.join(repr(c) for c in here['cell'][~via])}"
+                f", passed through unchanged); if the recode is meant to cover the export's "
+                f'codes, add the missing ones, e.g. {{"{here["cell"][~via].iloc[0]}": ...}}'
             )
     return warnings
 
