@@ -300,7 +300,13 @@ def joined_codebook():
             "channels": {
                 "form": "joined",
                 "raw": "Q7",
-                "choices": {"1": CHANNELS[0], "2": CHANNELS[1], "3": CHANNELS[2], "4": CHANNELS[3]},
+                "choices": {
+                    "1": CHANNELS[0],
+                    "2": CHANNELS[1],
+                    "3": CHANNELS[2],
+                    "4": CHANNELS[3],
+                    "5": "none",
+                },
             }
         }
 
@@ -308,9 +314,11 @@ def joined_codebook():
 
 
 def test_joined_checkboxes():
-    raw = export({"Q7": "1,3,4"}, {"Q7": ""}, {"Q7": "2"}, {"Q7": "-99"}, drop=CHANNELS)
+    raw = export(
+        {"Q7": "1,3,4"}, {"Q7": ""}, {"Q7": "2"}, {"Q7": "-99"}, {"Q7": "5"}, drop=CHANNELS
+    )
     result = clean(raw, joined_codebook())
-    assert channels(result) == [[1, 0, 1, 1], [-1] * 4, [0, 1, 0, 0], [-1] * 4]
+    assert channels(result) == [[1, 0, 1, 1], [-1] * 4, [0, 1, 0, 0], [-1] * 4, [0] * 4]
     with pytest.raises(InputError) as caught:
         clean(export({"Q7": "1"}, {"Q7": "1,9"}, drop=CHANNELS), joined_codebook())
     message = caught.value.message()

@@ -51,6 +51,10 @@ class Column:
     missing: tuple[str, ...] | None = None
 
 
+#: a joined group's choice that ticks none of the members ("None of these")
+NONE_OF_THESE = "none"
+
+
 @dataclass(frozen=True)
 class MultiSelect:
     """A checkbox question whose choices are canonical yes/no columns (docs/codebook-v2.md).
@@ -58,7 +62,8 @@ class MultiSelect:
     ``form`` is ``split`` (one raw column per choice: each member's own ``raw``)
     or ``joined`` (one raw cell listing the ticked choices). Tokens
     (``unticked``, ``seen_unanswered``, ``choices`` keys) are normalised with
-    :func:`normalise_token`; ``unticked`` is ``""`` for blank.
+    :func:`normalise_token`; ``unticked`` is ``""`` for blank. A joined choice
+    mapped to ``none`` (:data:`NONE_OF_THESE`) is an answer ticking no member.
     """
 
     name: str
@@ -296,7 +301,7 @@ def _multi_select(name: str, spec: dict) -> MultiSelect:
     form = spec.get("form", "split")
     if form == "joined":
         choices = {normalise_token(k): str(v) for k, v in (spec.get("choices") or {}).items()}
-        members = tuple(dict.fromkeys(choices.values()))
+        members = tuple(dict.fromkeys(m for m in choices.values() if m != NONE_OF_THESE))
     else:
         choices = {}
         members = tuple(str(m) for m in spec.get("members") or ())

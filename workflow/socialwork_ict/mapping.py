@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from socialwork_ict.codebook import Codebook, MultiSelect, normalise_token
+from socialwork_ict.codebook import NONE_OF_THESE, Codebook, MultiSelect, normalise_token
 from socialwork_ict.errors import InputError
 
 #: Qualtrics' response id (R_ and 15 letters or digits), unique per submission
@@ -230,7 +230,7 @@ def _resolve_joined(
             member = group.choices.get(normalise_token(token))
             if member is None:
                 unknown.append(cell)
-            else:
+            elif member != NONE_OF_THESE:
                 rows_of[member][position] = True
     if unknown:
         bad = cells.isin(unknown).to_numpy()
