@@ -324,9 +324,10 @@ def check_codebook(codebook: Codebook) -> None:
 
     core columns present; one canonical name per raw column; every int column
     has codes or a range; canonical columns keep their contract type and code
-    set; recode targets are valid codes; neither the global missing codes nor
-    a column's own ``missing:`` collide with a valid value of the column;
-    multi-select members are yes/no columns and joined groups name their raw column.
+    set; recode targets are valid codes (country: the contract's country
+    codes); neither the global missing codes nor a column's own ``missing:``
+    collide with a valid value of the column; multi-select members are yes/no
+    columns and joined groups name their raw column.
     """
     from socialwork_ict.codes import CONTRACT_CODES, TEXT_COLUMNS
 
@@ -368,6 +369,8 @@ def check_codebook(codebook: Codebook) -> None:
                 column=name,
                 hint='keep `type: int` and map label text with `recode:`, e.g. recode: {"Yes": 1}',
             )
+        if name == "country":
+            _check_country_recode(column, source)
         if column.type == "int" and not column.codes and column.range is None:
             raise InputError("an int column needs `codes` or `range`", file=source, column=name)
         if name in CONTRACT_CODES and column.codes:
@@ -449,6 +452,23 @@ def _check_global_missing(codebook: Codebook, column: Column) -> None:
             hint="give the column that uses it as missing its own `missing: [...]` "
             "and keep `missing_codes` for codes no column uses",
         )
+
+
+def _check_country_recode(column: Column, source: str) -> None:
+    """country's ``recode:`` targets must be the contract's country codes (``"1": Canada``
+    would exclude every Canadian as "another country")."""
+    from socialwork_ict.codes import COUNTRIES
+
+    for raw_value, target in column.recode.items():
+        if str(target).strip().upper() not in (*COUNTRIES, ""):  # "": no country given
+            raise InputError(
+                f"`recode:` maps {raw_value!r} to {target!r}, which is not a country code of "
+                f"the data contract ({', '.join(COUNTRIES)})",
+                file=source,
+                column=column.name,
+                hint='map onto the codes, e.g. recode: {"1": CA, "Canada": CA}; values left '
+                "out of the recode that are no configured country are excluded, with a warning",
+            )
 
 
 def _check_own_missing(codebook: Codebook, column: Column) -> None:
