@@ -790,8 +790,8 @@ CASES = [
                first_row=CONSENT_2_ROW + 1)),
     Case("country_recode_to_names", "country recoded to a name (`\"1\": Canada`), not a code",
          country_recode_to_names,
-         Stops(("column 'Q3'", "configured country has no eligible respondents", "'CA'",
-                "'1' (938)"), "error naming the country and the values left")),
+         Stops(("column 'country'", "maps '1' to 'Canada'", "not a country code", "CA, US"),
+               "start-up error", file="codebook")),
     # multi-select
     Case("split_two_ticked_values", "a split checkbox column holding two ticked values (1, 2)",
          split_two_ticked_values,
