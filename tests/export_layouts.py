@@ -567,10 +567,10 @@ def qualtrics_codebook(*, labels: bool, country: str, checkbox: str, export: dic
                 "raw": CHECKBOX,
                 "separator": ",",
                 "seen_unanswered": [-99],
+                # "None of these" (5) is an answer that ticks no member
                 "choices": {
-                    (text if labels else str(k)): member
+                    (text if labels else str(k)): member or "none"
                     for k, (member, text) in CHOICES.items()
-                    if member
                 },
             }
         }
