@@ -19,6 +19,41 @@ ORACLE_DIR = Path(__file__).parent / "fixtures" / "oracle_small"
 CHECKOUT_PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "socialwork_ict"
 
 
+#: test levels (tests/README.md). ``workflow``: runs the real snakemake CLI;
+#: ``browser``: headless Chromium. Everything else (unit tests, R known
+#: answers, properties) runs in the fast command
+#: ``python -m pytest -m "not workflow and not browser"``.
+WORKFLOW_MODULES = {
+    "test_analyst_mistakes",
+    "test_interrupted_runs",
+    "test_report_workflow",
+    "test_reproducibility",
+    "test_workflow_bad_input",
+    "test_workflow_end_to_end",
+    "test_workflow_oracle",
+    "test_workflow_resources",
+}
+BROWSER_MODULES = {"test_report_browser"}
+#: fixtures that run the CLI: a test using one is a workflow test wherever it is
+WORKFLOW_FIXTURES = {"synthetic_run", "project"}
+#: single workflow tests in otherwise fast modules
+WORKFLOW_TESTS = {"test_profiles_parse", "test_through_the_cli"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        elif (
+            module in WORKFLOW_MODULES
+            or WORKFLOW_FIXTURES & set(item.fixturenames)
+            or item.originalname in WORKFLOW_TESTS
+            or "cli" in item.originalname.split("_")
+        ):
+            item.add_marker(pytest.mark.workflow)
+
+
 def pytest_sessionstart(session):
     """Stop at once if the installed package is another checkout's copy: the
     tests (and the workflow runs they start) would test the wrong code."""

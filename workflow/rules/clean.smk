@@ -4,7 +4,7 @@
 rule simulate_survey:
     """Write the embedded synthetic default raw file (only when input: synthetic)."""
     input:
-        package_modules("synthetic"),
+        code=script_code("simulate_survey"),
     output:
         SYNTHETIC_RAW,
     log:
@@ -27,9 +27,7 @@ rule clean_responses:
     input:
         raw=raw_input_file,
         codebook=config["codebook"],
-        code=package_modules(
-            "ingest", "mapping", "cleaning", "codebook", "codes", "errors"
-        ),
+        code=script_code("clean_responses"),
     output:
         analysis="results/clean/responses.parquet",
         exclusions="results/clean/exclusions.csv",
@@ -57,9 +55,7 @@ rule preview_export:
     input:
         raw=raw_input_file,
         codebook=config["codebook"],
-        code=package_modules(
-            "ingest", "mapping", "cleaning", "codebook", "codes", "errors", "preview"
-        ),
+        code=script_code("preview_export"),
     output:
         csv="results/preview/preview.csv",
         html="results/preview/preview.html",

@@ -10,6 +10,7 @@ min_version("9.0")
 
 import yaml
 
+from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
 from socialwork_ict.settings import check_against_schema
@@ -181,8 +182,20 @@ def built_once(path):
 
 
 def package_modules(*names):
-    """Package modules a rule's outputs depend on (a method change reruns it)."""
+    """Package modules by name (for a rule without a script of its own)."""
     return [f"{PACKAGE}/{name}.py" for name in names]
+
+
+def script_code(script, exclude=()):
+    """The package files a rule's script imports, directly or transitively
+    (socialwork_ict.code_dependencies): a change to any of them reruns the rule,
+    and no hand-written list can drift. ``exclude`` drops modules (by name) the
+    rule's script imports but whose code cannot reach this rule's outputs."""
+    dropped = {f"{PACKAGE}/{name}.py" for name in exclude}
+    files = script_dependencies(
+        Path(workflow.basedir) / "workflow/scripts" / f"{script}.py", PACKAGE
+    )
+    return [path for path in files if path not in dropped]
 
 
 def cancel_scheduler_timers():

@@ -8,7 +8,7 @@ rule draft_codebook:
     input:
         export=raw_input_file,
         canonical="config/codebook.yaml",
-        code=package_modules("draft_codebook", "ingest"),
+        code=script_code("draft_codebook"),
     output:
         codebook="results/draft/codebook.yaml",
         review="results/draft/codebook_review.md",

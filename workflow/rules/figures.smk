@@ -59,10 +59,11 @@ for figure_set, figures in FIGURE_SETS.items():
             **figure_inputs(figures),
             origin="results/clean/data_origin.json",
             style=FIGURE_STYLE,
-            code=package_modules(
-                "figures/__init__",
-                "figures/common",
-                *(f"figures/{figure}" for figure in figures),
+            # plot_figures.py imports every figure module; the other set's
+            # plot functions never run here, so they are no input of this set
+            code=script_code(
+                "plot_figures",
+                exclude=[f"figures/{f}" for f in FIGURES if f not in figures],
             ),
         output:
             **figure_files(figures),

@@ -7,13 +7,7 @@ rule tabulate_sample:
     input:
         weighted="results/weights/weighted_responses.parquet",
         margins="results/internal_unsuppressed/weighting_margins.csv",
-        code=package_modules(
-            "tables",
-            "inference/proportions",
-            "inference/design",
-            "inference/distributions",
-            "disclosure",
-        ),
+        code=script_code("tabulate_sample"),
     output:
         table1="results/tables/table1_sample.csv",
         table2="results/tables/table2_freq_by_age.csv",
@@ -39,14 +33,7 @@ rule fit_ordinal_model:
     """Primary proportional-odds model, its design-based variance and predictions."""
     input:
         weighted="results/weights/weighted_responses.parquet",
-        code=package_modules(
-            "models/ordinal",
-            "models/design_matrix",
-            "models/model_frame",
-            "models/predict",
-            "inference/design",
-            "inference/distributions",
-        ),
+        code=script_code("fit_ordinal_model"),
     output:
         coefficients="results/tables/model_ordinal.csv",
         vcov="results/models/model_ordinal_vcov.csv",
@@ -68,16 +55,7 @@ rule test_age_association:
     """Rao-Scott tests, age x country Wald test, trend test, proportional-odds check."""
     input:
         weighted="results/weights/weighted_responses.parquet",
-        code=package_modules(
-            "models/age_tests",
-            "models/ordinal",
-            "models/logistic",
-            "models/model_frame",
-            "inference/rao_scott",
-            "inference/wald",
-            "inference/design",
-            "inference/distributions",
-        ),
+        code=script_code("test_age_association"),
     output:
         tests="results/tables/tests.csv",
         po_check="results/models/proportional_odds_check.csv",
@@ -102,14 +80,7 @@ rule fit_sensitivity_model:
     in parallel."""
     input:
         weighted="results/weights/weighted_responses.parquet",
-        code=package_modules(
-            "models/sensitivity",
-            "models/ordinal",
-            "models/logistic",
-            "models/design_matrix",
-            "models/model_frame",
-            "inference/distributions",
-        ),
+        code=script_code("fit_sensitivity_model"),
     output:
         "results/models/sensitivity/{batch}.csv",
     log:
@@ -132,7 +103,10 @@ rule fit_sensitivity_model:
 rule collect_sensitivity:
     """sensitivity.csv: the specifications' rows, in the documented order."""
     input:
-        expand("results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES),
+        specifications=expand(
+            "results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES
+        ),
+        code=script_code("collect_sensitivity"),
     output:
         "results/tables/sensitivity.csv",
     log:

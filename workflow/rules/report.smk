@@ -23,7 +23,7 @@ rule compare_published:
         tests="results/tables/tests.csv",
         sensitivity="results/tables/sensitivity.csv",
         published=config["published"],
-        code=package_modules("report/published"),
+        code=script_code("compare_published"),
     output:
         "results/tables/published_vs_reproduced.csv",
     log:
@@ -59,12 +59,7 @@ rule render_report:
         codebook=config["codebook"],
         published=config["published"],
         template="workflow/templates/report.html.j2",
-        code=package_modules(
-            "report/context",
-            "report/findings",
-            "report/provenance",
-            "report/render",
-        ),
+        code=script_code("render_report"),
     output:
         "reports/report.html",
     log:
@@ -93,7 +88,7 @@ rule write_manifest:
             config["targets"],
             config["published"],
         ],
-        code=package_modules("manifest"),
+        code=script_code("write_manifest"),
     output:
         "results/manifest.tsv",
     log:
@@ -119,7 +114,7 @@ rule verify:
         sensitivity=built_once("results/tables/sensitivity.csv"),
         manifest=built_once("results/manifest.tsv"),
         published=config["published"],
-        code=package_modules("report/published", "manifest"),
+        code=script_code("verify_outputs"),
     log:
         "logs/verify.log",
     conda:

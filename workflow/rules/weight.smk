@@ -6,9 +6,7 @@ rule rake_weights:
     input:
         analysis="results/clean/responses.parquet",
         targets=config["targets"],
-        code=package_modules(
-            "weighting/raking", "weighting/targets", "weighting/diagnostics"
-        ),
+        code=script_code("rake_weights"),
     output:
         weights="results/tables/weights.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
