@@ -628,3 +628,87 @@ def proportional_odds_check(
         verdict=verdict,
         warnings=warnings,
     )
+
+
+# ---------------------------------------------------------------------------
+# variance on a design (calibrated linearisation, replicates; R's domain rule)
+
+REFIT_TOL = 1e-12
+REFIT_MAX_ITER = 50
+
+
+def ordinal_design_vcov(
+    fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray
+) -> tuple[pd.DataFrame, int]:
+    """Covariance of ``fit.params`` and the residual df on a design of all respondents.
+
+    ``frame``: the complete cases the model was fitted on, whose weights are
+    ``design.weights[rows]``; ``rows``: their positions among the design's
+    respondents. The other respondents are a domain outside the model (zero
+    influence, still counted in n_h: R's ``svyolr`` with its default
+    ``na.action`` on the whole design). Linearisation: the influence values
+    of :func:`ordinal_influence`, placed at ``rows``. Replicates: the model
+    refitted with every replicate's weights (Newton-Raphson from the
+    full-sample estimate to max |step| < 1e-12, the exact estimator). df:
+    ``design.df(rows)`` (linearisation) or ``design.df()`` (replicates, R
+    ``degf`` of the replicate design) minus the coefficients.
+    """
+    rows = np.asarray(rows)
+    names = list(fit.params.index)
+
+    def influence() -> np.ndarray:
+        z = np.zeros((design.n, len(names)))
+        z[rows] = ordinal_influence(fit, frame)
+        return z
+
+    refit = _refitter(fit, frame)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
+
+    vcov = design.vcov(influence, replicate, fit.params.to_numpy())
+    vcov = (vcov + vcov.T) / 2.0
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return pd.DataFrame(vcov, index=names, columns=names), degf - len(fit.terms)
+
+
+def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
+    """``refit(weights) -> estimates``: the proportional-odds fit with other weights."""
+    from socialwork_ict.models.design_matrix import apply_design
+
+    y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
+    y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
+    x = apply_design(frame, fit.design)
+    p = x.shape[1]
+    n_cat = len(fit.categories)
+    onehot = np.zeros((len(y), n_cat))
+    onehot[np.arange(len(y)), y] = 1.0
+    start = fit.params.to_numpy()
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        wn = weights / weights.mean()
+        beta, theta = start[:p].copy(), start[p:].copy()
+        state = _evaluate(beta, theta, x, y, wn, onehot, hessian=True)
+        for _ in range(REFIT_MAX_ITER):
+            step = np.linalg.solve(-state["hess"], state["grad"])
+            scale = 1.0
+            for _ in range(60):
+                new_beta, new_theta = beta + scale * step[:p], theta + scale * step[p:]
+                if np.all(np.diff(new_theta) > 0):
+                    trial = _evaluate(new_beta, new_theta, x, y, wn, onehot, hessian=True)
+                    ll = state["loglik"]
+                    if np.isfinite(trial["loglik"]) and trial["loglik"] >= ll - 1e-12 * abs(ll):
+                        break
+                scale /= 2.0
+            else:
+                raise InputError("a replicate refit of the ordinal model did not converge")
+            beta, theta, state = new_beta, new_theta, trial
+            if np.max(np.abs(scale * step)) < REFIT_TOL:
+                break
+        else:
+            raise InputError("a replicate refit of the ordinal model did not converge")
+        return np.concatenate([beta, theta])
+
+    return refit
