@@ -127,6 +127,16 @@ def sensitivity_batch(wildcards):
     return [wildcards.batch]
 
 
+#: the variance settings (data contract v2 §3); absent = linearisation, fixed weights
+VARIANCE = config.get("variance") or {}
+
+
+def replicate_factors_file(wildcards):
+    """The supplied replicate factor file, when variance.replicate_factors names one."""
+    path = VARIANCE.get("replicate_factors")
+    return [path] if path else []
+
+
 def raw_input_file(wildcards):
     """The raw survey file: the user's export, or the generated synthetic default."""
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]

@@ -12,8 +12,13 @@ rule tabulate_sample:
             "inference/proportions",
             "inference/design",
             "inference/distributions",
+            "inference/variance",
+            "inference/calibration",
+            "inference/replicates",
             "disclosure",
         ),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         table1="results/tables/table1_sample.csv",
         table2="results/tables/table2_freq_by_age.csv",
@@ -31,6 +36,9 @@ rule tabulate_sample:
     params:
         countries=config["countries"],
         k=config["disclosure"]["k"],
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/tabulate_sample.py"
 
@@ -44,9 +52,15 @@ rule fit_ordinal_model:
             "models/design_matrix",
             "models/model_frame",
             "models/predict",
+            "models/logistic",
             "inference/design",
             "inference/distributions",
+            "inference/variance",
+            "inference/calibration",
+            "inference/replicates",
         ),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         coefficients="results/tables/model_ordinal.csv",
         vcov="results/models/model_ordinal_vcov.csv",
@@ -60,6 +74,10 @@ rule fit_ordinal_model:
         CONDA_ENV
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
+    params:
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/fit_ordinal_model.py"
 
@@ -77,7 +95,12 @@ rule test_age_association:
             "inference/wald",
             "inference/design",
             "inference/distributions",
+            "inference/variance",
+            "inference/calibration",
+            "inference/replicates",
         ),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         tests="results/tables/tests.csv",
         po_check="results/models/proportional_odds_check.csv",
@@ -92,6 +115,9 @@ rule test_age_association:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/test_age_association.py"
 

@@ -175,6 +175,7 @@ def rao_scott_tests(
     weight: str = "weight",
     country: str = "country",
     countries: Sequence[str] = COUNTRIES,
+    design=None,
 ) -> pd.DataFrame:
     """The ``tests.csv`` rows ``rao_scott_{row}_x_{col}[CA]`` ... ``[UK]``, ``[ALL]``.
 
@@ -182,12 +183,21 @@ def rao_scott_tests(
     ``subset(design, country == "CA")``: one stratum, nu = n_country - 1).
     ALL: all respondents of ``countries``, strata = country (nu = n - 4).
     Columns: test, country, statistic, df_num, df_den, p_value, method.
+    ``design``: a design over the rows of ``frame`` (every respondent, R's
+    domain rule); each country is then a block of it (nu = ``design.df``).
     """
     labels = frame[country].astype("string")
     rows = []
     for label in [*countries, ALL]:
-        subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
-        result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)
+        if design is not None:
+            block = labels.isin(countries) if label == ALL else labels == label
+            result = rao_scott_test(
+                frame, row=row, col=col, strata=country, design=design,
+                block=block.fillna(False).to_numpy(dtype=bool),
+            )  # fmt: skip
+        else:
+            subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
+            result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)
         rows.append(
             {
                 "test": f"rao_scott_{row}_x_{col}[{label}]",

@@ -32,14 +32,18 @@ weights for replicate designs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.errors import InputError
 from socialwork_ict.inference.calibration import RakingCalibration
 from socialwork_ict.inference.design import stratified_variance
+
+log = logging.getLogger(__name__)
 
 METHODS = ("linearization", "bootstrap", "jackknife")
 CALIBRATIONS = ("fixed", "calibrated")
@@ -94,3 +98,128 @@ def design_description(design) -> str:
         return f"Taylor linearisation ({kind})"
     kind = "re-raked" if design.calibrated else "fixed weights"
     return f"{design.method}, {design.n_replicates} replicates ({kind})"
+
+
+#: the config's ``variance`` block when it is absent (v1 behaviour)
+DEFAULT_SETTINGS = {
+    "method": "linearization",
+    "calibration": "fixed",
+    "replicates": 500,
+    "replicate_factors": None,
+}
+
+
+def variance_settings(config: dict) -> dict:
+    """The ``variance`` block of a config with the defaults filled in."""
+    return {**DEFAULT_SETTINGS, **(config.get("variance") or {})}
+
+
+def is_default(settings: dict) -> bool:
+    """Linearisation with fixed weights on the complete cases: the v1 code paths."""
+    return settings["method"] == "linearization" and settings["calibration"] == "fixed"
+
+
+def design_from_config(
+    frame: pd.DataFrame,
+    settings: dict,
+    *,
+    weighting: dict,
+    targets: dict | None,
+    seed: int,
+    targets_source: str = "targets",
+    weight: str = "weight",
+):
+    """The design of ``variance`` settings over every respondent of ``frame``.
+
+    ``frame``: the weighted analysis file (all eligible respondents, columns
+    respondent_id, country, the raking variables and ``weight``);
+    ``weighting``: the config's ``weighting`` block (the calibration repeats
+    its raking); ``seed``: the config's seed (bootstrap draws).
+    ``calibration: calibrated`` needs ``weighting.method: rake`` (the
+    calibration of post-stratification and of unweighted data is not built)
+    and, for replicates, no trimming (replicates are not re-trimmed).
+    """
+    method, calibration = settings["method"], settings["calibration"]
+    if method not in METHODS:
+        raise InputError(f"variance.method {method!r} unknown (one of {', '.join(METHODS)})")
+    if calibration not in CALIBRATIONS:
+        raise InputError(
+            f"variance.calibration {calibration!r} unknown (one of {', '.join(CALIBRATIONS)})"
+        )
+    strata = frame["country"].astype(str).to_numpy()
+    weights = frame[weight].to_numpy(dtype=float)
+    cal = None
+    if calibration == "calibrated":
+        if weighting["method"] != "rake":
+            raise InputError(
+                "variance.calibration 'calibrated' needs weighting.method 'rake' "
+                f"(got {weighting['method']!r}); use calibration 'fixed'"
+            )
+        if weighting.get("trim_cap") is not None:
+            if method != "linearization":
+                raise InputError(
+                    "variance.calibration 'calibrated' with replicates re-rakes every "
+                    "replicate but does not re-trim it; set weighting.trim_cap null or "
+                    "variance.calibration 'fixed'"
+                )
+            log.warning(
+                "calibrated linearisation with trimmed weights: the trimming is not part of "
+                "the linearisation (capped weights are treated as raked)"
+            )
+        from socialwork_ict.inference.calibration import raking_calibration
+
+        cal = raking_calibration(
+            frame,
+            targets,
+            variables=tuple(weighting["variables"]),
+            outside_rule=weighting["outside_rule"],
+            targets_source=targets_source,
+        )
+        if np.any(cal.approximate):
+            log.warning(
+                "calibrated linearisation under outside_rule rake_available with respondents "
+                "outside the targets in %s: their weights are not a calibration to fixed totals, "
+                "so the linearisation uses the margins they meet (an approximation); "
+                "outside_rule not_raked is exact",
+                ", ".join(np.asarray(cal.countries)[cal.approximate]),
+            )
+    if method == "linearization":
+        return LinearizationDesign(strata, weights, cal)
+    from socialwork_ict.inference.replicates import make_replicate_design
+
+    return make_replicate_design(
+        method,
+        strata,
+        weights,
+        calibration=cal,
+        replicates=int(settings["replicates"]),
+        seed=int(seed),
+        factors_path=settings.get("replicate_factors"),
+        respondent_ids=frame["respondent_id"],
+    )
+
+
+def rule_design(
+    frame: pd.DataFrame, variance: dict | None, weighting: dict, seed: int, targets_path
+) -> LinearizationDesign | None:
+    """The design a rule script uses: None for the default (the v1 code paths, whose
+    outputs stay byte-identical), else :func:`design_from_config` with the targets read
+    from ``targets_path`` when the design is calibrated."""
+    settings = {**DEFAULT_SETTINGS, **(variance or {})}
+    if is_default(settings):
+        return None
+    targets = None
+    if settings["calibration"] == "calibrated":
+        from pathlib import Path
+
+        from socialwork_ict.weighting import load_targets
+
+        targets = load_targets(targets_path)
+        source = Path(targets_path).name
+    else:
+        source = "targets"
+    design = design_from_config(
+        frame, settings, weighting=weighting, targets=targets, seed=seed, targets_source=source
+    )
+    log.info("variance: %s", design_description(design))
+    return design

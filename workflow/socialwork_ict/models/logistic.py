@@ -256,14 +256,32 @@ def logistic_design_vcov(
     """
     rows = np.asarray(rows)
     names = list(fit.params.index)
-    y = binary_outcome(frame, fit.response, fit.at_least)
-    x = apply_design(frame, fit.design)
     start = fit.params.to_numpy()
 
     def influence() -> np.ndarray:
         z = np.zeros((design.n, len(names)))
         z[rows] = logistic_influence(fit, frame)
         return z
+
+    refit = _refitter(fit, frame)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
+
+    vcov = design.vcov(influence, replicate, start)
+    vcov = (vcov + vcov.T) / 2.0
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return pd.DataFrame(vcov, index=names, columns=names), degf + 1 - len(names)
+
+
+def _refitter(fit: LogisticFit, frame: pd.DataFrame):
+    """``refit(weights) -> estimates``: the logistic fit with other weights (Newton from
+    ``fit.params`` to max |step| < 1e-12)."""
+    y = binary_outcome(frame, fit.response, fit.at_least)
+    x = apply_design(frame, fit.design)
+    start = fit.params.to_numpy()
 
     def refit(weights: np.ndarray) -> np.ndarray:
         wn = weights / weights.mean()
@@ -287,12 +305,4 @@ def logistic_design_vcov(
             raise InputError("a replicate refit of the logistic model did not converge")
         return beta
 
-    def replicate(block: np.ndarray) -> np.ndarray:
-        return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
-
-    vcov = design.vcov(influence, replicate, start)
-    vcov = (vcov + vcov.T) / 2.0
-    mask = np.zeros(design.n, dtype=bool)
-    mask[rows] = True
-    degf = design.df(mask) if design.method == "linearization" else design.df()
-    return pd.DataFrame(vcov, index=names, columns=names), degf + 1 - len(names)
+    return refit

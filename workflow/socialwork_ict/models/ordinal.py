@@ -476,6 +476,8 @@ def proportional_odds_check(
     alpha: float = 0.05,
     categories: Sequence[int] = RESPONSE_CATEGORIES,
     fitted: OrdinalFit | None = None,
+    design=None,
+    rows: np.ndarray | None = None,
 ) -> ProportionalOddsCheck:
     """Brant-type check of the proportional-odds assumption, design-based.
 
@@ -495,6 +497,11 @@ def proportional_odds_check(
     cannot be fitted (separation, no events) is left out with a warning.
     ``fitted``: the proportional-odds model already fitted to ``frame`` with
     the same arguments (:func:`fit_ordinal`), to save refitting it.
+    ``design``, ``rows``: a design of :mod:`~socialwork_ict.inference.variance`
+    over all respondents and the positions of ``frame``'s rows in it; the
+    stacked covariance then comes from it (linearisation: the stacked
+    influence values at ``rows``; replicates: every cut refitted per
+    replicate), and df_den from its df.
     """
     from socialwork_ict.models.logistic import fit_logistic, logistic_influence
 
@@ -544,18 +551,27 @@ def proportional_odds_check(
         cuts.append(f"{response}>{lower}")
     if len(fits) < 2:
         raise InputError("fewer than two cumulative cuts could be fitted: no PO check")
-    strata_values = frame[strata].astype(str).to_numpy()
-    # the stacked (n x sum p_k) influence matrix, one row block at a time
-    big_v = stratified_variance(
-        lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
-    )
     offsets = np.cumsum([0] + [inf.shape[1] for inf in influences])
+    if design is None:
+        strata_values = frame[strata].astype(str).to_numpy()
+        # the stacked (n x sum p_k) influence matrix, one row block at a time
+        big_v = stratified_variance(
+            lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
+        )
+        ses = [fit.std_errors for fit in fits]
+        df_den = min(f.df_residual for f in fits)
+    else:
+        big_v, df_den = _stacked_design_vcov(fits, influences, frame, design, rows)
+        sd = np.sqrt(np.diag(big_v))
+        ses = [
+            pd.Series(sd[offsets[k] : offsets[k + 1]], index=fit.params.index)
+            for k, fit in enumerate(fits)
+        ]
 
-    rows = []
-    for fit, cut in zip(fits, cuts, strict=True):
-        se = fit.std_errors
+    table_rows = []
+    for fit, cut, se in zip(fits, cuts, ses, strict=True):
         for term in po.terms:
-            rows.append(
+            table_rows.append(
                 {
                     "term": term,
                     "cut": cut,
@@ -565,7 +581,7 @@ def proportional_odds_check(
                     "po_std_error": po.std_errors[term],
                 }
             )
-    coefficients = pd.DataFrame(rows)
+    coefficients = pd.DataFrame(table_rows)
     spread = (
         coefficients.groupby("term", sort=False)
         .agg(
@@ -580,7 +596,6 @@ def proportional_odds_check(
     test_terms = [t for t in po.terms if t.startswith(f"{test_factor}[") and ":" not in t]
     if not test_terms:
         raise InputError("the model has no terms of the test factor", column=test_factor)
-    df_den = min(f.df_residual for f in fits)
 
     def wald(names: list[str], label: str) -> dict:
         index = {
@@ -712,3 +727,33 @@ def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
         return np.concatenate([beta, theta])
 
     return refit
+
+
+def _stacked_design_vcov(fits, influences, frame, design, rows):
+    """Covariance of the stacked cut-point logit coefficients on a design, and df_den."""
+    from socialwork_ict.models.logistic import _refitter
+
+    rows = np.asarray(rows)
+    sizes = [inf.shape[1] for inf in influences]
+
+    def influence() -> np.ndarray:
+        z = np.zeros((design.n, sum(sizes)))
+        z[rows] = np.hstack(influences)
+        return z
+
+    refits = [_refitter(fit, frame) for fit in fits]
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return np.vstack(
+            [
+                np.concatenate([refit(block[rows, j]) for refit in refits])
+                for j in range(block.shape[1])
+            ]
+        )
+
+    full = np.concatenate([fit.params.to_numpy() for fit in fits])
+    vcov = design.vcov(influence, replicate, full)
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return (vcov + vcov.T) / 2.0, degf + 1 - max(sizes)
