@@ -77,6 +77,7 @@ def standardised_predictions(
         raise InputError("the model has no such factor", column=factor)
     if design is not None and design.method != "linearization":
         return _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level)
+    design_rows = rows  # (the name ``rows`` is reused below for the output rows)
     if isinstance(fit, OrdinalFit):
         influence = ordinal_influence(fit, frame)
     elif isinstance(fit, LogisticFit):
@@ -126,7 +127,7 @@ def standardised_predictions(
         else:
             z = z_rows(0, len(frame))
             full = np.zeros((design.n, z.shape[1]))
-            full[rows] = z
+            full[design_rows] = z
             se = np.sqrt(np.diag(design.vcov(lambda full=full: full)))
         k = 0
         for (label, mask), est in zip(domains, estimates, strict=True):
