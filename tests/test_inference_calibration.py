@@ -70,3 +70,36 @@ def test_domain_rule_differs_from_complete_cases():
     ours = oracle.ours("fixed")["model_ordinal"]["std_error"]
     rel = np.abs(po.std_errors[ours.index] / ours - 1)
     assert rel.max() > 1e-5
+
+
+def test_v1_oracle_still_agrees_through_the_design_interface(
+    oracle_weighted_frame, oracle_expected
+):
+    """The v1 fixture (complete data) through the design path with ``calibration: fixed``:
+    model SEs 1e-5, Table 2 1e-8 pp, Rao-Scott 1e-6 relative, as the v1 tests."""
+    from socialwork_ict.inference.proportions import table2_freq_by_age
+    from socialwork_ict.inference.rao_scott import rao_scott_tests
+    from socialwork_ict.models.model_frame import complete_case_rows, complete_cases
+    from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
+
+    frame = oracle_weighted_frame
+    design = LinearizationDesign(
+        frame["country"].astype(str).to_numpy(), frame["weight"].to_numpy()
+    )
+    cases, _ = complete_cases(frame)
+    fit = fit_ordinal(cases)
+    vcov, df = ordinal_design_vcov(fit, cases, design, complete_case_rows(frame))
+    r = oracle_expected["model_ordinal"].set_index("term").loc[fit.params.index]
+    np.testing.assert_allclose(np.sqrt(np.diag(vcov)), r["std_error"], rtol=1e-5)
+    assert df == fit.df_residual
+
+    table2 = table2_freq_by_age(frame, design=design)
+    r2 = oracle_expected["table2_freq_by_age"]
+    for column in ("pct_weighted", "se_weighted", "ci_low", "ci_high"):
+        np.testing.assert_allclose(table2[column], r2[column], rtol=0, atol=1e-8)
+    assert table2["df"].tolist() == r2["df"].tolist()
+
+    tests = rao_scott_tests(frame, design=design).set_index("test")
+    r3 = oracle_expected["tests"].set_index("test").loc[tests.index]
+    for column in ("statistic", "df_num", "df_den", "p_value"):
+        np.testing.assert_allclose(tests[column], r3[column], rtol=1e-6)

@@ -240,7 +240,7 @@ def _check_separation_binary(x, y, positive, columns) -> None:
 
 
 REFIT_TOL = 1e-12
-REFIT_MAX_ITER = 50
+REFIT_MAX_ITER = 100
 
 
 def logistic_design_vcov(
@@ -270,6 +270,9 @@ def logistic_design_vcov(
 
     vcov = design.vcov(influence, replicate, start)
     vcov = (vcov + vcov.T) / 2.0
+    from socialwork_ict.models.ordinal import warn_failed_refits
+
+    warn_failed_refits(refit.failures, "the logistic model")
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()
@@ -282,6 +285,8 @@ def _refitter(fit: LogisticFit, frame: pd.DataFrame):
     y = binary_outcome(frame, fit.response, fit.at_least)
     x = apply_design(frame, fit.design)
     start = fit.params.to_numpy()
+
+    failures: list[int] = []
 
     def refit(weights: np.ndarray) -> np.ndarray:
         wn = weights / weights.mean()
@@ -296,13 +301,15 @@ def _refitter(fit: LogisticFit, frame: pd.DataFrame):
                     break
                 scale /= 2.0
             else:
-                raise InputError("a replicate refit of the logistic model did not converge")
+                failures.append(1)
+                break
             beta = beta + scale * step
             grad, info, loglik = pieces
             if np.max(np.abs(scale * step)) < REFIT_TOL:
                 break
         else:
-            raise InputError("a replicate refit of the logistic model did not converge")
+            failures.append(1)
         return beta
 
+    refit.failures = failures  # one entry per refit that did not converge
     return refit

@@ -56,6 +56,7 @@ Edge cases, never a silent estimate:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -649,7 +650,7 @@ def proportional_odds_check(
 # variance on a design (calibrated linearisation, replicates; R's domain rule)
 
 REFIT_TOL = 1e-12
-REFIT_MAX_ITER = 50
+REFIT_MAX_ITER = 100
 
 
 def ordinal_design_vcov(
@@ -683,10 +684,24 @@ def ordinal_design_vcov(
 
     vcov = design.vcov(influence, replicate, fit.params.to_numpy())
     vcov = (vcov + vcov.T) / 2.0
+    warn_failed_refits(refit.failures, "the proportional-odds model")
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()
     return pd.DataFrame(vcov, index=names, columns=names), degf - len(fit.terms)
+
+
+def warn_failed_refits(failures: list, model: str) -> None:
+    """WARNING when replicate refits did not converge (e.g. separation in a replicate)."""
+    if failures:
+        logging.getLogger(__name__).warning(
+            "%d replicate refit(s) of %s did not converge within %d Newton steps "
+            "(separation or an empty category in a replicate): its replicate variance is "
+            "unreliable",
+            len(failures),
+            model,
+            REFIT_MAX_ITER,
+        )
 
 
 def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
@@ -701,6 +716,8 @@ def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
     onehot = np.zeros((len(y), n_cat))
     onehot[np.arange(len(y)), y] = 1.0
     start = fit.params.to_numpy()
+
+    failures: list[int] = []
 
     def refit(weights: np.ndarray) -> np.ndarray:
         wn = weights / weights.mean()
@@ -718,14 +735,16 @@ def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
                         break
                 scale /= 2.0
             else:
-                raise InputError("a replicate refit of the ordinal model did not converge")
+                failures.append(1)
+                break
             beta, theta, state = new_beta, new_theta, trial
             if np.max(np.abs(scale * step)) < REFIT_TOL:
                 break
         else:
-            raise InputError("a replicate refit of the ordinal model did not converge")
+            failures.append(1)
         return np.concatenate([beta, theta])
 
+    refit.failures = failures  # one entry per refit that did not converge
     return refit
 
 
@@ -753,6 +772,9 @@ def _stacked_design_vcov(fits, influences, frame, design, rows):
 
     full = np.concatenate([fit.params.to_numpy() for fit in fits])
     vcov = design.vcov(influence, replicate, full)
+    warn_failed_refits(
+        [f for refit in refits for f in refit.failures], "the cut-point logits (PO check)"
+    )
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()

@@ -204,6 +204,9 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
         )
 
     se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
+    from socialwork_ict.models.ordinal import warn_failed_refits
+
+    warn_failed_refits(refit.failures, "the model behind the predictions")
     q = distributions.norm_ppf(0.5 + level / 2.0)
     out = []
     for d, (label, mask) in enumerate(domains):
