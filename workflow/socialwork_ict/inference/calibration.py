@@ -199,6 +199,35 @@ class RakingCalibration:
             factor = np.where(start > 0, mass / start, 1.0)
         return factor[:, 0] if vector else factor
 
+    def can_rerake(self, masses: np.ndarray) -> bool:
+        """Whether start weights with these (C,) or (C, R) cell masses can be re-raked:
+        every raking category with a positive target share, and every country's
+        not-raked respondents, keep some weight."""
+        mass = np.asarray(masses, dtype=float)
+        mass = mass[:, None] if mass.ndim == 1 else mass
+        n_countries = self.country_n.size
+        raked = ~self.not_raked
+        for levels, listed, shares in zip(self.cell_levels, self.listed, self.shares, strict=True):
+            width = listed.shape[1]
+            key = self.cell_country * width + levels
+            in_step = raked & listed.ravel()[key]
+            group = np.where(in_step, key, n_countries * width)
+            totals = _group_sum_matrix(group, n_countries * width + 1) @ mass
+            need = shares.ravel() > 0
+            if np.any(totals[:-1][need] <= 0):
+                return False
+        if self.rule == "not_raked":
+            sums = (
+                _group_sum_matrix(
+                    np.where(self.not_raked, self.cell_country, n_countries), n_countries + 1
+                )
+                @ mass
+            )
+            has = (self.country_n - self.country_m) > 0
+            if np.any(sums[:-1][has] <= 0):
+                return False
+        return True
+
     def _raked_total(self) -> np.ndarray:
         """Fixed base of the target totals: m per country (n when nobody is left out)."""
         return self.country_m.astype(float)

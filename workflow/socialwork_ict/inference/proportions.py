@@ -253,26 +253,34 @@ def _table2_with_design(frame, design, country, age_group, item, countries, age_
     cats = np.asarray(codes, dtype=float)
     blocks = [(label, country_labels == label) for label in countries]
     blocks.append((ALL, np.isin(country_labels, list(countries))))
+    domains = [
+        (label, group, rows & (age_codes == i))
+        for label, rows in blocks
+        for i, group in enumerate(age_groups)
+    ]
+    if design.method != "linearization":
+        estimates = _replicate_proportions(
+            values, weights, [d for _, _, d in domains], cats, design
+        )
+    else:
+        estimates = [_design_proportions(values, weights, d, cats, design) for _, _, d in domains]
     pieces = []
-    for label, rows in blocks:
-        for i, group in enumerate(age_groups):
-            domain = rows & (age_codes == i)
-            est = _design_proportions(values, weights, domain, cats, design)
-            pieces.append(
-                pd.DataFrame(
-                    {
-                        "country": label,
-                        "age_group": group,
-                        "ict_freq": np.asarray(codes, dtype=np.int64),
-                        "n": est["n"],
-                        "pct_weighted": 100.0 * est["proportion"],
-                        "ci_low": 100.0 * est["ci_low"],
-                        "ci_high": 100.0 * est["ci_high"],
-                        "se_weighted": 100.0 * est["se"],
-                        "df": est["df"],
-                    }
-                )
+    for (label, group, _), est in zip(domains, estimates, strict=True):
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "country": label,
+                    "age_group": group,
+                    "ict_freq": np.asarray(codes, dtype=np.int64),
+                    "n": est["n"],
+                    "pct_weighted": 100.0 * est["proportion"],
+                    "ci_low": 100.0 * est["ci_low"],
+                    "ci_high": 100.0 * est["ci_high"],
+                    "se_weighted": 100.0 * est["se"],
+                    "df": est["df"],
+                }
             )
+        )
     return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
 
 
@@ -319,3 +327,75 @@ def _design_proportions(values, weights, domain, cats, design, level=0.95) -> di
     low = np.where(ok, special.expit(centre - quantile * se_logit), np.nan)
     high = np.where(ok, special.expit(centre + quantile * se_logit), np.nan)
     return {"n": counts, "proportion": p, "se": se, "ci_low": low, "ci_high": high, "df": df}
+
+
+def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -> list[dict]:
+    """:func:`_design_proportions` of every domain in one pass over the replicate weights.
+
+    A sparse (domains x (K + 1), n) indicator matrix gives every domain's
+    weighted counts of each category and its weighted total for a whole
+    block of replicates in one product.
+    """
+    from scipy import sparse
+
+    k = cats.size
+    answered = ~np.isnan(values)
+    rows, cols = [], []
+    for d, domain in enumerate(domains):
+        valid = np.flatnonzero(domain & answered)
+        hit = values[valid, None] == cats[None, :]
+        r_idx, c_idx = np.nonzero(hit)
+        rows.append(d * (k + 1) + c_idx)
+        cols.append(valid[r_idx])
+        rows.append(np.full(valid.size, d * (k + 1) + k))
+        cols.append(valid)
+    rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
+    indicator = sparse.csr_matrix(
+        (np.ones(rows_all.size), (rows_all, cols_all)), shape=(len(domains) * (k + 1), values.size)
+    )
+
+    def proportions(w: np.ndarray) -> np.ndarray:
+        sums = (indicator @ w).reshape(len(domains), k + 1, -1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return sums[:, :k] / sums[:, k:]  # (D, K, b)
+
+    full = proportions(weights[:, None])[:, :, 0]  # (D, K)
+    inner = (full > 0) & (full < 1)
+    replicate_inner = np.ones(full.shape, dtype=bool)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        pr = proportions(block)  # (D, K, b)
+        ok = (pr > 0) & (pr < 1)
+        replicate_inner[:] &= ok.all(axis=2)
+        logit = special.logit(np.where(ok, pr, 0.5))
+        return np.concatenate([pr.reshape(-1, pr.shape[2]), logit.reshape(-1, pr.shape[2])]).T
+
+    full_logit = special.logit(np.where(inner, full, 0.5))
+    centre = np.concatenate([full.ravel(), full_logit.ravel()])
+    v = np.diag(design.vcov(None, replicate, centre))
+    se = np.sqrt(np.clip(v[: full.size], 0.0, None)).reshape(full.shape)
+    se_logit = np.sqrt(np.clip(v[full.size :], 0.0, None)).reshape(full.shape)
+    out = []
+    for d, domain in enumerate(domains):
+        valid = domain & answered
+        counts = (values[valid, None] == cats[None, :]).sum(axis=0).astype(np.int64)
+        df = design.df(domain)
+        if not valid.any() or weights[valid].sum() <= 0:
+            nan = np.full(k, np.nan)
+            out.append({"n": counts, "proportion": nan, "se": nan, "ci_low": nan,
+                        "ci_high": nan, "df": df})  # fmt: skip
+            continue
+        ok = inner[d] & replicate_inner[d] & (df >= 1)
+        quantile = distributions.t_ppf(0.5 + level / 2.0, max(df, 1))
+        c = special.logit(np.where(ok, full[d], 0.5))
+        out.append(
+            {
+                "n": counts,
+                "proportion": full[d],
+                "se": se[d],
+                "ci_low": np.where(ok, special.expit(c - quantile * se_logit[d]), np.nan),
+                "ci_high": np.where(ok, special.expit(c + quantile * se_logit[d]), np.nan),
+                "df": df,
+            }
+        )
+    return out

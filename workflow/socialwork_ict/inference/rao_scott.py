@@ -124,11 +124,9 @@ def rao_scott_test(
         return z
 
     def replicate(block_weights: np.ndarray) -> np.ndarray:
-        # (D^-1 C)' p_r for each replicate's cell proportions p_r
+        # (D^-1 C)' p_r = sum_i w_ir scaled[cell_i] / sum_i w_ir for each replicate r
         wr = block_weights[valid]
-        sums = np.zeros((n_rows * n_cols, wr.shape[1]))
-        np.add.at(sums, cell_valid, wr)
-        return (sums / wr.sum(axis=0)).T @ scaled
+        return (wr.T @ scaled[cell_valid]) / wr.sum(axis=0)[:, None]
 
     numerator = design.vcov(influence, replicate, p @ scaled)
     denominator = contrasts.T @ scaled / n

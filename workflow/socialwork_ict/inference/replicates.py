@@ -56,8 +56,10 @@ from scipy import linalg
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.calibration import RakingCalibration
 
-#: largest n x b block of replicate weights handed to an estimator (float64 cells: 32 MB)
-BLOCK_CELLS = 4_000_000
+#: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
+BLOCK_CELLS = 1_000_000
+#: largest rows x replicates matrix whose rank is found by QR (64 MB; else its Gram matrix)
+RANK_CELLS = 8_000_000
 #: R's qr() tolerance in degf() of a replicate design
 RANK_TOL = 1e-5
 SEED_ATTEMPTS = 50
@@ -312,21 +314,10 @@ class ReplicateDesign:
         return self.factors.n_replicates
 
     def _cell_masses(self) -> np.ndarray:
-        """(C, R) sums of the factors per calibration cell."""
-        cal = self.calibration
-        out = np.zeros((cal.n_cells, self.n_replicates))
-        for start, stop in self._ranges():
-            block = self.factors.block(start, stop)
-            for j in range(block.shape[1]):
-                out[:, start + j] = np.bincount(
-                    cal.cells, weights=block[:, j], minlength=cal.n_cells
-                )
-        return out
+        return cell_masses(self.factors, self.calibration, self.block_cells)
 
     def _ranges(self) -> Iterator[tuple[int, int]]:
-        step = max(1, self.block_cells // max(self.n, 1))
-        for start in range(0, self.n_replicates, step):
-            yield start, min(start + step, self.n_replicates)
+        return replicate_ranges(self.n, self.n_replicates, self.block_cells)
 
     def _analysis(self, factors: np.ndarray, index: np.ndarray, start: int, stop: int):
         if self.calibration is None:
@@ -366,7 +357,7 @@ class ReplicateDesign:
             # JKn, whole design: the n - H + 1 independent delete-one columns
             # (R's rank there; an n x n QR otherwise)
             return int(self.n - pd.unique(self.strata).size)
-        if index.size * self.n_replicates <= self.block_cells:
+        if index.size * self.n_replicates <= RANK_CELLS:
             return column_rank(self.replicate_rows(index), RANK_TOL) - 1
         gram = np.zeros((self.n_replicates, self.n_replicates))
         step = max(1, self.block_cells // self.n_replicates)
@@ -448,7 +439,7 @@ def make_replicate_factors(
         raise InputError(f"variance.method {method!r} is not a replicate method")
     for attempt in range(SEED_ATTEMPTS):
         factors = bootstrap_factors(strata, replicates, seed + attempt)
-        if calibration is None or _rerakeable(factors, strata, calibration):
+        if calibration is None or _rerakeable(factors, calibration):
             if attempt:
                 log.warning(
                     "bootstrap draws with seed %d left a raking category empty in some "
@@ -463,13 +454,30 @@ def make_replicate_factors(
     )
 
 
-def _rerakeable(factors: ReplicateFactors, strata, calibration: RakingCalibration) -> bool:
+def replicate_ranges(n: int, n_replicates: int, block_cells: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of replicate blocks with n x (stop - start) <= block_cells."""
+    step = max(1, block_cells // max(n, 1))
+    for start in range(0, n_replicates, step):
+        yield start, min(start + step, n_replicates)
+
+
+def cell_masses(
+    factors: ReplicateFactors, calibration: RakingCalibration, block_cells: int = BLOCK_CELLS
+) -> np.ndarray:
+    """(C, R) sums of every replicate's factors per calibration cell."""
+    out = np.zeros((calibration.n_cells, factors.n_replicates))
+    for start, stop in replicate_ranges(factors.n, factors.n_replicates, block_cells):
+        block = factors.block(start, stop)
+        for j in range(block.shape[1]):
+            out[:, start + j] = np.bincount(
+                calibration.cells, weights=block[:, j], minlength=calibration.n_cells
+            )
+    return out
+
+
+def _rerakeable(factors: ReplicateFactors, calibration: RakingCalibration) -> bool:
     """Every replicate can be re-raked (no raking category left empty)."""
-    try:
-        ReplicateDesign(factors, np.asarray(strata), np.ones(factors.n), calibration)
-    except InputError:
-        return False
-    return True
+    return calibration.can_rerake(cell_masses(factors, calibration))
 
 
 def make_replicate_design(

@@ -157,13 +157,17 @@ def standardised_predictions(
 def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level):
     """:func:`standardised_predictions` with replicate-weight SEs."""
     from socialwork_ict.models.logistic import _refitter as logistic_refitter
-    from socialwork_ict.models.ordinal import _refitter as ordinal_refitter
+    from socialwork_ict.models.ordinal import _batch_refitter
 
-    refit = (
-        ordinal_refitter(fit, frame)
-        if isinstance(fit, OrdinalFit)
-        else logistic_refitter(fit, frame)
-    )
+    if isinstance(fit, OrdinalFit):
+        refit = _batch_refitter(fit, frame)
+    else:
+        one = logistic_refitter(fit, frame)
+
+        def refit(weights: np.ndarray) -> np.ndarray:
+            return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
+
+        refit.failures = one.failures
     domains = _domains(frame, by)
     levels = [
         lev
@@ -196,12 +200,9 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
     full, names = estimates(fit.params.to_numpy(), w_full)
 
     def replicate(block: np.ndarray) -> np.ndarray:
-        return np.vstack(
-            [
-                estimates(refit(block[rows, j]), block[rows, j])[0].ravel()
-                for j in range(block.shape[1])
-            ]
-        )
+        w = block[rows]
+        thetas = refit(w)
+        return np.vstack([estimates(thetas[j], w[:, j])[0].ravel() for j in range(w.shape[1])])
 
     se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
     from socialwork_ict.models.ordinal import warn_failed_refits
