@@ -822,9 +822,15 @@ def _batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         bb = cut[:, y].T - eta
         with np.errstate(invalid="ignore"):
             d = -np.expm1(bb - a)
-        fa, fna = special.expit(a), special.expit(-a)
-        fb, fnb = special.expit(bb), special.expit(-bb)
-        ll = np.sum(w * (special.log_expit(a) + special.log_expit(-bb) + np.log(d)), axis=0)
+        # F(a) = 1 / (1 + e^-a), F(b) = e^b / (1 + e^b) from two exponentials
+        # (a > -700, b < 700 keep them finite; beyond, F is 0 or 1 to double precision)
+        ea = np.exp(-np.maximum(a, -700.0))
+        eb = np.exp(np.minimum(bb, 700.0))
+        fa = 1.0 / (1.0 + ea)
+        fna = ea * fa
+        fnb = 1.0 / (1.0 + eb)
+        fb = eb * fnb
+        ll = np.sum(w * (np.log(d) - np.log1p(ea) - np.log1p(eb)), axis=0)
         da = fna / (fnb * d)
         db = fb / (fa * d)
         wa, wb = w * da, w * db
