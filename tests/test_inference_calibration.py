@@ -103,3 +103,63 @@ def test_v1_oracle_still_agrees_through_the_design_interface(
     r3 = oracle_expected["tests"].set_index("test").loc[tests.index]
     for column in ("statistic", "df_num", "df_den", "p_value"):
         np.testing.assert_allclose(tests[column], r3[column], rtol=1e-6)
+
+
+def _weighting(**changes):
+    base = {
+        "method": "rake",
+        "variables": ["age_group", "gender"],
+        "epsilon": 1e-12,
+        "max_iter": 200,
+        "outside_rule": "not_raked",
+        "trim_cap": None,
+        "sensitivity_trim_cap": 5,
+    }
+    return {**base, **changes}
+
+
+def test_default_settings_keep_the_v1_code_paths():
+    from socialwork_ict.inference.variance import DEFAULT_SETTINGS, rule_design
+
+    assert rule_design(oracle.frame(), None, _weighting(), 1, None) is None
+    assert rule_design(oracle.frame(), dict(DEFAULT_SETTINGS), _weighting(), 1, None) is None
+
+
+def test_design_from_config_builds_the_fixture_designs():
+    from socialwork_ict.inference.variance import design_from_config
+
+    frame = oracle.frame()
+    settings = {"method": "linearization", "calibration": "calibrated", "replicates": 10}
+    design = design_from_config(
+        frame, settings, weighting=_weighting(), targets=oracle.targets(), seed=1
+    )
+    cal = oracle.calibration()
+    totals = cal.x[cal.cells] * frame["weight"].to_numpy()[:, None]  # their influence
+    ours = design.vcov(lambda: totals)
+    assert np.max(np.abs(ours)) < 1e-20  # calibration totals have no variance
+    assert design.calibration.x.shape[1] == 28
+
+
+@pytest.mark.parametrize(
+    ("settings", "weighting", "message"),
+    [
+        ({"method": "linearization", "calibration": "calibrated"}, {"method": "poststratify"},
+         "needs weighting.method 'rake'"),
+        ({"method": "bootstrap", "calibration": "calibrated"}, {"trim_cap": 6.0},
+         "does not re-trim"),
+        ({"method": "bootstrap2", "calibration": "fixed"}, {}, "variance.method 'bootstrap2'"),
+        ({"method": "bootstrap", "calibration": "raked"}, {}, "variance.calibration 'raked'"),
+    ],
+)  # fmt: skip
+def test_design_from_config_refuses_what_it_cannot_do(settings, weighting, message):
+    from socialwork_ict.errors import InputError
+    from socialwork_ict.inference.variance import design_from_config
+
+    with pytest.raises(InputError, match=message):
+        design_from_config(
+            oracle.frame(),
+            {"replicates": 10, **settings},
+            weighting=_weighting(**weighting),
+            targets=oracle.targets(),
+            seed=1,
+        )
