@@ -44,6 +44,11 @@ validate_against(config, "config.schema.yaml", "config")
 # (and before anything is written under results/).
 if config["input"] != "synthetic" and not Path(config["input"]).is_file():
     stop(f"file {config['input']}: the input file does not exist (config key input)")
+_factors = (config.get("variance") or {}).get("replicate_factors")
+if _factors and not Path(_factors).is_file():
+    stop(
+        f"file {_factors}: the replicate factor file does not exist (config key variance)"
+    )
 try:
     with open(config["codebook"], encoding="utf-8") as handle:
         validate_against(
