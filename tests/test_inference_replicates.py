@@ -193,3 +193,27 @@ def test_ordinal_and_logistic_models(name):
 @pytest.mark.parametrize("name", REPLICATES)
 def test_rao_scott_and_wald_tests(name):
     check_tests(name, rtol=RTOL)
+
+
+def test_supplied_jackknife_factors_equal_the_generated_jkn(tmp_path):
+    """A JKn written to a factor file and read back (method jackknife) gives the same
+    rscales and the same variance as the generated JKn."""
+    from socialwork_ict.inference.proportions import domain_mean
+    from socialwork_ict.inference.replicates import ReplicateDesign
+
+    rng = np.random.default_rng(3)
+    s = np.repeat(["CA", "US", "UK"], [5, 4, 3])
+    ids = pd.Series([f"R{i:02d}" for i in range(s.size)])
+    generated = jackknife_factors(s)
+    table = pd.DataFrame(generated.block(0, s.size), columns=[f"r{j}" for j in range(s.size)])
+    table.insert(0, "respondent_id", ids)
+    path = tmp_path / "jkn.csv"
+    table.to_csv(path, index=False, float_format="%.17g")
+    supplied = supplied_factors(path, ids, s, "jackknife")
+    np.testing.assert_allclose(supplied.rscales, generated.rscales, rtol=1e-15)
+    assert supplied.mse and supplied.scale == 1
+    w = rng.uniform(0.5, 2, s.size)
+    y = rng.integers(0, 2, s.size).astype(float)
+    a = domain_mean(y, ReplicateDesign(generated, s, w))
+    b = domain_mean(y, ReplicateDesign(supplied, s, w))
+    assert a["se"] == pytest.approx(b["se"], rel=1e-12)
