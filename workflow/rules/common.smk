@@ -45,6 +45,11 @@ validate_against(config, "config.schema.yaml", "config")
 # (and before anything is written under results/).
 if config["input"] != "synthetic" and not Path(config["input"]).is_file():
     stop(f"file {config['input']}: the input file does not exist (config key input)")
+_factors = (config.get("variance") or {}).get("replicate_factors")
+if _factors and not Path(_factors).is_file():
+    stop(
+        f"file {_factors}: the replicate factor file does not exist (config key variance)"
+    )
 try:
     # YAML traps, the schema, then the codebook's logic (docs/codebook-v2.md)
     load_codebook(config["codebook"], schema=SCHEMAS / "codebook.schema.yaml")
@@ -121,6 +126,16 @@ def sensitivity_batch(wildcards):
     if wildcards.batch == "all":
         return SENSITIVITY_SPECIFICATIONS
     return [wildcards.batch]
+
+
+#: the variance settings (data contract v2 §3); absent = linearisation, fixed weights
+VARIANCE = config.get("variance") or {}
+
+
+def replicate_factors_file(wildcards):
+    """The supplied replicate factor file, when variance.replicate_factors names one."""
+    path = VARIANCE.get("replicate_factors")
+    return [path] if path else []
 
 
 def raw_input_file(wildcards):

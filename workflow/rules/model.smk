@@ -8,6 +8,8 @@ rule tabulate_sample:
         weighted="results/weights/weighted_responses.parquet",
         margins="results/internal_unsuppressed/weighting_margins.csv",
         code=script_code("tabulate_sample"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         table1="results/tables/table1_sample.csv",
         table2="results/tables/table2_freq_by_age.csv",
@@ -25,6 +27,9 @@ rule tabulate_sample:
     params:
         countries=config["countries"],
         k=config["disclosure"]["k"],
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/tabulate_sample.py"
 
@@ -34,6 +39,8 @@ rule fit_ordinal_model:
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("fit_ordinal_model"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         coefficients="results/tables/model_ordinal.csv",
         vcov="results/models/model_ordinal_vcov.csv",
@@ -47,6 +54,10 @@ rule fit_ordinal_model:
         CONDA_ENV
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
+    params:
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/fit_ordinal_model.py"
 
@@ -56,6 +67,8 @@ rule test_age_association:
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("test_age_association"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         tests="results/tables/tests.csv",
         po_check="results/models/proportional_odds_check.csv",
@@ -70,6 +83,9 @@ rule test_age_association:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/test_age_association.py"
 

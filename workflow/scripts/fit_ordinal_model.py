@@ -1,11 +1,13 @@
 """Rule fit_ordinal_model: primary proportional-odds model, vcov, predictions."""
 
 import logging
+from dataclasses import replace
 
 import pandas as pd
 
-from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_cases
-from socialwork_ict.models.ordinal import fit_ordinal
+from socialwork_ict.inference.variance import design_description, rule_design
+from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
+from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.predict import standardised_predictions
 from socialwork_ict.rule_io import run_rule, write_json, write_table
 
@@ -13,21 +15,33 @@ log = logging.getLogger("socialwork_ict.fit_ordinal_model")
 
 
 def main(snakemake):
-    frame, n_left_out = complete_cases(
-        pd.read_parquet(snakemake.input.weighted, columns=[*MODEL_VARIABLES, "weight"])
+    everyone = pd.read_parquet(
+        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "weight"]
     )
+    params = snakemake.params
+    design = rule_design(
+        everyone, params.variance, params.weighting, params.seed, snakemake.input.targets
+    )
+    frame, n_left_out = complete_cases(everyone)
+    rows = complete_case_rows(everyone)
     fit = fit_ordinal(frame)
+    variance = "Taylor linearization, strata = country, R survey::svyrecvar factors"
+    if design is not None:
+        vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows)
+        fit = replace(fit, vcov=vcov, df_residual=df_residual)
+        variance = f"{design_description(design)}, strata = country, every respondent (R domains)"
     log.info("%d complete cases, %d left out; converged=%s after %d iterations",
              fit.n, n_left_out, fit.converged, fit.iterations)  # fmt: skip
     for warning in fit.warnings:
         log.warning("model warning: %s", warning)
     write_table(fit.coef_table(), snakemake.output.coefficients)
     write_table(fit.vcov.rename_axis("term").reset_index(), snakemake.output.vcov)
-    write_table(standardised_predictions(fit, frame), snakemake.output.predicted)
+    predictions = standardised_predictions(fit, frame, design=design, rows=rows)
+    write_table(predictions, snakemake.output.predicted)
     write_json(
         {
             "model": "ict_freq ~ age_group + country + gender + sector (proportional odds, logit)",
-            "variance": "Taylor linearization, strata = country, R survey::svyrecvar factors",
+            "variance": variance,
             "n_complete_cases": int(fit.n),
             "n_left_out_missing": n_left_out,
             "df_residual": int(fit.df_residual),

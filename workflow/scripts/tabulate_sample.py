@@ -6,6 +6,7 @@ import pandas as pd
 
 from socialwork_ict.disclosure import protect_tables
 from socialwork_ict.inference.proportions import table2_freq_by_age
+from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.rule_io import run_rule, write_table
 from socialwork_ict.tables import table1_sample
 
@@ -17,7 +18,11 @@ def main(snakemake):
     margins = pd.read_csv(snakemake.input.margins, keep_default_na=False, na_values=[""])
     countries = tuple(snakemake.params.countries)
     table1 = table1_sample(frame, countries=countries)
-    table2 = table2_freq_by_age(frame, countries=countries)
+    params = snakemake.params
+    design = rule_design(
+        frame, params.variance, params.weighting, params.seed, snakemake.input.targets
+    )
+    table2 = table2_freq_by_age(frame, countries=countries, design=design)
     write_table(table1, snakemake.output.table1_internal)
     write_table(table2, snakemake.output.table2_internal)
     protected = protect_tables(table1, table2, margins, k=snakemake.params.k)

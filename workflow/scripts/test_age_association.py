@@ -1,19 +1,37 @@
 """Rule test_age_association: tests.csv and the proportional-odds check."""
 
+from dataclasses import replace
+
 import pandas as pd
 
+from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.models.age_tests import age_association_tests
-from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_cases
-from socialwork_ict.models.ordinal import fit_ordinal
+from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
+from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
-    frame, _ = complete_cases(
-        pd.read_parquet(snakemake.input.weighted, columns=[*MODEL_VARIABLES, "weight"])
+    everyone = pd.read_parquet(
+        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "weight"]
     )
+    params = snakemake.params
+    design = rule_design(
+        everyone, params.variance, params.weighting, params.seed, snakemake.input.targets
+    )
+    frame, _ = complete_cases(everyone)
+    rows = complete_case_rows(everyone)
+    primary = fit_ordinal(frame)
+    if design is not None:
+        vcov, df_residual = ordinal_design_vcov(primary, frame, design, rows)
+        primary = replace(primary, vcov=vcov, df_residual=df_residual)
     tests = age_association_tests(
-        frame, fit_ordinal(frame), countries=tuple(snakemake.params.countries)
+        frame,
+        primary,
+        countries=tuple(params.countries),
+        design=design,
+        rows=rows,
+        everyone=everyone,
     )
     write_table(tests.table, snakemake.output.tests)
     po = tests.proportional_odds

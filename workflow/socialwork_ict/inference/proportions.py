@@ -134,6 +134,7 @@ def table2_freq_by_age(
     countries: Sequence[str] = COUNTRIES,
     age_groups: Sequence[str] = AGE_GROUPS,
     codes: Sequence[int] = ICT_FREQ_CODES,
+    design=None,
 ) -> pd.DataFrame:
     """Table 2: weighted distribution of ``ict_freq`` within country x age group.
 
@@ -150,7 +151,20 @@ def table2_freq_by_age(
     country x age group x code row is present; an empty cell has n = 0,
     pct_weighted = 0, se_weighted = 0 and empty (NaN) CI bounds. Rows are in
     the order countries, then ALL; age groups; codes.
+
+    ``design``: a design of :mod:`~socialwork_ict.inference.variance` over
+    the rows of ``frame`` (its weights replace ``weight``): the SEs come from
+    it, ``df`` is ``design.df(domain)``, and the CI is
+    ``expit(logit(p) -/+ qt(0.975, df) sqrt(V_logit))`` with V_logit the
+    design variance of logit(p) (linearisation: ``se / (p (1 - p))``, as
+    above; replicates: from the replicate logits, R ``svyciprop(method =
+    "logit")`` on a replicate design), empty when p, or any replicate's p,
+    is 0 or 1.
     """
+    if design is not None:
+        return _table2_with_design(
+            frame, design, country, age_group, item, countries, age_groups, codes
+        )
     country_labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)
     age_codes = pd.Categorical(frame[age_group].astype("string"), categories=list(age_groups)).codes
     values = pd.to_numeric(frame[item], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -185,3 +199,203 @@ def table2_freq_by_age(
                 )
             )
     return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
+
+
+def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) -> dict:
+    """Weighted mean of ``values`` in a domain with its design-based SE and design effect.
+
+    R ``svymean(~y, subset(design, domain), na.rm = TRUE, deff = "replace")``
+    on any design of :mod:`~socialwork_ict.inference.variance` (all
+    respondents; ``values`` NaN = missing, left out of the mean, zero
+    influence). ``deff = V / V_srs`` with the with-replacement SRS variance
+    of the same n, ``V_srs = [n / (n - 1) sum w (y - mean)^2 / sum w] / n``
+    over the n respondents with an answer (full-sample weights), ``deft =
+    sqrt(deff)``. Returns ``{"n", "mean", "se", "deff", "deft"}``.
+    """
+    y = np.asarray(values, dtype=float)
+    w = np.asarray(design.weights, dtype=float)
+    dom = np.ones(y.shape, dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+    valid = dom & ~np.isnan(y)
+    n = int(valid.sum())
+    if n == 0:
+        return {"n": 0, "mean": np.nan, "se": np.nan, "deff": np.nan, "deft": np.nan}
+    yv, wv = y[valid], w[valid]
+    total = wv.sum()
+    mean = float(wv @ yv / total)
+
+    def influence() -> np.ndarray:
+        z = np.zeros(y.size)
+        z[valid] = wv * (yv - mean) / total
+        return z
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        wr = block[valid]
+        return (yv @ wr / wr.sum(axis=0))[:, None]
+
+    variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
+    v_srs = (n / (n - 1.0)) * float(wv @ (yv - mean) ** 2) / total / n if n > 1 else np.nan
+    deff = variance / v_srs if v_srs > 0 else np.nan
+    return {
+        "n": n,
+        "mean": mean,
+        "se": float(np.sqrt(max(variance, 0.0))),
+        "deff": deff,
+        "deft": float(np.sqrt(deff)) if np.isfinite(deff) else np.nan,
+    }
+
+
+def _table2_with_design(frame, design, country, age_group, item, countries, age_groups, codes):
+    """:func:`table2_freq_by_age` on a design (every row of ``frame`` in the design)."""
+    country_labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)
+    age_codes = pd.Categorical(frame[age_group].astype("string"), categories=list(age_groups)).codes
+    values = pd.to_numeric(frame[item], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    weights = np.asarray(design.weights, dtype=float)
+    cats = np.asarray(codes, dtype=float)
+    blocks = [(label, country_labels == label) for label in countries]
+    blocks.append((ALL, np.isin(country_labels, list(countries))))
+    domains = [
+        (label, group, rows & (age_codes == i))
+        for label, rows in blocks
+        for i, group in enumerate(age_groups)
+    ]
+    if design.method != "linearization":
+        estimates = _replicate_proportions(
+            values, weights, [d for _, _, d in domains], cats, design
+        )
+    else:
+        estimates = [_design_proportions(values, weights, d, cats, design) for _, _, d in domains]
+    pieces = []
+    for (label, group, _), est in zip(domains, estimates, strict=True):
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "country": label,
+                    "age_group": group,
+                    "ict_freq": np.asarray(codes, dtype=np.int64),
+                    "n": est["n"],
+                    "pct_weighted": 100.0 * est["proportion"],
+                    "ci_low": 100.0 * est["ci_low"],
+                    "ci_high": 100.0 * est["ci_high"],
+                    "se_weighted": 100.0 * est["se"],
+                    "df": est["df"],
+                }
+            )
+        )
+    return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
+
+
+def _design_proportions(values, weights, domain, cats, design, level=0.95) -> dict:
+    """Proportions of ``cats`` in ``domain``, SEs and logit CIs on ``design``."""
+    valid = domain & ~np.isnan(values)
+    indicator = (values[valid, None] == cats[None, :]).astype(float)
+    w = weights[valid]
+    total = w.sum()
+    k = cats.size
+    df = design.df(domain)
+    counts = indicator.sum(axis=0).astype(np.int64)
+    nan = np.full(k, np.nan)
+    if total <= 0:
+        return {"n": counts, "proportion": nan, "se": nan, "ci_low": nan, "ci_high": nan, "df": df}
+    p = (w @ indicator) / total
+    inner = (p > 0) & (p < 1)
+    odds_scale = np.where(inner, p * (1.0 - p), 1.0)
+
+    def influence() -> np.ndarray:
+        z = np.zeros((weights.size, 2 * k))
+        base = w[:, None] * (indicator - p[None, :]) / total
+        z[valid, :k] = base
+        z[valid, k:] = base / odds_scale[None, :]
+        return z
+
+    replicate_inner = np.ones(k, dtype=bool)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        wr = block[valid]
+        pr = (indicator.T @ wr / wr.sum(axis=0)).T  # (b, k)
+        ok = (pr > 0) & (pr < 1)
+        replicate_inner[:] &= ok.all(axis=0)
+        logit = special.logit(np.where(ok, pr, 0.5))
+        return np.hstack([pr, logit])
+
+    full = np.concatenate([p, special.logit(np.where(inner, p, 0.5))])
+    v = np.diag(design.vcov(influence, replicate, full))
+    se = np.sqrt(np.clip(v[:k], 0.0, None))
+    se_logit = np.sqrt(np.clip(v[k:], 0.0, None))
+    ok = inner & replicate_inner & (df >= 1)
+    quantile = distributions.t_ppf(0.5 + level / 2.0, max(df, 1))
+    centre = special.logit(np.where(ok, p, 0.5))
+    low = np.where(ok, special.expit(centre - quantile * se_logit), np.nan)
+    high = np.where(ok, special.expit(centre + quantile * se_logit), np.nan)
+    return {"n": counts, "proportion": p, "se": se, "ci_low": low, "ci_high": high, "df": df}
+
+
+def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -> list[dict]:
+    """:func:`_design_proportions` of every domain in one pass over the replicate weights.
+
+    A sparse (domains x (K + 1), n) indicator matrix gives every domain's
+    weighted counts of each category and its weighted total for a whole
+    block of replicates in one product.
+    """
+    from scipy import sparse
+
+    k = cats.size
+    answered = ~np.isnan(values)
+    rows, cols = [], []
+    for d, domain in enumerate(domains):
+        valid = np.flatnonzero(domain & answered)
+        hit = values[valid, None] == cats[None, :]
+        r_idx, c_idx = np.nonzero(hit)
+        rows.append(d * (k + 1) + c_idx)
+        cols.append(valid[r_idx])
+        rows.append(np.full(valid.size, d * (k + 1) + k))
+        cols.append(valid)
+    rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
+    indicator = sparse.csr_matrix(
+        (np.ones(rows_all.size), (rows_all, cols_all)), shape=(len(domains) * (k + 1), values.size)
+    )
+
+    def proportions(w: np.ndarray) -> np.ndarray:
+        sums = (indicator @ w).reshape(len(domains), k + 1, -1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return sums[:, :k] / sums[:, k:]  # (D, K, b)
+
+    full = proportions(weights[:, None])[:, :, 0]  # (D, K)
+    inner = (full > 0) & (full < 1)
+    replicate_inner = np.ones(full.shape, dtype=bool)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        pr = proportions(block)  # (D, K, b)
+        ok = (pr > 0) & (pr < 1)
+        replicate_inner[:] &= ok.all(axis=2)
+        logit = special.logit(np.where(ok, pr, 0.5))
+        return np.concatenate([pr.reshape(-1, pr.shape[2]), logit.reshape(-1, pr.shape[2])]).T
+
+    full_logit = special.logit(np.where(inner, full, 0.5))
+    centre = np.concatenate([full.ravel(), full_logit.ravel()])
+    v = np.diag(design.vcov(None, replicate, centre))
+    se = np.sqrt(np.clip(v[: full.size], 0.0, None)).reshape(full.shape)
+    se_logit = np.sqrt(np.clip(v[full.size :], 0.0, None)).reshape(full.shape)
+    out = []
+    for d, domain in enumerate(domains):
+        valid = domain & answered
+        counts = (values[valid, None] == cats[None, :]).sum(axis=0).astype(np.int64)
+        df = design.df(domain)
+        if not valid.any() or weights[valid].sum() <= 0:
+            nan = np.full(k, np.nan)
+            out.append({"n": counts, "proportion": nan, "se": nan, "ci_low": nan,
+                        "ci_high": nan, "df": df})  # fmt: skip
+            continue
+        ok = inner[d] & replicate_inner[d] & (df >= 1)
+        quantile = distributions.t_ppf(0.5 + level / 2.0, max(df, 1))
+        c = special.logit(np.where(ok, full[d], 0.5))
+        out.append(
+            {
+                "n": counts,
+                "proportion": full[d],
+                "se": se[d],
+                "ci_low": np.where(ok, special.expit(c - quantile * se_logit[d]), np.nan),
+                "ci_high": np.where(ok, special.expit(c + quantile * se_logit[d]), np.nan),
+                "df": df,
+            }
+        )
+    return out

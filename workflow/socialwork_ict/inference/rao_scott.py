@@ -44,7 +44,7 @@ import pandas as pd
 
 from socialwork_ict.codes import COUNTRIES
 from socialwork_ict.inference import distributions
-from socialwork_ict.inference.design import design_df, stratified_variance
+from socialwork_ict.inference.variance import LinearizationDesign
 
 ALL = "ALL"
 TESTS_COLUMNS = ("test", "country", "statistic", "df_num", "df_den", "p_value", "method")
@@ -57,6 +57,9 @@ def rao_scott_test(
     col: str = "ict_freq",
     weight: str = "weight",
     strata: str | None = "country",
+    *,
+    design=None,
+    block: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Rao-Scott second-order corrected F test of independence of ``row`` and ``col``.
 
@@ -64,6 +67,13 @@ def rao_scott_test(
     ``svychisq(~row + col, svydesign(ids = ~1, strata = ~strata,
     weights = ~weight), statistic = "F")`` (formulas in the module
     docstring). ``strata=None``: a single stratum.
+
+    ``design``: a design of :mod:`~socialwork_ict.inference.variance` over
+    the rows of ``frame`` (its weights are used, not ``weight``); V then
+    comes from it (calibrated linearisation, replicates) and nu is
+    ``design.df(block)``. ``block``: (n,) mask of the (sub)population tested
+    (R ``subset(design, country == c)``; default all rows); rows outside it
+    have zero influence.
 
     Returns ``{"statistic", "df_num", "df_den", "p_value", "chisq_pearson",
     "n"}``: the F statistic, d0, d0 * nu, its p-value, the Pearson X2 of the
@@ -74,14 +84,23 @@ def rao_scott_test(
     col_codes, n_cols = _level_codes(frame[col])
     if n_rows < 2 or n_cols < 2:
         raise ValueError(f"{row} x {col}: the table needs at least two observed levels each")
-    weights = frame[weight].to_numpy(dtype=float)
     labels = (
         np.zeros(n, dtype=np.int64)
         if strata is None
         else frame[strata].astype("string").to_numpy(dtype=object, na_value="<NA>").astype(str)
     )
+    if design is None:
+        weights = frame[weight].to_numpy(dtype=float)
+        design = LinearizationDesign(labels, weights)
+    else:
+        weights = np.asarray(design.weights, dtype=float)
+        if weights.size != n:
+            raise ValueError("the design must cover the rows of frame")
 
     valid = (row_codes >= 0) & (col_codes >= 0)
+    if block is not None:
+        valid &= np.asarray(block, dtype=bool)
+        n = int(np.count_nonzero(block))
     cell = row_codes + n_rows * col_codes  # rows vary fastest, as R's interaction()
     w_valid = weights[valid]
     total = w_valid.sum()
@@ -97,15 +116,25 @@ def rao_scott_test(
     scaled = inv_p[:, None] * contrasts  # D^-1 C
     # Influence of p for respondent i: w_i (e_cell(i) - p) / W, zero when missing.
     # Project it on D^-1 C first, so the variance directly gives C' D^-1 V D^-1 C.
-    influence = np.zeros((n, contrasts.shape[1]))
-    influence[valid] = (w_valid / total)[:, None] * (scaled[cell[valid]] - p @ scaled)
-    numerator = stratified_variance(influence, labels)
+    cell_valid = cell[valid]
+
+    def influence() -> np.ndarray:
+        z = np.zeros((weights.size, contrasts.shape[1]))
+        z[valid] = (w_valid / total)[:, None] * (scaled[cell_valid] - p @ scaled)
+        return z
+
+    def replicate(block_weights: np.ndarray) -> np.ndarray:
+        # (D^-1 C)' p_r = sum_i w_ir scaled[cell_i] / sum_i w_ir for each replicate r
+        wr = block_weights[valid]
+        return (wr.T @ scaled[cell_valid]) / wr.sum(axis=0)[:, None]
+
+    numerator = design.vcov(influence, replicate, p @ scaled)
     denominator = contrasts.T @ scaled / n
     delta = np.linalg.solve(denominator, numerator)
 
     trace = np.trace(delta)
     d0 = trace**2 / np.sum(delta * delta.T)  # tr(Delta^2)
-    nu = design_df(labels)
+    nu = design.df(block)
     statistic = chisq / trace
     return {
         "statistic": float(statistic),
@@ -144,6 +173,7 @@ def rao_scott_tests(
     weight: str = "weight",
     country: str = "country",
     countries: Sequence[str] = COUNTRIES,
+    design=None,
 ) -> pd.DataFrame:
     """The ``tests.csv`` rows ``rao_scott_{row}_x_{col}[CA]`` ... ``[UK]``, ``[ALL]``.
 
@@ -151,12 +181,21 @@ def rao_scott_tests(
     ``subset(design, country == "CA")``: one stratum, nu = n_country - 1).
     ALL: all respondents of ``countries``, strata = country (nu = n - 4).
     Columns: test, country, statistic, df_num, df_den, p_value, method.
+    ``design``: a design over the rows of ``frame`` (every respondent, R's
+    domain rule); each country is then a block of it (nu = ``design.df``).
     """
     labels = frame[country].astype("string")
     rows = []
     for label in [*countries, ALL]:
-        subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
-        result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)
+        if design is not None:
+            block = labels.isin(countries) if label == ALL else labels == label
+            result = rao_scott_test(
+                frame, row=row, col=col, strata=country, design=design,
+                block=block.fillna(False).to_numpy(dtype=bool),
+            )  # fmt: skip
+        else:
+            subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
+            result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)
         rows.append(
             {
                 "test": f"rao_scott_{row}_x_{col}[{label}]",

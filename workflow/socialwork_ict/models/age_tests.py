@@ -26,7 +26,7 @@ df_den, p_value, method):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -37,6 +37,7 @@ from socialwork_ict.models.ordinal import (
     OrdinalFit,
     ProportionalOddsCheck,
     fit_ordinal,
+    ordinal_design_vcov,
     proportional_odds_check,
 )
 
@@ -51,12 +52,32 @@ class AgeTests:
 
 
 def age_association_tests(
-    frame: pd.DataFrame, primary: OrdinalFit, *, countries: Sequence[str] = COUNTRIES
+    frame: pd.DataFrame,
+    primary: OrdinalFit,
+    *,
+    countries: Sequence[str] = COUNTRIES,
+    design=None,
+    rows=None,
+    everyone: pd.DataFrame | None = None,
 ) -> AgeTests:
-    """All tests of the module docstring on the complete-case model frame."""
-    rao_scott = rao_scott_tests(frame, countries=countries)
+    """All tests of the module docstring on the complete-case model frame.
+
+    ``design``: a design of :mod:`~socialwork_ict.inference.variance` over
+    the respondents ``everyone`` (the whole analysis file), ``rows`` the
+    positions of ``frame``'s rows among them, ``primary`` with its variance
+    from the design (:func:`~socialwork_ict.models.ordinal.ordinal_design_vcov`).
+    Every variance then comes from the design, and the Rao-Scott tests use
+    every respondent with both variables (R's domain rule).
+    """
+    if design is None:
+        rao_scott = rao_scott_tests(frame, countries=countries)
+    else:
+        rao_scott = rao_scott_tests(everyone, countries=countries, design=design)
 
     interaction = fit_ordinal(frame, interaction=("age_group", "country"))
+    if design is not None:
+        vcov, df = ordinal_design_vcov(interaction, frame, design, rows)
+        interaction = replace(interaction, vcov=vcov, df_residual=df)
     terms = [t for t in interaction.params.index if ":" in t]
     wald = wald_test_rows(
         "wald_age_group_x_country",
@@ -79,7 +100,7 @@ def age_association_tests(
         ),
     }
 
-    po = proportional_odds_check(frame, fitted=primary)
+    po = proportional_odds_check(frame, fitted=primary, design=design, rows=rows)
     joint = po.tests.iloc[0]
     po_row = {
         "test": joint["test"],

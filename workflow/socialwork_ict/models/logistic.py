@@ -237,3 +237,79 @@ def _check_separation_binary(x, y, positive, columns) -> None:
                 column=name,
                 hint="collapse levels or drop the term",
             )
+
+
+REFIT_TOL = 1e-12
+REFIT_MAX_ITER = 100
+
+
+def logistic_design_vcov(
+    fit: LogisticFit, frame: pd.DataFrame, design, rows: np.ndarray
+) -> tuple[pd.DataFrame, int]:
+    """Covariance of ``fit.params`` and the residual df on a design of all respondents.
+
+    As :func:`~socialwork_ict.models.ordinal.ordinal_design_vcov` (R
+    ``svyglm`` on the whole design, default ``na.action``): influence values
+    of :func:`logistic_influence` at ``rows`` (linearisation) or a
+    Newton-Raphson refit per replicate (replicates); df = design df + 1 -
+    coefficients (``svyglm``'s ``df.residual``).
+    """
+    rows = np.asarray(rows)
+    names = list(fit.params.index)
+    start = fit.params.to_numpy()
+
+    def influence() -> np.ndarray:
+        z = np.zeros((design.n, len(names)))
+        z[rows] = logistic_influence(fit, frame)
+        return z
+
+    refit = _refitter(fit, frame)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
+
+    vcov = design.vcov(influence, replicate, start)
+    vcov = (vcov + vcov.T) / 2.0
+    from socialwork_ict.models.ordinal import warn_failed_refits
+
+    warn_failed_refits(refit.failures, "the logistic model")
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return pd.DataFrame(vcov, index=names, columns=names), degf + 1 - len(names)
+
+
+def _refitter(fit: LogisticFit, frame: pd.DataFrame):
+    """``refit(weights) -> estimates``: the logistic fit with other weights (Newton from
+    ``fit.params`` to max |step| < 1e-12)."""
+    y = binary_outcome(frame, fit.response, fit.at_least)
+    x = apply_design(frame, fit.design)
+    start = fit.params.to_numpy()
+
+    failures: list[int] = []
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        wn = weights / weights.mean()
+        beta = start.copy()
+        grad, info, loglik = _score_info(beta, x, y, wn)
+        for _ in range(REFIT_MAX_ITER):
+            step = np.linalg.solve(info, grad)
+            scale = 1.0
+            for _ in range(60):
+                pieces = _score_info(beta + scale * step, x, y, wn)
+                if np.isfinite(pieces[2]) and pieces[2] >= loglik - 1e-12 * abs(loglik):
+                    break
+                scale /= 2.0
+            else:
+                failures.append(1)
+                break
+            beta = beta + scale * step
+            grad, info, loglik = pieces
+            if np.max(np.abs(scale * step)) < REFIT_TOL:
+                break
+        else:
+            failures.append(1)
+        return beta
+
+    refit.failures = failures  # one entry per refit that did not converge
+    return refit

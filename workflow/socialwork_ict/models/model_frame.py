@@ -4,9 +4,12 @@ Models and design-based tests use complete-case analysis: respondents with a
 missing value in the response, a model factor or the weight are left out of
 the model (R's default ``na.action = na.omit`` in ``svyolr``/``svyglm``).
 The number left out is reported (log, model info) so that a reader can judge
-it; with a few percent item non-response it is small. Respondents outside
-the model are not used for the variance either (they are dropped from the
-design as R's ``na.omit`` does, so n_h counts complete cases only).
+it; with a few percent item non-response it is small. With the default
+variance settings respondents outside the model are not used for the
+variance either (n_h counts complete cases only: the v1 rule). With any
+other ``variance`` settings the design keeps every respondent and the left-out
+ones are a domain with zero influence (R's rule: n_h is the whole country's
+count; :func:`complete_case_rows` gives the model rows' positions in it).
 """
 
 from __future__ import annotations
@@ -27,3 +30,12 @@ def complete_cases(
     cases = frame.loc[keep].reset_index(drop=True)
     cases["ict_freq"] = cases["ict_freq"].astype(int)
     return cases, int((~keep).sum())
+
+
+def complete_case_rows(
+    frame: pd.DataFrame, columns: Sequence[str] = MODEL_VARIABLES, *, weight: str = "weight"
+):
+    """Positions (0-based) of the rows :func:`complete_cases` keeps, in order."""
+    import numpy as np
+
+    return np.flatnonzero(frame[[*columns, weight]].notna().all(axis=1).to_numpy())

@@ -56,6 +56,7 @@ Edge cases, never a silent estimate:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -476,6 +477,8 @@ def proportional_odds_check(
     alpha: float = 0.05,
     categories: Sequence[int] = RESPONSE_CATEGORIES,
     fitted: OrdinalFit | None = None,
+    design=None,
+    rows: np.ndarray | None = None,
 ) -> ProportionalOddsCheck:
     """Brant-type check of the proportional-odds assumption, design-based.
 
@@ -495,6 +498,11 @@ def proportional_odds_check(
     cannot be fitted (separation, no events) is left out with a warning.
     ``fitted``: the proportional-odds model already fitted to ``frame`` with
     the same arguments (:func:`fit_ordinal`), to save refitting it.
+    ``design``, ``rows``: a design of :mod:`~socialwork_ict.inference.variance`
+    over all respondents and the positions of ``frame``'s rows in it; the
+    stacked covariance then comes from it (linearisation: the stacked
+    influence values at ``rows``; replicates: every cut refitted per
+    replicate), and df_den from its df.
     """
     from socialwork_ict.models.logistic import fit_logistic, logistic_influence
 
@@ -544,18 +552,27 @@ def proportional_odds_check(
         cuts.append(f"{response}>{lower}")
     if len(fits) < 2:
         raise InputError("fewer than two cumulative cuts could be fitted: no PO check")
-    strata_values = frame[strata].astype(str).to_numpy()
-    # the stacked (n x sum p_k) influence matrix, one row block at a time
-    big_v = stratified_variance(
-        lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
-    )
     offsets = np.cumsum([0] + [inf.shape[1] for inf in influences])
+    if design is None:
+        strata_values = frame[strata].astype(str).to_numpy()
+        # the stacked (n x sum p_k) influence matrix, one row block at a time
+        big_v = stratified_variance(
+            lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
+        )
+        ses = [fit.std_errors for fit in fits]
+        df_den = min(f.df_residual for f in fits)
+    else:
+        big_v, df_den = _stacked_design_vcov(fits, influences, frame, design, rows)
+        sd = np.sqrt(np.diag(big_v))
+        ses = [
+            pd.Series(sd[offsets[k] : offsets[k + 1]], index=fit.params.index)
+            for k, fit in enumerate(fits)
+        ]
 
-    rows = []
-    for fit, cut in zip(fits, cuts, strict=True):
-        se = fit.std_errors
+    table_rows = []
+    for fit, cut, se in zip(fits, cuts, ses, strict=True):
         for term in po.terms:
-            rows.append(
+            table_rows.append(
                 {
                     "term": term,
                     "cut": cut,
@@ -565,7 +582,7 @@ def proportional_odds_check(
                     "po_std_error": po.std_errors[term],
                 }
             )
-    coefficients = pd.DataFrame(rows)
+    coefficients = pd.DataFrame(table_rows)
     spread = (
         coefficients.groupby("term", sort=False)
         .agg(
@@ -580,7 +597,6 @@ def proportional_odds_check(
     test_terms = [t for t in po.terms if t.startswith(f"{test_factor}[") and ":" not in t]
     if not test_terms:
         raise InputError("the model has no terms of the test factor", column=test_factor)
-    df_den = min(f.df_residual for f in fits)
 
     def wald(names: list[str], label: str) -> dict:
         index = {
@@ -628,3 +644,262 @@ def proportional_odds_check(
         verdict=verdict,
         warnings=warnings,
     )
+
+
+# ---------------------------------------------------------------------------
+# variance on a design (calibrated linearisation, replicates; R's domain rule)
+
+REFIT_TOL = 1e-12
+REFIT_MAX_ITER = 100
+
+
+def ordinal_design_vcov(
+    fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray
+) -> tuple[pd.DataFrame, int]:
+    """Covariance of ``fit.params`` and the residual df on a design of all respondents.
+
+    ``frame``: the complete cases the model was fitted on, whose weights are
+    ``design.weights[rows]``; ``rows``: their positions among the design's
+    respondents. The other respondents are a domain outside the model (zero
+    influence, still counted in n_h: R's ``svyolr`` with its default
+    ``na.action`` on the whole design). Linearisation: the influence values
+    of :func:`ordinal_influence`, placed at ``rows``. Replicates: the model
+    refitted with every replicate's weights (Newton-Raphson from the
+    full-sample estimate to max |step| < 1e-12, the exact estimator). df:
+    ``design.df(rows)`` (linearisation) or ``design.df()`` (replicates, R
+    ``degf`` of the replicate design) minus the coefficients.
+    """
+    rows = np.asarray(rows)
+    names = list(fit.params.index)
+
+    def influence() -> np.ndarray:
+        z = np.zeros((design.n, len(names)))
+        z[rows] = ordinal_influence(fit, frame)
+        return z
+
+    refit = _batch_refitter(fit, frame)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return refit(block[rows])
+
+    vcov = design.vcov(influence, replicate, fit.params.to_numpy())
+    vcov = (vcov + vcov.T) / 2.0
+    warn_failed_refits(refit.failures, "the proportional-odds model")
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return pd.DataFrame(vcov, index=names, columns=names), degf - len(fit.terms)
+
+
+def warn_failed_refits(failures: list, model: str) -> None:
+    """WARNING when replicate refits did not converge (e.g. separation in a replicate)."""
+    if failures:
+        logging.getLogger(__name__).warning(
+            "%d replicate refit(s) of %s did not converge within %d Newton steps "
+            "(separation or an empty category in a replicate): its replicate variance is "
+            "unreliable",
+            len(failures),
+            model,
+            REFIT_MAX_ITER,
+        )
+
+
+def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
+    """``refit(weights) -> estimates``: the proportional-odds fit with other weights."""
+    from socialwork_ict.models.design_matrix import apply_design
+
+    y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
+    y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
+    x = apply_design(frame, fit.design)
+    p = x.shape[1]
+    n_cat = len(fit.categories)
+    onehot = np.zeros((len(y), n_cat))
+    onehot[np.arange(len(y)), y] = 1.0
+    start = fit.params.to_numpy()
+
+    failures: list[int] = []
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        wn = weights / weights.mean()
+        beta, theta = start[:p].copy(), start[p:].copy()
+        state = _evaluate(beta, theta, x, y, wn, onehot, hessian=True)
+        for _ in range(REFIT_MAX_ITER):
+            step = np.linalg.solve(-state["hess"], state["grad"])
+            scale = 1.0
+            for _ in range(60):
+                new_beta, new_theta = beta + scale * step[:p], theta + scale * step[p:]
+                if np.all(np.diff(new_theta) > 0):
+                    trial = _evaluate(new_beta, new_theta, x, y, wn, onehot, hessian=True)
+                    ll = state["loglik"]
+                    if np.isfinite(trial["loglik"]) and trial["loglik"] >= ll - 1e-12 * abs(ll):
+                        break
+                scale /= 2.0
+            else:
+                failures.append(1)
+                break
+            beta, theta, state = new_beta, new_theta, trial
+            if np.max(np.abs(scale * step)) < REFIT_TOL:
+                break
+        else:
+            failures.append(1)
+        return np.concatenate([beta, theta])
+
+    refit.failures = failures  # one entry per refit that did not converge
+    return refit
+
+
+def _stacked_design_vcov(fits, influences, frame, design, rows):
+    """Covariance of the stacked cut-point logit coefficients on a design, and df_den."""
+    from socialwork_ict.models.logistic import _refitter
+
+    rows = np.asarray(rows)
+    sizes = [inf.shape[1] for inf in influences]
+
+    def influence() -> np.ndarray:
+        z = np.zeros((design.n, sum(sizes)))
+        z[rows] = np.hstack(influences)
+        return z
+
+    refits = [_refitter(fit, frame) for fit in fits]
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        return np.vstack(
+            [
+                np.concatenate([refit(block[rows, j]) for refit in refits])
+                for j in range(block.shape[1])
+            ]
+        )
+
+    full = np.concatenate([fit.params.to_numpy() for fit in fits])
+    vcov = design.vcov(influence, replicate, full)
+    warn_failed_refits(
+        [f for refit in refits for f in refit.failures], "the cut-point logits (PO check)"
+    )
+    mask = np.zeros(design.n, dtype=bool)
+    mask[rows] = True
+    degf = design.df(mask) if design.method == "linearization" else design.df()
+    return (vcov + vcov.T) / 2.0, degf + 1 - max(sizes)
+
+
+#: rows per chunk when the batched refit accumulates Hessians (bounds its temporaries)
+REFIT_CHUNK_ROWS = 16_384
+#: a Newton step this small is the batched refit's last (the error left is ~step^2)
+REFIT_LAST_STEP = 1e-7
+
+
+def _batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
+    """``refit(W) -> (b, P) estimates`` for an (n, b) matrix of replicate weights.
+
+    Newton-Raphson for all b columns at once (the same estimator as
+    :func:`_refitter`: full steps from the full-sample estimate; a column stops
+    after taking a step below 1e-7, which leaves an error of order 1e-14 by
+    quadratic convergence); the score and Hessian of every column come from a
+    few matrix products (Hessians accumulated over row chunks). A column
+    whose full Newton step does not increase its log-likelihood (or breaks
+    the threshold order) is refitted alone with :func:`_refitter`'s step
+    halving.
+    """
+    from socialwork_ict.models.design_matrix import apply_design
+
+    y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
+    y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
+    x = apply_design(frame, fit.design)
+    n, p = x.shape
+    n_cat = len(fit.categories)
+    q = n_cat - 1
+    onehot = np.zeros((n, n_cat))
+    onehot[np.arange(n), y] = 1.0
+    start = fit.params.to_numpy()
+    single = _refitter(fit, frame)
+
+    def evaluate(beta, theta, w):
+        """Log-likelihoods (b,), scores (b, P) and Hessians (b, P, P) of every column."""
+        b = w.shape[1]
+        inf = np.full((b, 1), np.inf)
+        cut = np.hstack([-inf, theta, inf])  # (b, K + 1)
+        eta = x @ beta.T  # (n, b)
+        a = cut[:, y + 1].T - eta
+        bb = cut[:, y].T - eta
+        with np.errstate(invalid="ignore"):
+            d = -np.expm1(bb - a)
+        # F(a) = 1 / (1 + e^-a), F(b) = e^b / (1 + e^b) from two exponentials
+        # (a > -700, b < 700 keep them finite; beyond, F is 0 or 1 to double precision)
+        ea = np.exp(-np.maximum(a, -700.0))
+        eb = np.exp(np.minimum(bb, 700.0))
+        fa = 1.0 / (1.0 + ea)
+        fna = ea * fa
+        fnb = 1.0 / (1.0 + eb)
+        fb = eb * fnb
+        ll = np.sum(w * (np.log(d) - np.log1p(ea) - np.log1p(eb)), axis=0)
+        da = fna / (fnb * d)
+        db = fb / (fa * d)
+        wa, wb = w * da, w * db
+        g_beta = -(x.T @ (wa - wb))  # (p, b)
+        sa, sb = onehot.T @ wa, onehot.T @ wb  # (K, b)
+        grad = np.vstack([g_beta, sa[:-1] - sb[1:]]).T  # (b, P)
+        laa = da * (1.0 - 2.0 * fa - da)
+        lbb = -db * (1.0 - 2.0 * fb + db)
+        lab = da * db
+        c_bb = w * (laa + lbb + 2.0 * lab)
+        c_a = w * (laa + lab)
+        c_b = w * (lbb + lab)
+        h_bb = np.zeros((p * p, b))
+        g_a = np.zeros((n_cat * p, b))
+        g_b = np.zeros((n_cat * p, b))
+        for lo in range(0, n, REFIT_CHUNK_ROWS):
+            hi = min(lo + REFIT_CHUNK_ROWS, n)
+            xc = x[lo:hi]
+            xx = (xc[:, :, None] * xc[:, None, :]).reshape(hi - lo, p * p)
+            ox = (onehot[lo:hi, :, None] * xc[:, None, :]).reshape(hi - lo, n_cat * p)
+            h_bb += xx.T @ c_bb[lo:hi]
+            g_a += ox.T @ c_a[lo:hi]
+            g_b += ox.T @ c_b[lo:hi]
+        g_a = g_a.reshape(n_cat, p, b)
+        g_b = g_b.reshape(n_cat, p, b)
+        h_bt = -(g_a[:-1] + g_b[1:])  # (q, p, b)
+        saa, sbb, sab = onehot.T @ (w * laa), onehot.T @ (w * lbb), onehot.T @ (w * lab)
+        hess = np.zeros((b, p + q, p + q))
+        hess[:, :p, :p] = h_bb.T.reshape(b, p, p)
+        hess[:, :p, p:] = np.transpose(h_bt, (2, 1, 0))
+        hess[:, p:, :p] = np.transpose(h_bt, (2, 0, 1))
+        k = np.arange(q)
+        hess[:, p + k, p + k] = (saa[:-1] + sbb[1:]).T
+        k = np.arange(1, q)
+        hess[:, p + k, p + k - 1] = sab[k].T
+        hess[:, p + k - 1, p + k] = sab[k].T
+        return ll, grad, hess
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        w_all = weights / weights.mean(axis=0)
+        b = w_all.shape[1]
+        out = np.tile(start, (b, 1))
+        active = np.arange(b)
+        ll, grad, hess = evaluate(out[:, :p], out[:, p:], w_all)
+        alone: list[int] = []
+        for _ in range(REFIT_MAX_ITER):
+            step = np.linalg.solve(-hess, grad[:, :, None])[:, :, 0]
+            trial = out[active] + step
+            # a step below 1e-7 leaves an error of order step^2: take it and stop
+            last = np.max(np.abs(step), axis=1) < REFIT_LAST_STEP
+            out[active[last]] = trial[last]
+            active, trial = active[~last], trial[~last]
+            ll, grad, hess = ll[~last], grad[~last], hess[~last]
+            if active.size == 0:
+                break
+            ok_order = np.all(np.diff(trial[:, p:], axis=1) > 0, axis=1)
+            t_ll, t_grad, t_hess = evaluate(trial[:, :p], trial[:, p:], w_all[:, active])
+            ok = ok_order & np.isfinite(t_ll) & (t_ll >= ll - 1e-12 * np.abs(ll))
+            alone.extend(active[~ok].tolist())
+            out[active[ok]] = trial[ok]
+            active = active[ok]
+            if active.size == 0:
+                break
+            ll, grad, hess = t_ll[ok], t_grad[ok], t_hess[ok]
+        else:
+            single.failures.extend([1] * active.size)
+        for j in alone:
+            out[j] = single(weights[:, j])
+        return out
+
+    refit.failures = single.failures
+    return refit

@@ -33,6 +33,8 @@ same transformation as ``svyciprop(method = "logit")``), so it stays in (0, 1).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -54,6 +56,8 @@ def standardised_predictions(
     by: str = "country",
     at_least: int = 4,
     level: float = 0.95,
+    design=None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Standardised predictions by ``factor`` level within each ``by`` domain and ALL.
 
@@ -62,9 +66,18 @@ def standardised_predictions(
     label, ``ALL`` for the pooled rows), ``factor`` (level), ``outcome``,
     ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``n`` (respondents
     in the domain).
+
+    ``design``, ``rows``: a design of :mod:`~socialwork_ict.inference.variance`
+    over all respondents and the positions of ``frame``'s rows in it (R's
+    domain rule). Linearisation: the influence values above, placed at
+    ``rows`` (calibration residuals when calibrated); replicates: the model
+    refitted and the predictions recomputed with every replicate's weights.
     """
     if factor not in fit.design.factors:
         raise InputError("the model has no such factor", column=factor)
+    if design is not None and design.method != "linearization":
+        return _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level)
+    design_rows = rows  # (the name ``rows`` is reused below for the output rows)
     if isinstance(fit, OrdinalFit):
         influence = ordinal_influence(fit, frame)
     elif isinstance(fit, LogisticFit):
@@ -109,7 +122,13 @@ def standardised_predictions(
                 ]
             )
 
-        se = np.sqrt(np.diag(stratified_variance(z_rows, strata)))
+        if design is None:
+            se = np.sqrt(np.diag(stratified_variance(z_rows, strata)))
+        else:
+            z = z_rows(0, len(frame))
+            full = np.zeros((design.n, z.shape[1]))
+            full[design_rows] = z
+            se = np.sqrt(np.diag(design.vcov(lambda full=full: full)))
         k = 0
         for (label, mask), est in zip(domains, estimates, strict=True):
             for o, name in enumerate(names):
@@ -133,6 +152,82 @@ def standardised_predictions(
     out["_d"] = out[by].map(order)
     out = out.sort_values(["_d"], kind="stable").drop(columns="_d").reset_index(drop=True)
     return out
+
+
+def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level):
+    """:func:`standardised_predictions` with replicate-weight SEs."""
+    from socialwork_ict.models.logistic import _refitter as logistic_refitter
+    from socialwork_ict.models.ordinal import _batch_refitter
+
+    if isinstance(fit, OrdinalFit):
+        refit = _batch_refitter(fit, frame)
+    else:
+        one = logistic_refitter(fit, frame)
+
+        def refit(weights: np.ndarray) -> np.ndarray:
+            return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
+
+        refit.failures = one.failures
+    domains = _domains(frame, by)
+    levels = [
+        lev
+        for j, lev in enumerate(FACTOR_LEVELS[factor])
+        if j == 0 or term_name(factor, lev) in fit.design.columns
+    ]
+    xs = []
+    for lev in levels:
+        code = FACTOR_LEVELS[factor].index(lev)
+        counterfactual = frame.assign(
+            **{
+                factor: pd.Categorical.from_codes(
+                    np.full(len(frame), code), categories=FACTOR_LEVELS[factor]
+                )
+            }
+        )
+        xs.append(apply_design(counterfactual, fit.design))
+    masks = np.column_stack([mask for _, mask in domains])  # (n, D)
+
+    def estimates(params: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        moved = replace(fit, params=pd.Series(params, index=fit.params.index))
+        out, names = [], []
+        wd = w[:, None] * masks
+        for x in xs:
+            probs, names, _ = _model_pieces(moved, x, at_least)
+            out.append((wd.T @ probs) / wd.sum(axis=0)[:, None])  # (D, O)
+        return np.stack(out), names  # (L, D, O)
+
+    w_full = pd.to_numeric(frame[fit.weight]).to_numpy(dtype=float)
+    full, names = estimates(fit.params.to_numpy(), w_full)
+
+    def replicate(block: np.ndarray) -> np.ndarray:
+        w = block[rows]
+        thetas = refit(w)
+        return np.vstack([estimates(thetas[j], w[:, j])[0].ravel() for j in range(w.shape[1])])
+
+    se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
+    from socialwork_ict.models.ordinal import warn_failed_refits
+
+    warn_failed_refits(refit.failures, "the model behind the predictions")
+    q = distributions.norm_ppf(0.5 + level / 2.0)
+    out = []
+    for d, (label, mask) in enumerate(domains):
+        for li, lev in enumerate(levels):
+            for o, name in enumerate(names):
+                p, s = full[li, d, o], se[li, d, o]
+                half = q * s / (p * (1.0 - p)) if 0.0 < p < 1.0 else np.nan
+                out.append(
+                    {
+                        by: label,
+                        factor: lev,
+                        "outcome": name,
+                        "estimate": p,
+                        "std_error": s,
+                        "ci_low": special.expit(special.logit(p) - half),
+                        "ci_high": special.expit(special.logit(p) + half),
+                        "n": int(mask.sum()),
+                    }
+                )
+    return pd.DataFrame(out)
 
 
 def _domains(frame: pd.DataFrame, by: str) -> list[tuple[str, np.ndarray]]:

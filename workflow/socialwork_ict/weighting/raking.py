@@ -70,6 +70,15 @@ the diagnostics counts respondents outside for at least one variable.
     (unweighted respondent counts; ties go to the first category in the
     codebook order). Deterministic, but it biases the imputed category's
     profile; prefer ``rake_available`` unless few respondents are affected.
+``"not_raked"``
+    Respondents outside for any variable are left out of the raking: the
+    others (m of the country's n) are raked alone to totals ``share x m``
+    (trimmed when trimming is on), and the n - m outsiders keep weight 1,
+    the country's mean weight, so the weights still sum to n. This is a
+    calibration to fixed totals that R expresses exactly
+    (``calibrate(..., calfun = "raking")`` with an indicator of the
+    not-raked respondents among the calibration variables;
+    ``tests/fixtures/oracle_calibration/README.md``). Nobody is dropped.
 ``"error"``
     Raise :class:`InputError` (R's oracle behaviour).
 
@@ -122,7 +131,7 @@ from socialwork_ict.weighting.diagnostics import (
 from socialwork_ict.weighting.targets import JOINT_KEY, SHARE_KEY, margin_shares, validate_targets
 
 METHODS = ("rake", "poststratify", "none")
-OUTSIDE_RULES = ("rake_available", "impute", "error")
+OUTSIDE_RULES = ("rake_available", "impute", "not_raked", "error")
 MIN_TRIM_CAP = 5.0
 _CAP_TOLERANCE = 1e-9  # relative slack when checking weights against the cap
 
@@ -198,6 +207,19 @@ def rake_weights(
         if method == "none":
             w = np.ones(rows.size)
             info = {"converged": True, "iterations": 0, "n_trimmed": 0, "trim_rounds": 0}
+        elif outside_rule == "not_raked":
+            w = np.ones(rows.size)
+            inside = ~outside_any
+            w[inside], info = _weight_country(
+                spec,
+                [codes[inside] for codes in local],
+                method,
+                epsilon,
+                max_iter,
+                trim_cap,
+                max_trim_rounds,
+                targets_source,
+            )
         else:
             w, info = _weight_country(
                 spec, local, method, epsilon, max_iter, trim_cap, max_trim_rounds, targets_source
@@ -335,7 +357,7 @@ class _CountrySpec:
 
 
 def _apply_outside_rule(spec, local, rule, source):
-    if rule == "rake_available":
+    if rule in ("rake_available", "not_raked"):
         return local
     out = []
     for i, codes in enumerate(local):

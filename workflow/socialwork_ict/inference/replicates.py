@@ -1,0 +1,507 @@
+"""Replicate-weight variance: Rao-Wu rescaling bootstrap and stratified delete-one jackknife.
+
+Stage: inference (``variance.method: bootstrap | jackknife``).
+
+Replicate factors f_ir (respondent i, replicate r), strata = countries, every
+respondent its own PSU:
+
+- **bootstrap** (Rao & Wu 1988, *JASA* 83:231; Rao, Wu & Yue 1992, *Survey
+  Methodology* 18:209; R ``as.svrepdesign(type = "subbootstrap")``): in each
+  replicate and stratum h, n_h - 1 respondents are drawn with replacement and
+  ``f_ir = n_h / (n_h - 1) x times drawn``; so each stratum's factors sum to
+  n_h. Drawn from ``numpy.random.default_rng(seed)`` (stratum by stratum,
+  replicate by replicate), stored as counts (one byte per respondent and
+  replicate), never as an n x R float matrix. ``scale = 1 / (R - 1)``,
+  ``rscales = 1``, ``mse = False``: the variance of the replicate estimates.
+- **jackknife** (JKn; R ``as.svrepdesign(type = "JKn")``): one replicate per
+  respondent j: ``f_jr = 0`` for j, ``n_h / (n_h - 1)`` for the others of j's
+  stratum h, 1 elsewhere; computed on demand from the deleted respondent.
+  ``scale = 1``, ``rscales = (n_h - 1) / n_h``, ``mse = True``.
+- **supplied** (``variance.replicate_factors``): a CSV with ``respondent_id``
+  and one column per replicate of multiplicative factors (e.g. the factors
+  another tool used); with ``method: bootstrap`` the bootstrap's scale, with
+  ``method: jackknife`` each replicate's stratum is the one holding its zero
+  factors and the JKn scale applies.
+
+Replicate analysis weights (R ``svrepdesign(..., combined.weights = FALSE)``):
+``calibration: fixed``: ``f_ir w_i`` with w the full-sample (raked) weights;
+``calibration: calibrated``: every replicate re-raked exactly as the full
+sample, from start weights f_ir (R: ``calibrate()`` on the replicate design
+with unit weights), ``f_ir G_r(cell_i)`` with the cell factors of
+:meth:`~socialwork_ict.inference.calibration.RakingCalibration.rerake`.
+
+Variance (R ``svrVar``): ``V = scale sum_r rscales_r (theta_r - c)(theta_r - c)'``,
+c = the mean of the theta_r (``mse = False``) or the full-sample estimate
+(``mse = True``). Design df (R ``degf`` of a replicate design): rank - 1 of
+the replicate analysis weights of the respondents concerned, R's rank rule
+(a column whose part orthogonal to the earlier columns is below 1e-5 of its
+norm adds nothing, as LINPACK ``dqrdc2`` with ``tol = 1e-5``); for the
+jackknife this is respondents minus strata.
+
+Estimators see the weights in blocks of replicates (:meth:`ReplicateDesign.blocks`),
+an (n, b) float block with ``n b`` at most :data:`BLOCK_CELLS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import linalg
+
+from socialwork_ict.errors import InputError
+from socialwork_ict.inference.calibration import RakingCalibration
+
+#: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
+BLOCK_CELLS = 1_000_000
+#: largest rows x replicates matrix whose rank is found by QR (64 MB; else its Gram matrix)
+RANK_CELLS = 8_000_000
+#: R's qr() tolerance in degf() of a replicate design
+RANK_TOL = 1e-5
+SEED_ATTEMPTS = 50
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplicateFactors:
+    """Replicate factors of one design (see the module docstring).
+
+    Exactly one storage is set: ``counts`` (R, n) uint8/uint16 times drawn
+    with ``multiplier`` (n,) (bootstrap); ``deleted`` (R,) respondent
+    index (JKn); ``dense`` (n, R) float factors (supplied file).
+    """
+
+    kind: str
+    strata: np.ndarray
+    scale: float
+    rscales: np.ndarray
+    mse: bool
+    counts: np.ndarray | None = None
+    multiplier: np.ndarray | None = None
+    deleted: np.ndarray | None = None
+    dense: np.ndarray | None = None
+    _stratum_size: np.ndarray = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return int(self.strata.size)
+
+    @property
+    def n_replicates(self) -> int:
+        return int(self.rscales.size)
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """(n, stop - start) factors of replicates ``start:stop``."""
+        return self.rows(np.arange(self.n), start, stop)
+
+    def rows(self, index: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """(len(index), stop - start) factors of respondents ``index``."""
+        stop = self.n_replicates if stop is None else stop
+        if self.dense is not None:
+            return self.dense[index, start:stop]
+        if self.counts is not None:
+            return self.counts[start:stop, index].T * self.multiplier[index, None]
+        deleted = self.deleted[start:stop]
+        same = self.strata[index, None] == self.strata[deleted][None, :]
+        nh = self._stratum_size[self.strata[deleted]]
+        out = np.where(same, (nh / (nh - 1.0))[None, :], 1.0)
+        out[index[:, None] == deleted[None, :]] = 0.0
+        return out
+
+
+def _codes(strata: np.ndarray) -> np.ndarray:
+    codes, _ = pd.factorize(pd.Series(np.asarray(strata)), sort=True)
+    return codes.astype(np.intp)
+
+
+def bootstrap_factors(strata: np.ndarray, replicates: int, seed: int) -> ReplicateFactors:
+    """Rao-Wu (n_h - 1) rescaling bootstrap factors drawn from ``seed``."""
+    if replicates < 2:
+        raise InputError(f"variance.replicates {replicates} must be at least 2")
+    codes = _codes(strata)
+    n = codes.size
+    sizes = np.bincount(codes)
+    if np.any(sizes < 2):
+        raise InputError("the bootstrap needs at least two respondents in every country")
+    rng = np.random.default_rng(seed)
+    dtype = np.uint8 if sizes.max() < 255 * 8 else np.uint16
+    counts = np.zeros((replicates, n), dtype=dtype)
+    members = [np.flatnonzero(codes == h) for h in range(sizes.size)]
+    for r in range(replicates):
+        for rows in members:
+            drawn = rng.integers(0, rows.size, size=rows.size - 1)
+            times = np.bincount(drawn, minlength=rows.size)
+            if times.max() > np.iinfo(dtype).max:
+                raise InputError("a bootstrap count overflows its storage; use fewer respondents")
+            counts[r, rows] = times
+    multiplier = sizes[codes] / (sizes[codes] - 1.0)
+    return ReplicateFactors(
+        kind="bootstrap",
+        strata=codes,
+        scale=1.0 / (replicates - 1),
+        rscales=np.ones(replicates),
+        mse=False,
+        counts=counts,
+        multiplier=multiplier,
+    )
+
+
+def jackknife_factors(strata: np.ndarray) -> ReplicateFactors:
+    """JKn: one delete-one replicate per respondent, in respondent order."""
+    codes = _codes(strata)
+    sizes = np.bincount(codes)
+    if np.any(sizes < 2):
+        raise InputError("the jackknife needs at least two respondents in every country")
+    deleted = np.arange(codes.size)
+    nh = sizes[codes].astype(float)
+    return ReplicateFactors(
+        kind="jackknife",
+        strata=codes,
+        scale=1.0,
+        rscales=(nh - 1.0) / nh,
+        mse=True,
+        deleted=deleted,
+        _stratum_size=sizes.astype(float),
+    )
+
+
+def supplied_factors(
+    path: str | Path, respondent_ids: pd.Series, strata: np.ndarray, method: str
+) -> ReplicateFactors:
+    """Factors read from a CSV: ``respondent_id`` + one numeric column per replicate.
+
+    Every respondent of the design must have exactly one row (extra ids are
+    an error too: they belong to another sample). ``method``: ``bootstrap``
+    or ``jackknife`` (see the module docstring).
+    """
+    source = str(path)
+    try:
+        table = pd.read_csv(path, dtype={"respondent_id": str})
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the replicate factors: {exc}", file=source) from None
+    if "respondent_id" not in table.columns:
+        raise InputError("missing required column", file=source, column="respondent_id")
+    columns = [c for c in table.columns if c != "respondent_id"]
+    if len(columns) < 2:
+        raise InputError("needs at least two replicate columns", file=source)
+    ids = table["respondent_id"].astype("string").str.strip()
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        raise InputError(
+            f"respondent_id repeated (first at line {int(np.flatnonzero(dup)[0]) + 2})",
+            file=source,
+            column="respondent_id",
+            values=list(pd.unique(ids[dup]))[:5],
+            n_rows=int(dup.sum()),
+        )
+    wanted = pd.Index(respondent_ids.astype("string"))
+    position = pd.Index(ids).get_indexer(wanted)
+    if np.any(position < 0):
+        missing = wanted[position < 0]
+        raise InputError(
+            "respondents of the design have no replicate factors",
+            file=source,
+            column="respondent_id",
+            values=list(missing[:5]),
+            n_rows=int(missing.size),
+        )
+    extra = ~pd.Index(ids).isin(wanted)
+    if extra.any():
+        raise InputError(
+            "replicate factors for respondents not in the design "
+            f"(first at line {int(np.flatnonzero(extra)[0]) + 2})",
+            file=source,
+            column="respondent_id",
+            values=list(ids[extra][:5]),
+            n_rows=int(extra.sum()),
+        )
+    values = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise InputError(
+            f"replicate factors must be finite and non-negative numbers (first at line {row + 2})",
+            file=source,
+            column=columns[col],
+            values=[table[columns[col]].iloc[row]],
+            n_rows=int(bad.any(axis=1).sum()),
+        )
+    dense = np.ascontiguousarray(values[position])
+    codes = _codes(strata)
+    r = dense.shape[1]
+    if method == "jackknife":
+        sizes = np.bincount(codes).astype(float)
+        rscales = np.empty(r)
+        for j in range(r):
+            zero = dense[:, j] == 0
+            held = np.unique(codes[zero])
+            if held.size != 1:
+                raise InputError(
+                    "a jackknife replicate must have zero factors in exactly one country",
+                    file=source,
+                    column=columns[j],
+                )
+            rscales[j] = (sizes[held[0]] - 1.0) / sizes[held[0]]
+        return ReplicateFactors(
+            kind="jackknife", strata=codes, scale=1.0, rscales=rscales, mse=True, dense=dense
+        )
+    return ReplicateFactors(
+        kind="bootstrap",
+        strata=codes,
+        scale=1.0 / (r - 1),
+        rscales=np.ones(r),
+        mse=False,
+        dense=dense,
+    )
+
+
+def replicate_variance(
+    estimates: np.ndarray, full: np.ndarray | None, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
+    """R ``svrVar``: ``scale sum_r rscales_r (theta_r - c)(theta_r - c)'`` (R x p in, p x p out)."""
+    thetas = np.asarray(estimates, dtype=float)
+    if thetas.ndim == 1:
+        thetas = thetas[:, None]
+    if mse:
+        if full is None:
+            raise ValueError("mse = True needs the full-sample estimate")
+        centre = np.asarray(full, dtype=float).ravel()
+    else:
+        centre = thetas.mean(axis=0)
+    d = thetas - centre[None, :]
+    return scale * (d * np.asarray(rscales)[:, None]).T @ d
+
+
+@dataclass
+class ReplicateDesign:
+    """Replicate weights of all respondents (see the module docstring).
+
+    ``weights``: full-sample analysis weights; ``calibration``: re-rake every
+    replicate with it (``calibration: calibrated``), or None (fixed).
+    """
+
+    factors: ReplicateFactors
+    strata: np.ndarray
+    weights: np.ndarray
+    calibration: RakingCalibration | None = None
+    block_cells: int = BLOCK_CELLS
+    cell_factors: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.weights = np.asarray(self.weights, dtype=float)
+        if self.calibration is not None and self.cell_factors is None:
+            self.cell_factors = self.calibration.rerake(self._cell_masses())
+
+    @property
+    def method(self) -> str:
+        return self.factors.kind
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration is not None
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.size)
+
+    @property
+    def n_replicates(self) -> int:
+        return self.factors.n_replicates
+
+    def _cell_masses(self) -> np.ndarray:
+        return cell_masses(self.factors, self.calibration, self.block_cells)
+
+    def _ranges(self) -> Iterator[tuple[int, int]]:
+        return replicate_ranges(self.n, self.n_replicates, self.block_cells)
+
+    def _analysis(self, factors: np.ndarray, index: np.ndarray, start: int, stop: int):
+        if self.calibration is None:
+            return factors * self.weights[index, None]
+        return factors * self.cell_factors[self.calibration.cells[index], start:stop]
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """(n, b) replicate analysis weights, b replicates at a time, in replicate order."""
+        everyone = np.arange(self.n)
+        for start, stop in self._ranges():
+            yield self._analysis(self.factors.block(start, stop), everyone, start, stop)
+
+    def replicate_rows(self, index: np.ndarray) -> np.ndarray:
+        """(len(index), R) replicate analysis weights of respondents ``index``."""
+        index = np.asarray(index)
+        return self._analysis(self.factors.rows(index), index, 0, self.n_replicates)
+
+    def replicate_estimates(self, replicate: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """(R, p) estimates recomputed with every replicate's weights."""
+        pieces = [np.atleast_2d(np.asarray(replicate(w), dtype=float)) for w in self.blocks()]
+        return np.vstack(pieces)
+
+    def vcov(self, influence=None, replicate=None, full=None) -> np.ndarray:
+        """(p, p) replicate covariance of the estimate that ``replicate`` recomputes."""
+        if replicate is None:
+            raise ValueError("a replicate design needs the estimator's replicate function")
+        thetas = self.replicate_estimates(replicate)
+        f = self.factors
+        return replicate_variance(thetas, full, f.scale, f.rscales, f.mse)
+
+    def df(self, rows: np.ndarray | None = None) -> int:
+        """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all)."""
+        index = np.arange(self.n) if rows is None else np.flatnonzero(np.asarray(rows, bool))
+        if index.size < 2:
+            return 0
+        if self.factors.deleted is not None and index.size == self.n:
+            # JKn, whole design: the n - H + 1 independent delete-one columns
+            # (R's rank there; an n x n QR otherwise)
+            return int(self.n - pd.unique(self.strata).size)
+        if index.size * self.n_replicates <= RANK_CELLS:
+            return column_rank(self.replicate_rows(index), RANK_TOL) - 1
+        gram = np.zeros((self.n_replicates, self.n_replicates))
+        step = max(1, self.block_cells // self.n_replicates)
+        for start in range(0, index.size, step):
+            w = self.replicate_rows(index[start : start + step])
+            gram += w.T @ w
+        return min(gram_rank(gram, RANK_TOL), index.size) - 1
+
+
+def column_rank(matrix: np.ndarray, tol: float) -> int:
+    """Numerical rank of a matrix, as R ``qr(x, tol)$rank`` where the rank is clear-cut.
+
+    Identical columns are dropped first (as the R oracle's ``degf``), then
+    a column-pivoted Householder QR (LAPACK ``geqp3``) counts the diagonal
+    entries above ``tol`` times the largest. R's LINPACK ``dqrdc2`` takes
+    columns in order and compares each with its own norm; replicate weight
+    columns have similar norms and their rank deficiencies are exact, so
+    both rules give the same rank on them (tested against R's ``degf``).
+    """
+    a = np.asarray(matrix, dtype=float)
+    if a.size == 0:
+        return 0
+    key = a.T @ np.sin(np.arange(1, a.shape[0] + 1))
+    _, first = np.unique(key, return_index=True)
+    a = a[:, np.sort(first)]
+    r = linalg.qr(a, mode="r", pivoting=True)[0]
+    diag = np.abs(np.diag(r))
+    return int(np.count_nonzero(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
+
+
+def gram_rank(gram: np.ndarray, tol: float) -> int:
+    """:func:`column_rank` from the Gram matrix ``A'A`` (for tall matrices, never built whole).
+
+    The same in-order rule on squared norms (``tol^2``); reliable where the
+    columns are far from dependent (many more rows than columns), which is
+    where it is used.
+    """
+    kept: list[int] = []
+    chol = np.zeros((0, 0))
+    for j in range(gram.shape[0]):
+        diag = gram[j, j]
+        if diag <= 0:
+            continue
+        if kept:
+            v = linalg.solve_triangular(chol, gram[kept, j], lower=True)
+            resid = diag - v @ v
+        else:
+            v = np.zeros(0)
+            resid = diag
+        if resid > tol * tol * diag:
+            k = len(kept)
+            new = np.zeros((k + 1, k + 1))
+            new[:k, :k] = chol
+            new[k, :k] = v
+            new[k, k] = np.sqrt(resid)
+            chol = new
+            kept.append(j)
+    return len(kept)
+
+
+def make_replicate_factors(
+    method: str,
+    strata: np.ndarray,
+    *,
+    replicates: int = 500,
+    seed: int = 0,
+    factors_path: str | Path | None = None,
+    respondent_ids: pd.Series | None = None,
+    calibration: RakingCalibration | None = None,
+) -> ReplicateFactors:
+    """The factors the config asks for (see :func:`make_replicate_design`)."""
+    if factors_path is not None:
+        if respondent_ids is None:
+            raise ValueError("supplied factors need the respondent ids")
+        return supplied_factors(factors_path, respondent_ids, strata, method)
+    if method == "jackknife":
+        return jackknife_factors(strata)
+    if method != "bootstrap":
+        raise InputError(f"variance.method {method!r} is not a replicate method")
+    for attempt in range(SEED_ATTEMPTS):
+        factors = bootstrap_factors(strata, replicates, seed + attempt)
+        if calibration is None or _rerakeable(factors, calibration):
+            if attempt:
+                log.warning(
+                    "bootstrap draws with seed %d left a raking category empty in some "
+                    "replicate; using seed %d, the first that can be re-raked",
+                    seed,
+                    seed + attempt,
+                )
+            return factors
+    raise InputError(
+        f"no bootstrap draw from seed {seed} to {seed + SEED_ATTEMPTS - 1} keeps every raking "
+        "category non-empty in every replicate: a category has too few respondents to re-rake"
+    )
+
+
+def replicate_ranges(n: int, n_replicates: int, block_cells: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of replicate blocks with n x (stop - start) <= block_cells."""
+    step = max(1, block_cells // max(n, 1))
+    for start in range(0, n_replicates, step):
+        yield start, min(start + step, n_replicates)
+
+
+def cell_masses(
+    factors: ReplicateFactors, calibration: RakingCalibration, block_cells: int = BLOCK_CELLS
+) -> np.ndarray:
+    """(C, R) sums of every replicate's factors per calibration cell."""
+    out = np.zeros((calibration.n_cells, factors.n_replicates))
+    for start, stop in replicate_ranges(factors.n, factors.n_replicates, block_cells):
+        block = factors.block(start, stop)
+        for j in range(block.shape[1]):
+            out[:, start + j] = np.bincount(
+                calibration.cells, weights=block[:, j], minlength=calibration.n_cells
+            )
+    return out
+
+
+def _rerakeable(factors: ReplicateFactors, calibration: RakingCalibration) -> bool:
+    """Every replicate can be re-raked (no raking category left empty)."""
+    return calibration.can_rerake(cell_masses(factors, calibration))
+
+
+def make_replicate_design(
+    method: str,
+    strata: np.ndarray,
+    weights: np.ndarray,
+    *,
+    calibration: RakingCalibration | None = None,
+    replicates: int = 500,
+    seed: int = 0,
+    factors_path: str | Path | None = None,
+    respondent_ids: pd.Series | None = None,
+) -> ReplicateDesign:
+    """A replicate design from the config's ``variance`` block (module docstring).
+
+    ``calibration``: re-rake every replicate (``calibration: calibrated``).
+    """
+    factors = make_replicate_factors(
+        method,
+        strata,
+        replicates=replicates,
+        seed=seed,
+        factors_path=factors_path,
+        respondent_ids=respondent_ids,
+        calibration=calibration,
+    )
+    return ReplicateDesign(factors, np.asarray(strata), weights, calibration)
