@@ -255,7 +255,7 @@ def full_run(battery, tmp_path_factory):
 
 
 @pytest.mark.xfail(FULL_RUN_LAYOUT in PENDING, reason=PENDING.get(FULL_RUN_LAYOUT, ""), strict=True)
-def test_full_run_gives_every_canonical_table(full_run, canonical_run):
+def test_cli_full_run_gives_every_canonical_table(full_run, canonical_run):
     """Every table under results/tables byte for byte as the canonical CSV's, except
     sample_flow.csv (its extra filter step: next test)."""
     tables = full_run / "results" / "tables"
@@ -277,7 +277,7 @@ def test_full_run_gives_every_canonical_table(full_run, canonical_run):
     reason={**PENDING, **PENDING_SAMPLE_FLOW}.get(FULL_RUN_LAYOUT, ""),
     strict=True,
 )
-def test_full_run_sample_flow(battery, full_run, canonical_run):
+def test_cli_full_run_sample_flow(battery, full_run, canonical_run):
     flow = pd.read_csv(full_run / "results/tables/sample_flow.csv")
     expected = pd.read_csv(canonical_run / "results/tables/sample_flow.csv")
     assert compare_sample_flow(flow, expected, battery.layouts[FULL_RUN_LAYOUT].filtered) == []
