@@ -58,6 +58,25 @@ def suppressed_label(table2: pd.DataFrame) -> str:
     return f"suppressed (cells {marks[0].replace('<', '< ')})" if marks else "suppressed"
 
 
+def hidden_reasons(table2: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(country, age group) -> "threshold" (a cell shows ``<k``) or "protect" (one shows ``x``).
+
+    Data contract v2: ``<k`` marks a cell below the threshold, ``x`` a cell
+    withheld only so that another cannot be recovered from the totals.
+    """
+    n = table2["n"].astype(str)
+    out: dict[tuple[str, str], str] = {}
+    for key, part in n.groupby([table2["country"].astype(str), table2["age_group"].astype(str)]):
+        if part.str.startswith("<").any():
+            out[key] = "threshold"
+        elif (part == "x").any():
+            out[key] = "protect"
+    return out
+
+
+PROTECT_TEXT = "withheld (x: protects a small cell)"
+
+
 def country_sizes(table2: pd.DataFrame) -> dict[str, int]:
     """Respondents per country, where no cell of that country is suppressed."""
     counts = pd.to_numeric(table2["n"], errors="coerce")
@@ -78,6 +97,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
     shares = weighted_percentages(table2)
     counts = country_sizes(table2)
     suppressed_text = suppressed_label(table2)
+    reasons = hidden_reasons(table2)
     with figure_style():
         colours = scale_colours()
         height = 1.9 + 1.2 * len(shares) + (0.3 if synthetic else 0)
@@ -105,8 +125,12 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
                 extent, float(np.max(values[:, 2] / 2 + values[:, 3] + values[:, 4], initial=0))
             )
             for yi in np.flatnonzero(hidden):
-                ax.text(0, yi, suppressed_text, ha="center", va="center", fontsize=7,
-                        fontstyle="italic", color="#555555", zorder=3,
+                protect = reasons.get((country, str(wide.index[yi]))) == "protect"
+                if protect:  # drawn differently: a hatched band behind the label
+                    ax.barh(yi, 2 * extent, left=-extent, height=0.72, color="none",
+                            edgecolor="#bbbbbb", hatch="///", linewidth=0, zorder=1)  # fmt: skip
+                ax.text(0, yi, PROTECT_TEXT if protect else suppressed_text, ha="center",
+                        va="center", fontsize=7, fontstyle="italic", color="#555555", zorder=3,
                         bbox={"facecolor": "white", "linewidth": 0, "pad": 1})  # fmt: skip
             for j, code in enumerate(CODES):
                 widths = values[:, j]
@@ -179,15 +203,23 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
         "never or rarely (left of zero), sometimes (split at zero) and often or very often "
         f"(right of zero).{pattern}"
     )
-    hidden = [
-        f"{country_name(c)} {age}"
+    reasons = hidden_reasons(table2)
+    rows = [
+        (f"{country_name(c)} {age}", reasons.get((c, str(age)), "threshold"))
         for c, wide in weighted_percentages(table2).items()
         for age in wide.index[wide.isna().any(axis=1)]
     ]
-    if hidden:
+    small = [name for name, why in rows if why == "threshold"]
+    protected = [name for name, why in rows if why == "protect"]
+    if small:
         alt += (
             f" Not shown because a cell counts too few respondents (disclosure control): "
-            f"{', '.join(hidden)}."
+            f"{', '.join(small)}."
+        )
+    if protected:
+        alt += (
+            " Not shown because a cell is withheld to protect a small cell elsewhere "
+            f"(disclosure control, marked x): {', '.join(protected)}."
         )
     caption = (
         "Frequency of informal ICT use with clients between sessions, by age group and "
@@ -195,9 +227,14 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
         "margins); 95 % confidence intervals are in Table 2. Numbers inside bars are "
         f"percentages of at least {LABEL_MIN_PCT:.0f} %."
     )
-    if hidden:
+    if small:
         caption += (
             " Age groups with a suppressed cell (fewer respondents than the disclosure "
             "threshold) are not drawn."
+        )
+    if protected:
+        caption += (
+            " Hatched age groups have a cell withheld (x) only so that a small cell "
+            "cannot be recovered from the totals."
         )
     return caption_record(alt, caption, synthetic=synthetic)
