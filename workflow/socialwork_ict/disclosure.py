@@ -367,6 +367,8 @@ def _outside_cells(
     ):
         j_out = b.cell(("n_outside_targets", c), int(n_out), totals[c])
         index[row] = j_out
+        if not variables:  # no raking variables: nobody is outside
+            continue
         rows = frame[frame["country"].astype(str) == c]
         parts = {}
         for v in variables:
@@ -410,6 +412,10 @@ def _claim_cells(
         if claim.get("kind") not in ("percent", "percent_above"):
             continue
         item, countries = claim["item"], list(claim["countries"])
+        if item not in CLAIM_CELLS and item != "no_discussion":
+            raise ValueError(f"claim {claim['id']}: no linked cells for item {item!r}")
+        if any(c not in totals for c in countries):
+            continue  # a country outside this run: the claim has no base
         value, base = unweighted_percent(frame, item, countries)
         if base == 0:
             continue
@@ -479,8 +485,8 @@ def build_problem(
     cell's key to its position) and the row -> cell maps of the tables.
     """
     b = _Builder(settings or DisclosureSettings())
-    totals = {str(c): int(n) for c, n in zip(diagnostics["country"], diagnostics["n"], strict=True)}
-    totals[ALL] = sum(totals.values())
+    ages = table1[table1["variable"] == table1["variable"].iloc[0]]
+    totals = {str(c): int(n) for c, n in ages.groupby("country", sort=False)["n"].sum().items()}
     for c, n in totals.items():
         b.cell(("total", c), n, n, FIXED)
     b.equation(
@@ -549,20 +555,9 @@ def protect_published(
     finds a primary cell narrower than the protection level.
     """
     settings = settings or DisclosureSettings()
-    b = _Builder(settings)
-    totals = {str(c): int(n) for c, n in zip(diagnostics["country"], diagnostics["n"], strict=True)}
-    totals[ALL] = sum(totals.values())
-    for c, n in totals.items():
-        b.cell(("total", c), n, n, FIXED)
-    b.equation(
-        [(b.index[("total", c)], 1.0) for c in totals if c != ALL]
-        + [(b.index[("total", ALL)], -1.0)]
+    b, (i1, i2, im, base, io, ic) = build_problem(
+        table1, table2, margins, diagnostics, frame, claims, settings
     )
-    i1 = _table1_cells(b, table1, totals)
-    i2 = _table2_cells(b, table2, table1, totals)
-    im, base = _margins_cells(b, margins, totals)
-    io = _outside_cells(b, frame, margins, diagnostics, totals)
-    ic = _claim_cells(b, frame, claims, totals)
     cells = b.problem()
     pattern = protect(
         cells, settings.protection_level, method=settings.method, time_limit=settings.time_limit
