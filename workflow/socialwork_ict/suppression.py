@@ -173,33 +173,49 @@ def feasible_intervals(
     also bound each cell by its a-priori upper bound (as the MILP does).
     """
     suppressed = np.asarray(suppressed, dtype=bool)
+    which = np.asarray(which, dtype=int)
     unknown = np.flatnonzero(suppressed)
+    low = cells.values[which].astype(float)
+    high = low.copy()
+    hidden = suppressed[which]
+    if not hidden.any():
+        return low, high
     a_unknown, rhs = _reduced(cells, suppressed)
-    position = {int(j): i for i, j in enumerate(unknown)}
-    low = np.zeros(len(which))
-    high = np.zeros(len(which))
-    for row, p in enumerate(np.asarray(which, dtype=int)):
-        if not suppressed[p]:
-            low[row] = high[row] = cells.values[p]
-            continue
-        objective = np.zeros(unknown.size)
-        objective[position[int(p)]] = 1.0
-        for sign, out in ((1.0, low), (-1.0, high)):
-            result = linprog(
-                sign * objective,
-                A_eq=a_unknown if a_unknown.shape[0] else None,
-                b_eq=rhs if a_unknown.shape[0] else None,
-                bounds=list(zip(np.zeros(unknown.size), cells.upper[unknown], strict=True))
-                if upper
-                else (0, None),
-                method="highs",
-            )
-            if result.status == 3:  # unbounded: only the maximum can be
-                out[row] = np.inf
-            elif result.status != 0:
-                raise RuntimeError(f"attacker LP failed for cell {p}: {result.message}")
-            else:
-                out[row] = sign * result.fun
+    ub = cells.upper[unknown] if upper else np.full(unknown.size, np.inf)
+    targets = np.searchsorted(unknown, which[hidden])
+    low[hidden], high[hidden] = _extremes(a_unknown, rhs, np.zeros(unknown.size), ub, targets)
+    return low, high
+
+
+def _extremes(
+    a: sp.csr_array, rhs: np.ndarray, lb: np.ndarray, ub: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of each target variable over ``{a z = rhs, lb <= z <= ub}``.
+
+    One block-diagonal LP with two copies per target (one minimising, one
+    maximising it): the blocks are independent, so each copy's optimum is
+    its own LP's optimum, for one solver call. A maximum that reaches the
+    cap standing in for an infinite bound is ``inf``.
+    """
+    n, m, t = lb.size, a.shape[0], targets.size
+    cap = 10.0 * (np.abs(rhs).sum() + np.where(np.isfinite(ub), ub, 0.0).sum() + 1.0)
+    ub = np.where(np.isfinite(ub), ub, cap)
+    objective = np.zeros(2 * t * n)
+    offsets = np.arange(2 * t) * n
+    objective[offsets[:t] + targets] = 1.0
+    objective[offsets[t:] + targets] = -1.0
+    result = linprog(
+        objective,
+        A_eq=sp.block_diag([a] * (2 * t), format="csr") if m else None,
+        b_eq=np.tile(rhs, 2 * t) if m else None,
+        bounds=np.column_stack([np.tile(lb, 2 * t), np.tile(ub, 2 * t)]),
+        method="highs",
+    )
+    if result.status != 0:
+        raise RuntimeError(f"attacker LP failed: {result.message}")
+    values = result.x[np.concatenate([offsets[:t], offsets[t:]]) + np.tile(targets, 2)]
+    low, high = values[:t], values[t:]
+    high = np.where(high >= cap * (1 - 1e-9), np.inf, high)
     return low, high
 
 
@@ -255,13 +271,8 @@ def _model_width(cells: LinkedCells, p: int, hood: np.ndarray, reach: float) -> 
     """Width of ``p`` in the optimisation's model when every cell of ``hood`` is unlocked."""
     a_hood, rhs = _local(cells, hood)
     low, high = _reach(cells, reach)
-    objective = (hood == p).astype(float)
-    bounds = np.column_stack([low[hood], high[hood]])
-    values = []
-    for sign in (1.0, -1.0):
-        result = linprog(sign * objective, A_eq=a_hood, b_eq=rhs, bounds=bounds, method="highs")
-        values.append(sign * result.fun if result.status == 0 else np.nan)
-    return float(values[1] - values[0])
+    lo, hi = _extremes(a_hood, rhs, low[hood], high[hood], np.searchsorted(hood, [p]))
+    return float(hi[0] - lo[0])
 
 
 def _hood(
@@ -444,8 +455,7 @@ def protect(
             label = "joint milp (optimal)" if optimal else "joint milp (time limit: best found)"
             return Pattern(suppressed, label, float(cells.cost[suppressed & ~base].sum()))
     suppressed = base.copy()
-    order = primary[np.argsort(cells.values[primary], kind="stable")]
-    for p in order:
+    for p in primary[np.argsort(cells.values[primary], kind="stable")]:
         low, high = feasible_intervals(cells, suppressed, np.array([p]))
         if high[0] - low[0] >= protection - _TOLERANCE:
             continue
