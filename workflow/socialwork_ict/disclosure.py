@@ -62,6 +62,12 @@ treated as not revealing counts (they are blanked for suppressed cells);
 ``weights.csv`` publishes one weight per respondent, and respondents of the
 same raking cell share a weight, so the age x gender counts can be read off
 it: it is outside cell suppression and belongs in a restricted release.
+The audit is the attacker's linear relaxation (as in tau-Argus): exact for
+two-way structures (tested by brute force), an outer bound otherwise; it
+does not use the bound ``1 <= n < k`` that the ``<k`` label itself tells.
+The figures and the report's sentences are drawn from the published tables
+only, so they publish nothing the problem does not hold. Table 3 (a later
+issue) is not in the problem yet.
 """
 
 from __future__ import annotations
