@@ -75,6 +75,16 @@ def hidden_reasons(table2: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 
 PROTECT_TEXT = "withheld (x: protects a small cell)"
+FLAG_MARK = "\u2020"  # dagger after the age group: an imprecise estimate (NCHS 2017)
+
+
+def flagged_rows(table2: pd.DataFrame) -> set[tuple[str, str]]:
+    """(country, age group) with a shown estimate carrying a reliability ``flag``."""
+    if "flag" not in table2.columns:
+        return set()
+    flag = table2["flag"].fillna("").astype(str)
+    rows = table2[flag != ""]
+    return set(zip(rows["country"].astype(str), rows["age_group"].astype(str), strict=True))
 
 
 def country_sizes(table2: pd.DataFrame) -> dict[str, int]:
@@ -98,6 +108,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
     counts = country_sizes(table2)
     suppressed_text = suppressed_label(table2)
     reasons = hidden_reasons(table2)
+    flagged = flagged_rows(table2)
     with figure_style():
         colours = scale_colours()
         height = 1.9 + 1.2 * len(shares) + (0.3 if synthetic else 0)
@@ -148,7 +159,11 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
                         )
                 left = left + widths
             ax.axvline(0, color="#333333", linewidth=0.8)
-            ax.set_yticks(y, wide.index)
+            ticks = [
+                f"{age}{FLAG_MARK}" if (country, str(age)) in flagged and not hidden[i] else age
+                for i, age in enumerate(wide.index)
+            ]
+            ax.set_yticks(y, ticks)
             ax.invert_yaxis()
             ax.set_ylabel("Age group")
             n_text = f" (n = {counts[country]:,})" if country in counts else ""
@@ -237,4 +252,17 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
             " Hatched age groups have a cell withheld (x) only so that a small cell "
             "cannot be recovered from the totals."
         )
+    flagged = [
+        f"{country_name(c)} {age}"
+        for c, wide in weighted_percentages(table2).items()
+        for age in wide.index
+        if (c, str(age)) in flagged_rows(table2) and not wide.loc[age].isna().any()
+    ]
+    if flagged:
+        caption += (
+            f" {FLAG_MARK} An estimate in this age group is imprecise (Table 2's flag, after "
+            "the NCHS Data Presentation Standards for Proportions, 2017); it is shown, "
+            "not suppressed."
+        )
+        alt += f" Imprecise estimates (flagged in Table 2) in: {', '.join(flagged)}."
     return caption_record(alt, caption, synthetic=synthetic)
