@@ -97,7 +97,7 @@ STAGES = {
     "Rao-Scott tests": "rao_scott_tests, per country and pooled",
     "all age tests": "fit_ordinal + age_association_tests (test_age_association)",
     "sensitivity models": "sensitivity_table, all specifications (fit_sensitivity_model)",
-    "tables": "table1_sample + table2_freq_by_age + protect_tables (tabulate_sample)",
+    "tables": "table1_sample + table2_freq_by_age + protect_published (tabulate_sample)",
     "figures": "the six plot_* + render (SVG, PNG) + caption_* (both plot_*_figures rules)",
     "report": "rule script render_report.py run in-process (render_report)",
 }
@@ -318,7 +318,7 @@ def stage_worker(n: int, project: Path, workdir: Path, repeats: int) -> dict:
 
     from socialwork_ict.cleaning import clean_responses
     from socialwork_ict.codebook import load_codebook
-    from socialwork_ict.disclosure import protect_tables
+    from socialwork_ict.disclosure import protect_published, settings_from_config
     from socialwork_ict.figures import common as figure_common
     from socialwork_ict.figures import render
     from socialwork_ict.inference.proportions import table2_freq_by_age
@@ -409,7 +409,17 @@ def stage_worker(n: int, project: Path, workdir: Path, repeats: int) -> dict:
     def tables():
         table1 = table1_sample(weighted, countries=countries)
         table2 = table2_freq_by_age(weighted, countries=countries)
-        return protect_tables(table1, table2, weighting.margins, k=config["disclosure"]["k"])
+        with open(project / config["published"], encoding="utf-8") as handle:
+            claims = yaml.safe_load(handle)["claims"]
+        return protect_published(
+            table1,
+            table2,
+            weighting.margins,
+            weighting.diagnostics,
+            weighted,
+            claims,
+            settings_from_config(config["disclosure"]),
+        )
 
     timed("tables", tables)
 

@@ -1,261 +1,179 @@
-"""Disclosure control: threshold rule with complementary suppression."""
+"""Disclosure control of everything published, as one linked problem.
+
+The pipeline's own tables on a file built from the oracle fixture with a
+small fourth country and some item non-response (so that there are threshold
+cells in every table); claims from ``config/published.yaml``.
+"""
 
 from __future__ import annotations
 
-import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import yaml
 
 from socialwork_ict.disclosure import (
-    DisclosureWarning,
-    protect_margins,
-    protect_table1,
-    protect_table2,
-    protect_tables,
-    suppress_small_cells,
+    AUDIT_COLUMNS,
+    DisclosureError,
+    DisclosureSettings,
+    build_problem,
+    protect_published,
+    settings_from_config,
     threshold_from_config,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.suppression import FIXED, PRIMARY, feasible_intervals
+from socialwork_ict.tables import table1_sample, table2_freq_by_age
+from socialwork_ict.weighting import rake_weights
 
-GROUPS = [["country", "variable"], ["variable", "category"]]
-TOTAL = {"country": "ALL"}
-
-
-def make_table(counts: dict[str, list[int]], categories=("a", "b", "c")) -> pd.DataFrame:
-    """One variable, countries x categories, with the ALL row as the sum."""
-    rows = []
-    pooled = np.sum([v for v in counts.values()], axis=0)
-    for country, values in [*counts.items(), ("ALL", pooled)]:
-        total = sum(values)
-        for category, n in zip(categories, values, strict=True):
-            rows.append(
-                {
-                    "country": country,
-                    "variable": "v",
-                    "category": category,
-                    "n": int(n),
-                    "pct": 100.0 * n / total if total else np.nan,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def protect(table, k=5):
-    return suppress_small_cells(table, k=k, groups=GROUPS, value_columns=["pct"], total_key=TOTAL)
-
-
-def shown(out):
-    return out.loc[~out["suppressed"], "n"].astype(int)
-
-
-def test_single_small_cell_triggers_second_in_its_group():
-    table = make_table({"A": [50, 3, 20], "B": [40, 30, 25]})
-    out = suppress_small_cells(table, groups=[["country", "variable"]], value_columns=["pct"])
-    assert out.loc[out["suppressed"], ["country", "category"]].values.tolist() == [
-        ["A", "b"],
-        ["A", "c"],  # smallest other cell of A
-    ]
-    assert out.loc[out["suppressed"], "n"].tolist() == ["<5", "<5"]
-    assert out.loc[out["suppressed"], "pct"].isna().all()
-    assert out.loc[~out["suppressed"], "n"].tolist()[0] == "50"
-
-
-def test_small_cell_triggers_suppression_across_countries():
-    table = make_table({"A": [50, 3, 20], "B": [40, 30, 25]})
-    out = protect(table)
-    hidden = set(map(tuple, out.loc[out["suppressed"], ["country", "category"]].values))
-    # A.b primary, A.c within A; then across countries b and c need a second
-    # cell each: B.b and B.c (the smallest non-total cells); B then has two.
-    assert hidden == {("A", "b"), ("A", "c"), ("B", "b"), ("B", "c")}
-    assert not out.loc[out["country"] == "ALL", "suppressed"].any()
-
-
-def test_ties_broken_by_row_order_and_deterministic():
-    table = make_table({"A": [2, 9, 9], "B": [9, 9, 9]})
-    first = protect(table)
-    again = protect(table.copy())
-    pd.testing.assert_frame_equal(first, again)
-    a = first[first["country"] == "A"]
-    assert a["suppressed"].tolist() == [True, True, False]
-
-
-def test_iteration_reaches_fixed_point_through_chains():
-    # a small cell in A forces chains through B and C before settling
-    table = make_table({"A": [1, 30, 31, 40], "B": [32, 6, 33, 40], "C": [34, 35, 7, 40]}, "abcd")
-    out = protect(table)
-    check_protected(out, GROUPS, TOTAL, k=5)
-    # re-running on a table forced with the result changes nothing
-    again = suppress_small_cells(
-        table, groups=GROUPS, value_columns=["pct"], total_key=TOTAL, force=out["suppressed"]
-    )
-    assert again["suppressed"].tolist() == out["suppressed"].tolist()
-
-
-def test_zero_cells_are_suppressed():
-    out = protect(make_table({"A": [0, 30, 20], "B": [10, 30, 25]}))
-    row = out[(out["country"] == "A") & (out["category"] == "a")].iloc[0]
-    assert row["suppressed"] and row["n"] == "<5"
-
-
-def test_k_is_configurable():
-    table = make_table({"A": [8, 30, 20], "B": [40, 30, 25]})
-    assert not protect(table, k=5)["suppressed"].any()
-    out = protect(table, k=10)
-    assert out["suppressed"].any()
-    assert (out.loc[out["suppressed"], "n"] == "<10").all()
-    assert (shown(out) >= 10).all()
-    assert threshold_from_config({}) == 5
-    assert threshold_from_config({"disclosure": {"k": 10}}) == 10
-    with pytest.raises(InputError):
-        threshold_from_config({"disclosure": {"k": 0}})
-
-
-def test_bad_counts_rejected():
-    table = make_table({"A": [8, 30, 20]})
-    table.loc[0, "n"] = -1
-    with pytest.raises(InputError):
-        protect(table)
-
-
-def test_unprotectable_single_cell_group_warns():
-    table = pd.DataFrame({"g": ["x", "y", "y"], "n": [2, 10, 20]})
-    with pytest.warns(DisclosureWarning):
-        out = suppress_small_cells(table, groups=[["g"]])
-    assert out["suppressed"].tolist() == [True, False, False]
-
-
-# ---- property test -------------------------------------------------------------------
-
-
-def check_protected(out, groups, total_key, k):
-    assert (shown(out) >= k).all()
-    assert (out.loc[out["suppressed"], "n"] == f"<{k}").all()
-    assert out.loc[out["suppressed"], "pct"].isna().all()
-    for keys in groups:
-        for _, group in out.groupby(keys):
-            assert group["suppressed"].sum() != 1, group
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.integers(1, 4).flatmap(
-        lambda n_countries: st.integers(2, 5).flatmap(
-            lambda n_cats: st.lists(
-                st.lists(st.integers(0, 12), min_size=n_cats, max_size=n_cats),
-                min_size=n_countries,
-                max_size=n_countries,
-            )
-        )
-    ),
-    st.integers(1, 8),
-)
-def test_property_random_tables(matrix, k):
-    n_cats = len(matrix[0])
-    table = make_table({f"C{i}": row for i, row in enumerate(matrix)}, tuple("abcde")[:n_cats])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DisclosureWarning)
-        out = protect(table, k=k)
-    check_protected(out, GROUPS, TOTAL, k)
-    pd.testing.assert_frame_equal(out, protect(table, k=k))
-    # shown counts are the original counts
-    original = table.loc[~out["suppressed"], "n"]
-    assert (shown(out) == original).all()
-
-
-# ---- the pipeline's tables -----------------------------------------------------------
+CLAIMS = yaml.safe_load((Path(__file__).parents[1] / "config/published.yaml").read_text())["claims"]
 
 
 @pytest.fixture(scope="module")
-def pipeline_tables(oracle_weighted_frame):
-    from socialwork_ict.tables import table1_sample, table2_freq_by_age
-
-    return table1_sample(oracle_weighted_frame), table2_freq_by_age(oracle_weighted_frame)
-
-
-def test_protect_table1_and_table2(pipeline_tables):
-    table1, table2 = pipeline_tables
-    p1 = protect_table1(table1)
-    assert list(p1.columns) == [*table1.columns, "suppressed"]
-    assert (p1.loc[~p1["suppressed"], "n"].astype(int) >= 5).all()
-    assert p1.loc[p1["suppressed"], ["pct_unweighted", "pct_weighted"]].isna().all().all()
-    for keys in (["country", "variable"], ["variable", "category"]):
-        assert (p1.groupby(keys)["suppressed"].sum() != 1).all()
-    skipped = p1[p1["category"] == "not asked (skip logic)"].set_index("country")
-    never = p1[(p1["variable"] == "ict_freq") & (p1["category"] == "never")].set_index("country")
-    assert (skipped["suppressed"] == never["suppressed"]).all()
-
-    p2 = protect_table2(table2, table1=p1)
-    assert (p2.loc[~p2["suppressed"], "n"].astype(int) >= 5).all()
-    hidden = p2.loc[p2["suppressed"], ["pct_weighted", "ci_low", "ci_high", "se_weighted"]]
-    assert hidden.isna().all().all()
-    for keys in (["country", "age_group"], ["country", "ict_freq"], ["age_group", "ict_freq"]):
-        assert (p2.groupby(keys)["suppressed"].sum() != 1).all()
-
-
-def test_protect_margins_keeps_targets():
-    margins = pd.DataFrame(
-        {
-            "country": ["X"] * 5,
-            "variable": ["age_group"] * 5,
-            "category": ["<30", "30-49", "50+", "other", "(missing)"],
-            "in_targets": [True, True, True, False, False],
-            "n": [40, 3, 50, 9, 8],
-            "sample_share": [40 / 93, 3 / 93, 50 / 93, 9 / 110, 8 / 110],
-            "weighted_share": [0.3, 0.3, 0.4, 0.08, 0.07],
-            "target_share": [0.3, 0.3, 0.4, np.nan, np.nan],
-        }
+def published_inputs(oracle_frame, oracle_targets):
+    """Table 1, Table 2, margins, diagnostics and the frame of a file with small cells."""
+    frame = oracle_frame.copy()
+    uk = np.flatnonzero((frame["country"] == "UK").to_numpy())
+    frame = frame.drop(index=uk[90:]).reset_index(drop=True)  # a UK of 90 respondents
+    rng = np.random.default_rng(13)
+    for column, n in (("ict_freq", 3), ("friend_request", 7), ("discussed_supervisor", 2)):
+        rows = rng.choice(len(frame), size=n, replace=False)
+        frame[column] = frame[column].astype("Float64")
+        frame.loc[rows, column] = pd.NA
+    weighting = rake_weights(frame, oracle_targets)
+    frame = frame.assign(weight=weighting.weights)
+    return (
+        table1_sample(frame),
+        table2_freq_by_age(frame),
+        weighting.margins,
+        weighting.diagnostics,
+        frame,
     )
-    out = protect_margins(margins)
-    # 30-49 primary; all cells of X: (missing) (8, the smallest other) goes;
-    # the listed base is derivable from the shares, so a second listed cell
-    # (<30) goes; the other categories add up to n - base, so 'other' goes.
-    assert out["suppressed"].tolist() == [True, True, False, True, True]
-    assert out["target_share"].tolist()[:3] == [0.3, 0.3, 0.4]
-    assert out.loc[out["suppressed"], ["sample_share", "weighted_share"]].isna().all().all()
 
 
-def test_protect_margins_lone_outside_cell_hides_listed_base():
-    margins = pd.DataFrame(
-        {
-            "country": ["X"] * 4,
-            "variable": ["age_group"] * 4,
-            "category": ["<30", "30-49", "50+", "(missing)"],
-            "in_targets": [True, True, True, False],
-            "n": [40, 30, 50, 2],
-            "sample_share": [40 / 120, 30 / 120, 50 / 120, 2 / 122],
-            "weighted_share": [0.3, 0.3, 0.4, 0.02],
-            "target_share": [0.3, 0.3, 0.4, np.nan],
-        }
+@pytest.fixture(scope="module")
+def protected(published_inputs):
+    return protect_published(*published_inputs, CLAIMS, DisclosureSettings())
+
+
+def test_labels_are_honest(published_inputs, protected):
+    table1, table2, margins, _, _ = published_inputs
+    for original, out in ((table1, protected.table1), (table2, protected.table2)):
+        n = original["n"].to_numpy()
+        shown = out["n"].astype(str)
+        threshold = shown.str.startswith("<").to_numpy()
+        secondary = (shown == "x").to_numpy()
+        assert threshold.any() and secondary.any()
+        assert (shown[threshold] == "<5").all()
+        assert ((n[threshold] >= 1) & (n[threshold] < 5)).all()  # no "<5" on n >= 5
+        assert (n[secondary] >= 0).all()
+        assert not ((n >= 1) & (n < 5) & ~threshold).any()  # every threshold cell labelled
+        visible = ~(threshold | secondary)
+        assert (shown[visible].astype(int).to_numpy() == n[visible]).all()
+        assert (out["suppressed"].to_numpy() == (threshold | secondary)).all()
+    hidden = protected.table1[protected.table1["suppressed"]]
+    assert hidden[["pct_unweighted", "pct_weighted"]].isna().all().all()
+    hidden = protected.table2[protected.table2["suppressed"]]
+    assert hidden[["pct_weighted", "ci_low", "ci_high", "se_weighted"]].isna().all().all()
+    assert (protected.margins["suppressed"]).sum() >= 0
+
+
+def test_zero_cells_are_published_by_default(published_inputs, protected):
+    table1 = published_inputs[0]
+    zeros = (table1["n"] == 0).to_numpy()
+    assert zeros.any()
+    shown = protected.table1["n"].astype(str).to_numpy()
+    assert set(shown[zeros]) <= {"0", "x"}  # never "<5"
+    sensitive = protect_published(*published_inputs, [], DisclosureSettings(zeros="sensitive"))
+    assert (sensitive.table1["n"].astype(str).to_numpy()[zeros] == "<5").all()
+
+
+def test_linked_tables_agree(protected):
+    t1 = protected.table1.set_index(["country", "variable", "category"])
+    for row in protected.margins.itertuples():
+        category = "missing" if row.category == "(missing)" else row.category
+        assert t1.loc[(row.country, row.variable, category), "n"] == row.n
+
+
+def test_audit_passes_and_never_writes_the_count(published_inputs, protected):
+    audit = protected.audit
+    assert list(audit.columns) == AUDIT_COLUMNS
+    assert len(audit) > 0 and audit["protected"].all()
+    assert ((audit["feasible_high"] - audit["feasible_low"]) >= audit["protection_required"]).all()
+    assert (audit["protection_required"] == 5).all()
+    assert "n" not in audit.columns
+    # every threshold cell of the published tables is audited
+    n_threshold = sum(
+        int(getattr(protected, t)["n"].astype(str).str.startswith("<").sum())
+        for t in ("table1", "table2", "margins")
     )
-    out = protect_margins(margins)
-    # (missing) = country n - listed base, and 50+'s n / sample_share would
-    # give the base: its sample_share is blanked though the cell is shown
-    assert out["suppressed"].tolist() == [True, True, False, True]
-    assert out.loc[2, "n"] == "50" and np.isnan(out.loc[2, "sample_share"])
-    assert out.loc[2, "weighted_share"] == 0.4
+    assert (audit["table"] != "published_vs_reproduced").sum() >= n_threshold
 
 
-def test_protect_tables_consistent(pipeline_tables):
-    table1, table2 = pipeline_tables
-    margins = table1[table1["variable"].isin(["age_group", "gender"])]
-    margins = margins[margins["country"] != "ALL"].rename(
-        columns={"pct_unweighted": "sample_share"}
-    )
-    margins = margins.assign(
-        in_targets=~margins["category"].isin(["missing", "another gender"]),
-        weighted_share=margins["pct_weighted"] / 100,
-        target_share=np.nan,
-        category=margins["category"].replace({"missing": "(missing)"}),
-    ).drop(columns="pct_weighted")
-    margins = margins[margins["n"] > 0].reset_index(drop=True)
-    p1, p2, pm = protect_tables(table1, table2, margins)
-    merged = pm.assign(category=pm["category"].replace({"(missing)": "missing"})).merge(
-        p1, on=["country", "variable", "category"], suffixes=("_m", "_1")
-    )
-    assert (merged["suppressed_m"] == merged["suppressed_1"]).all()
-    for out in (p1, p2, pm):
-        assert (out.loc[~out["suppressed"], "n"].astype(int) >= 5).all()
+def test_planted_leak_one_more_total_is_caught(published_inputs):
+    """Protect without the claims, then publish their counts and bases: the audit fails.
+
+    Today's main publishes each claim's base n; with the country's size it
+    gives a "missing" cell away.
+    """
+    settings = DisclosureSettings()
+    b_without, _ = build_problem(*published_inputs, [], settings)
+    cells_without = b_without.problem()
+    from socialwork_ict.suppression import protect
+
+    pattern = protect(cells_without, settings.protection_level)
+    b_with, _ = build_problem(*published_inputs, CLAIMS, settings)
+    cells = b_with.problem()
+    suppressed = np.zeros(cells.n_cells, dtype=bool)
+    for key, j in b_with.index.items():
+        if key in b_without.index:
+            suppressed[j] = pattern.suppressed[b_without.index[key]]
+        # the claims' cells are published: not suppressed
+    primary = np.flatnonzero(cells.role == PRIMARY)
+    low, high = feasible_intervals(cells, suppressed, primary)
+    assert (high - low < settings.protection_level).any()
+    leaked = [cells.keys[p] for p in primary[high - low < settings.protection_level]]
+    assert ("table1", "CA", "ict_freq", "missing") in leaked, leaked  # base = n - missing
+
+
+def test_pattern_with_the_claims_protects_them(protected):
+    assert protected.claims.columns.tolist() == ["id", "withheld", "base_withheld"]
+    ids = set(protected.claims["id"])
+    assert "any_use_UK" in ids and "n_UK" not in ids
+
+
+def test_audit_failure_stops_with_one_line(published_inputs, monkeypatch):
+    import socialwork_ict.disclosure as disclosure
+
+    def no_secondary(cells, protection, **kwargs):
+        from socialwork_ict.suppression import HIDDEN, Pattern
+
+        return Pattern(np.isin(cells.role, [PRIMARY, HIDDEN]), "none", 0.0)
+
+    monkeypatch.setattr(disclosure, "protect", no_secondary)
+    with pytest.raises(DisclosureError) as error:
+        protect_published(*published_inputs, CLAIMS, DisclosureSettings())
+    message = error.value.message()
+    assert "\n" not in message and "narrower than the protection level 5" in message
+
+
+def test_country_sizes_are_never_suppressed(published_inputs):
+    b, _ = build_problem(*published_inputs, CLAIMS, DisclosureSettings())
+    cells = b.problem()
+    for key, j in b.index.items():
+        if key[0] == "total":
+            assert cells.role[j] == FIXED
+
+
+def test_settings_are_validated():
+    assert threshold_from_config({}) == 5
+    assert threshold_from_config({"disclosure": {"k": 10}}) == 10
+    assert settings_from_config({"k": 7}).protection_level == 7
+    assert settings_from_config({"k": 7, "protection": 3}).protection_level == 3
+    for bad in ({"k": 0}, {"k": 5, "zeros": "maybe"}, {"k": 5, "objective": "money"}):
+        with pytest.raises(InputError):
+            settings_from_config(bad)
+    with pytest.raises(InputError):
+        threshold_from_config({"disclosure": {"k": True}})

@@ -229,6 +229,36 @@ def test_suppressed_cells_are_not_drawn_as_zero():
     assert "United States <30" in caption_freq_by_age(table, synthetic=False)["alt"]
 
 
+def test_cells_hidden_to_protect_others_are_drawn_differently():
+    """Issue 13: "x" (withheld to protect a small cell) is not labelled as a small cell."""
+    table = table2()
+    hit = (table["country"] == "US") & (table["age_group"] == "<30") & (table["ict_freq"] <= 2)
+    table.loc[hit, ["n", "pct_weighted", "ci_low", "ci_high"]] = ["x", np.nan, np.nan, np.nan]
+    fig = plot_freq_by_age(table, synthetic=False)
+    texts = figure_texts(fig)
+    assert "withheld (x: protects a small cell)" in texts
+    assert "suppressed (cells < 5)" not in texts
+    hatched = [p for ax in fig.axes for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == 1
+    record = caption_freq_by_age(table, synthetic=False)
+    assert "withheld to protect a small cell elsewhere (disclosure control, marked x): " \
+        "United States <30" in record["alt"]  # fmt: skip
+    assert "too few respondents" not in record["alt"]
+
+
+def test_reliability_flag_marks_the_age_group():
+    table = table2().assign(flag="")
+    hit = (table["country"] == "CA") & (table["age_group"] == "60+") & (table["ict_freq"] == 5)
+    table.loc[hit, "flag"] = "n_eff < 30"
+    fig = plot_freq_by_age(table, synthetic=False)
+    ticks = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "60+\u2020" in ticks and ticks.count("60+\u2020") == 1
+    record = caption_freq_by_age(table, synthetic=False)
+    assert "NCHS" in record["caption"] and "Canada 60+" in record["alt"]
+    plain = caption_freq_by_age(table2(), synthetic=False)
+    assert "NCHS" not in plain["caption"]
+
+
 def test_figure_code_does_not_import_pyplot():
     code = "import sys, socialwork_ict.figures; assert 'matplotlib.pyplot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

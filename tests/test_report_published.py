@@ -222,3 +222,32 @@ def test_tolerances_follow_the_documented_rule(claim):
     p = claim["published"] / 100
     raw = 0.5 + 2.5 * math.sqrt(p * (1 - p) / claim["base_n"]) * 100
     assert claim["tolerance"] == max(2.5, round(raw * 2) / 2)
+
+
+def test_withheld_claim_blanks_its_value_and_base_but_keeps_the_status():
+    """Issue 13: a claim whose base n would give a small cell away is withheld."""
+    claim = {
+        "id": "use",
+        "claim": "any",
+        "source": ["S1"],
+        "kind": "percent",
+        "item": "any_use",
+        "countries": ["CA"],
+        "published": 88,
+        "tolerance": 1.0,
+    }
+    withheld = pd.DataFrame({"id": ["use"], "withheld": [True], "base_withheld": [True]})
+    table = compare_published(
+        analysis_frame(), model_frame(), wald_frame(), sensitivity_frame(), claims(claim),
+        withheld=withheld,
+    ).set_index("id")  # fmt: skip
+    row = table.loc["use"]
+    assert row["reproduced"] == "" and math.isnan(row["difference"])
+    assert "among the respondents of CA" in row["computation"] and "9" not in row["computation"]
+    assert "withheld by disclosure control" in row["note"]
+    assert row["status"] == MATCH  # 88.89 % is within 1 point of 88
+    shown = compare_published(
+        analysis_frame(), model_frame(), wald_frame(), sensitivity_frame(), claims(claim),
+        withheld=withheld.assign(withheld=False, base_withheld=False),
+    ).set_index("id")  # fmt: skip
+    assert shown.loc["use", "reproduced"] == pytest.approx(88.89)

@@ -94,9 +94,26 @@ def test_snakemake_lint_is_clean(tmp_path):
     "table", ["table1_sample.csv", "table2_freq_by_age.csv", "weighting_margins.csv"]
 )
 def test_no_published_frequency_cell_counts_fewer_than_k(synthetic_run, table):
+    """Issue 13: threshold cells (1 <= n < 5) show "<5", cells hidden only to protect
+    them show "x", empty cells are published (disclosure.zeros: safe)."""
     published = pd.read_csv(synthetic_run / "results/tables" / table, dtype={"n": str})
-    shown = published[~published["suppressed"]]
-    assert (shown["n"].astype(int) >= 5).all()
-    assert (published.loc[published["suppressed"], "n"] == "<5").all()
     internal = synthetic_run / "results/internal_unsuppressed" / table
     assert internal.exists()  # analysts' unsuppressed copy, in its own folder
+    true_n = pd.read_csv(internal, keep_default_na=False, na_values=[""])["n"].to_numpy()
+    shown = ~published["suppressed"].to_numpy()
+    counts = published.loc[shown, "n"].astype(int).to_numpy()
+    assert ((counts == 0) | (counts >= 5)).all()
+    assert (counts == true_n[shown]).all()
+    labels = published["n"].to_numpy()
+    threshold = labels == "<5"
+    assert ((true_n[threshold] >= 1) & (true_n[threshold] < 5)).all()  # no "<5" on n >= 5
+    assert (threshold | (labels == "x") | shown).all()
+    assert not ((true_n >= 1) & (true_n < 5) & ~threshold).any()
+
+
+def test_disclosure_audit_protects_every_threshold_cell(synthetic_run):
+    audit = pd.read_csv(synthetic_run / "results/tables/disclosure_audit.csv")
+    assert list(audit.columns[:1]) == ["table"] and "n" not in audit.columns
+    assert len(audit) > 0 and audit["protected"].all()
+    width = audit["feasible_high"] - audit["feasible_low"]
+    assert (width >= audit["protection_required"]).all()

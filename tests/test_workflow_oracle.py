@@ -86,12 +86,20 @@ def test_table2_matches_svymean_with_logit_ci(oracle_run, oracle_expected):
 
 
 def test_published_table2_suppresses_small_cells(oracle_run):
+    """Issue 13: "<5" for threshold cells, "x" for cells hidden to protect them, zeros shown."""
     published = pd.read_csv(oracle_run / "tables/table2_freq_by_age.csv", dtype={"n": str})
+    true_n = pd.read_csv(oracle_run / "internal_unsuppressed/table2_freq_by_age.csv")["n"]
     shown = published[~published["suppressed"]]
-    assert (shown["n"].astype(int) >= 5).all()
+    assert shown["n"].astype(int).isin([0]).sum() + (shown["n"].astype(int) >= 5).sum() == len(
+        shown
+    )
     hidden = published[published["suppressed"]]
-    assert len(hidden) > 0 and (hidden["n"] == "<5").all()
+    assert len(hidden) > 0 and hidden["n"].isin(["<5", "x"]).all()
+    threshold = (published["n"] == "<5").to_numpy()
+    assert ((true_n[threshold] >= 1) & (true_n[threshold] < 5)).all()
     assert hidden[["pct_weighted", "ci_low", "ci_high"]].isna().all().all()
+    audit = pd.read_csv(oracle_run / "tables/disclosure_audit.csv")
+    assert len(audit) > 0 and audit["protected"].all()
 
 
 def _findings(report_html: str) -> list[str]:

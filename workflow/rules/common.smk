@@ -97,6 +97,7 @@ PUBLISHED_TABLES = [
     "tests",
     "sensitivity",
     "published_vs_reproduced",
+    "disclosure_audit",
 ]
 PUBLISHED_OUTPUTS = (
     ["reports/report.html"]

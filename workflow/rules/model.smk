@@ -2,11 +2,14 @@
 
 
 rule tabulate_sample:
-    """Table 1 (sample by country), Table 2 (frequency by age, weighted, 95 % CI)
-    and the weighting margins, published after joint disclosure control."""
+    """Table 1 (sample by country), Table 2 (frequency by age, weighted, 95 % CI),
+    the weighting margins and diagnostics, published after disclosure control of
+    everything published (with the claims' counts); the attacker's audit."""
     input:
         weighted="results/weights/weighted_responses.parquet",
         margins="results/internal_unsuppressed/weighting_margins.csv",
+        diagnostics="results/internal_unsuppressed/weighting_diagnostics.csv",
+        published=config["published"],
         code=script_code("tabulate_sample"),
         targets=config["targets"],
         factors=replicate_factors_file,
@@ -14,6 +17,9 @@ rule tabulate_sample:
         table1="results/tables/table1_sample.csv",
         table2="results/tables/table2_freq_by_age.csv",
         margins="results/tables/weighting_margins.csv",
+        diagnostics="results/tables/weighting_diagnostics.csv",
+        audit="results/tables/disclosure_audit.csv",
+        withheld="results/disclosure/withheld_claims.csv",
         table1_internal="results/internal_unsuppressed/table1_sample.csv",
         table2_internal="results/internal_unsuppressed/table2_freq_by_age.csv",
     log:
@@ -26,7 +32,7 @@ rule tabulate_sample:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         countries=config["countries"],
-        k=config["disclosure"]["k"],
+        disclosure=config["disclosure"],
         variance=VARIANCE,
         weighting=config["weighting"],
         seed=config["seed"],

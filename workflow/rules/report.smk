@@ -23,6 +23,7 @@ rule compare_published:
         tests="results/tables/tests.csv",
         sensitivity="results/tables/sensitivity.csv",
         published=config["published"],
+        withheld="results/disclosure/withheld_claims.csv",
         code=script_code("compare_published"),
     output:
         "results/tables/published_vs_reproduced.csv",

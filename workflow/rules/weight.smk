@@ -9,7 +9,7 @@ rule rake_weights:
         code=script_code("rake_weights"),
     output:
         weights="results/tables/weights.csv",
-        diagnostics="results/tables/weighting_diagnostics.csv",
+        diagnostics="results/internal_unsuppressed/weighting_diagnostics.csv",
         margins="results/internal_unsuppressed/weighting_margins.csv",
         weighted="results/weights/weighted_responses.parquet",
     log:

@@ -20,6 +20,7 @@ def main(snakemake):
         pd.read_csv(snakemake.input.tests),
         pd.read_csv(snakemake.input.sensitivity),
         published,
+        withheld=pd.read_csv(snakemake.input.withheld),
     )
     for row in comparison.itertuples(index=False):
         log.info("%s: %s (published %s, reproduced %s)", row.id, row.status, row.published,

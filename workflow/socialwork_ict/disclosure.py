@@ -1,132 +1,167 @@
-"""Statistical disclosure control of published frequency tables (threshold rule).
+"""Disclosure control of everything the pipeline publishes, as one linked problem.
 
-Stage: tables / report (protects ``table1_sample.csv``,
-``table2_freq_by_age.csv`` and ``weighting_margins.csv`` before they are
-published). Pure functions: DataFrames in, DataFrames out, no I/O.
+Stage: tables (``table1_sample.csv``, ``table2_freq_by_age.csv``,
+``weighting_margins.csv``, the counts of ``weighting_diagnostics.csv`` and
+the counts and unweighted percentages of ``published_vs_reproduced.csv``;
+the audit ``disclosure_audit.csv``). Pure functions: DataFrames in,
+DataFrames out; the optimisation and the audit are in
+:mod:`socialwork_ict.suppression`.
 
-Rule
-----
-Threshold rule with cell suppression for frequency tables (Hundepool et al.
-2012, *Statistical Disclosure Control*, Wiley, ch. 5 "Frequency tables",
-§5.2-5.4; the ONS / Eurostat minimum-frequency rule):
+Rules (Hundepool et al. 2012, *Statistical Disclosure Control*, Wiley, ch. 5)
+----------------------------------------------------------------------------
+1. **Primary rule**: the threshold rule on unweighted respondent counts, a
+   cell with ``1 <= n < k`` is unsafe (``disclosure.k``, default 5).
+   **Zero cells** (``disclosure.zeros``): ``safe`` (default) publishes them:
+   an empty cell identifies nobody, and the threshold rule of Hundepool et
+   al. (2012, §5.2) and of tau-Argus concerns cells with contributors;
+   ``sensitive`` treats them as unsafe too (the stricter choice against
+   "group disclosure", §5.2.2: a zero tells that nobody in the row has the
+   attribute).
+2. **Secondary suppression**: cells are chosen by a mixed-integer program
+   over *all* published tables together, minimising the information loss
+   (``disclosure.objective``: ``respondents``, the number of respondents in
+   secondary cells, ties broken by fewer cells; or ``cells``, ties broken
+   by fewer respondents) subject to every primary cell's protection.
+3. **Protection level**: an attacker who knows every published number and
+   the tables' additive relations must not narrow a primary cell to an
+   interval narrower than ``P`` (``disclosure.protection``, default ``k``):
+   the sliding protection interval of Hundepool et al. (2012, §4.2.2, ch.
+   5) and tau-Argus (protection interval, "sliding protection"). With ``P
+   = k`` the attacker cannot even tell that the cell is below ``k``.
+4. **Audit**: the attacker's linear programs give each primary cell's
+   feasible interval (``disclosure_audit.csv``: never the true count); the
+   run stops (:class:`DisclosureError`) if any is narrower than ``P``.
+5. **Labels** (data contract v2): ``n`` is ``<k`` for a threshold cell and
+   ``x`` for a cell hidden only to protect another; the values from which
+   either could be recovered are blanked.
 
-1. **Primary suppression.** Every cell whose count ``n`` is below the
-   threshold ``k`` (default 5, from the config) is suppressed, *zeros
-   included* (``0 <= n < k``): the acceptance criterion is that no published
-   cell shows fewer than ``k`` respondents, and suppressing zeros too means a
-   published ``"<5"`` cannot be told apart as 0 or 1..4.
-2. **Complementary (secondary) suppression.** A *group* is a set of cells
-   whose counts add up to a total that is published or derivable, either as
-   a row of the same table (e.g. the pooled ``ALL`` row is the sum of the
-   countries) or elsewhere (e.g. a country's sample size, published in
-   table 1 and the weighting diagnostics). A group with exactly one
-   suppressed member (cell or total row) would give that member away by
-   subtraction, so the smallest shown cell of the group is suppressed too
-   (ties: first in row order; a total row is chosen only when no other cell
-   is left). All groups are swept repeatedly, in a fixed order, until a
-   sweep changes nothing (a suppression in one dimension can trigger one in
-   another), so the result is a deterministic fixed point in which no group
-   has exactly one suppressed member.
-3. Suppressed cells show ``n`` as ``"<k"`` (e.g. ``"<5"``) and their value
-   columns (percentages, CIs, SEs: anything from which the count could be
-   recovered) are blanked (NaN). Shown cells show the exact count as text.
+What is published, and how it is linked
+---------------------------------------
+Cells: Table 1's counts (countries and ``ALL``), Table 2's counts, the
+weighting margins' counts (the same cells as Table 1's), the base of the
+margins' listed categories (their ``sample_share`` reveals it), each
+country's sample size (published in several tables: never suppressed),
+``n_outside_targets`` of the weighting diagnostics, and for every claim of
+``published_vs_reproduced.csv`` with a percentage its base (printed) and its
+count (percentage x base: two decimals identify the count exactly below
+10,000). Relations: every category set adds up to its country's size; the
+countries add up to ``ALL``; Table 2's cells add up to Table 1's age-group
+and frequency counts up to unpublished cells (respondents missing the other
+variable: *hidden* cells of the problem, unknown to the attacker but bound
+by the equations); a claim's count and base are sums of Table 1 cells, or
+for ``no_discussion`` of the unpublished supervisor x colleagues table
+(hidden cells); ``n_outside_targets`` is the country size minus the
+unpublished count of respondents inside every raking variable's targets
+(hidden cells of the raking variables' joint table). Table 2's ``df`` (the
+age group's size minus its strata) is Table 1's age-group cell and is
+blanked with it; a withheld margins base blanks the listed categories'
+``sample_share``.
 
-Limitations (documented, not handled): the rule does not audit protection
-intervals (two suppressed cells whose derivable sum is small are each known
-to lie in a narrow range; tau-Argus's modular / hypercube methods do), and it
-is not an optimal (minimum-loss) suppression pattern. A group made of one
-cell whose total is published elsewhere cannot be protected by suppression
-in this table; :func:`suppress_small_cells` warns (:class:`DisclosureWarning`)
-when it meets one.
-
-Group specification
--------------------
-``groups`` is a list of key-column lists. For each list, the rows sharing
-the same values of those columns form one group (rows with a missing key
-value are in no group of that list). ``total_key`` (e.g. ``{"country":
-"ALL"}``) marks the rows that are totals over a dimension: in a group whose
-key columns do *not* include the ``total_key`` columns, the row matching it
-is the group's total (the sum of the other members); in a group keyed by
-those columns (e.g. ``["country", "variable"]``) the ``ALL`` rows are
-ordinary cells of the ``ALL`` group. A group without a total row has its
-total published elsewhere. Either way, the suppression rule is the same:
-the group's equation ``total = sum(cells)`` must never have exactly one
-unknown.
+Not modelled (documented limitations): weighted percentages and CIs are
+treated as not revealing counts (they are blanked for suppressed cells);
+``weights.csv`` publishes one weight per respondent, and respondents of the
+same raking cell share a weight, so the age x gender counts can be read off
+it: it is outside cell suppression and belongs in a restricted release.
+The audit is the attacker's linear relaxation (as in tau-Argus): exact for
+two-way structures (tested by brute force), an outer bound otherwise; it
+does not use the bound ``1 <= n < k`` that the ``<k`` label itself tells.
+The figures and the report's sentences are drawn from the published tables
+only, so they publish nothing the problem does not hold. Table 3 (a later
+issue) is not in the problem yet.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from socialwork_ict.codes import ICT_FREQ_LABELS
 from socialwork_ict.errors import InputError
+from socialwork_ict.suppression import (
+    CANDIDATE,
+    FIXED,
+    HIDDEN,
+    PRIMARY,
+    LinkedCells,
+    feasible_intervals,
+    protect,
+    threshold_primary,
+)
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "DEFAULT_K",
-    "DisclosureWarning",
-    "TABLE1_GROUPS",
-    "TABLE1_VALUE_COLUMNS",
-    "TABLE2_GROUPS",
-    "TABLE2_VALUE_COLUMNS",
-    "MARGINS_GROUPS",
-    "MARGINS_VALUE_COLUMNS",
-    "TOTAL_KEY",
+    "DisclosureError",
+    "DisclosureSettings",
+    "SECONDARY_LABEL",
+    "Protected",
+    "build_problem",
+    "protect_published",
+    "settings_from_config",
     "threshold_from_config",
-    "suppress_small_cells",
-    "protect_table1",
-    "protect_table2",
-    "protect_margins",
-    "protect_tables",
 ]
 
 DEFAULT_K = 5
 ALL = "ALL"
-TOTAL_KEY: dict[str, object] = {"country": ALL}
-
-#: table 1: categories within country x variable add up to the country's n
-#: (the ALL rows to the pooled n); countries within variable x category add
-#: up to the ALL row.
-TABLE1_GROUPS: tuple[tuple[str, ...], ...] = (("country", "variable"), ("variable", "category"))
+SUPPRESSED = "suppressed"
+SECONDARY_LABEL = "x"
+MISSING = "missing"
+MARGINS_MISSING = "(missing)"
+SKIPPED = "not asked (skip logic)"
+OBJECTIVES = ("respondents", "cells")
+ZERO_RULES = ("safe", "sensitive")
+METHODS = ("sequential", "joint")
+AUDIT_COLUMNS = [
+    "table",
+    "country",
+    "variable",
+    "category",
+    "age_group",
+    "ict_freq",
+    "feasible_low",
+    "feasible_high",
+    "protection_required",
+    "protected",
+]
 TABLE1_VALUE_COLUMNS = ("pct_unweighted", "pct_weighted")
-
-#: table 2: codes within country x age group add up to the age group's n
-#: (published in table 1, exactly so up to ict_freq non-response); age
-#: groups within country x code add up to table 1's ict_freq count (exactly
-#: when no age is missing); countries within age group x code add up to ALL.
-TABLE2_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("country", "age_group"),
-    ("country", "ict_freq"),
-    ("age_group", "ict_freq"),
-)
-TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted")
-
-#: margins: categories within country x variable add up to the country's n
-#: (weighting diagnostics); the listed (in-target) categories add up to the
-#: base of their shares, which n / sample_share reveals, and so the others
-#: (missing, outside the targets) add up to n minus that base.
-MARGINS_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("country", "variable"),
-    ("country", "variable", "_share_base"),
-)
+TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted", "df")
 MARGINS_VALUE_COLUMNS = ("sample_share", "weighted_share")
 
-SUPPRESSED = "suppressed"
-_MISSING_LABELS = {"(missing)": "missing"}  # margins label -> table 1 label
+#: claim item -> (Table 1 variable, categories counted, categories of the base)
+CLAIM_CELLS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "any_use": ("ict_freq", tuple(ICT_FREQ_LABELS.values())[1:], tuple(ICT_FREQ_LABELS.values())),
+    "contact_after_hours": ("contact_after_hours", ("yes",), ("yes", "no")),
+    "friend_request": ("friend_request", ("yes",), ("yes", "no")),
+    "searched_client_online": ("searched_client_online", ("yes",), ("yes", "no")),
+    "client_searched_worker": ("client_searched_worker", ("yes",), ("yes", "no")),
+    "no_workplace_policy": ("workplace_policy", ("no",), ("yes", "no", "don't know")),
+}
+_ANSWER = {1: "yes", 0: "no"}
 
 
-class DisclosureWarning(UserWarning):
-    """A cell that suppression within the table cannot protect."""
+class DisclosureError(InputError):
+    """The audit found a primary cell the published numbers do not protect."""
 
 
-def threshold_from_config(config: Mapping | None) -> int:
-    """The threshold ``k`` from the pipeline config (``disclosure: {k: 5}``), default 5."""
-    section = (config or {}).get("disclosure") or {}
-    k = section.get("k", DEFAULT_K)
-    return _check_k(k)
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """``disclosure:`` config section (see the module docstring)."""
+
+    k: int = DEFAULT_K
+    zeros: str = "safe"
+    protection: int | None = None  # None: k
+    objective: str = "respondents"
+    method: str = "sequential"
+    time_limit: float = 60.0
+
+    @property
+    def protection_level(self) -> int:
+        return self.k if self.protection is None else self.protection
 
 
 def _check_k(k: object) -> int:
@@ -135,316 +170,499 @@ def _check_k(k: object) -> int:
     return int(k)
 
 
-def _group_members(
-    table: pd.DataFrame, groups: Sequence[Sequence[str]], total_key: Mapping | None
-) -> list[tuple[np.ndarray, int | None, tuple]]:
-    """(cell positions, total-row position or None, label) per group, in a fixed order."""
-    total_cols = set(total_key or {})
-    is_total = np.zeros(len(table), dtype=bool)
-    if total_key:
-        missing = [c for c in total_cols if c not in table.columns]
-        if missing:
-            raise InputError("total_key names a column the table lacks", values=missing)
-        is_total = np.logical_and.reduce(
-            [(table[c] == v).to_numpy(dtype=bool) for c, v in total_key.items()]
+def threshold_from_config(config: Mapping | None) -> int:
+    """The threshold ``k`` from the pipeline config (``disclosure: {k: 5}``), default 5."""
+    section = (config or {}).get("disclosure") or {}
+    return _check_k(section.get("k", DEFAULT_K))
+
+
+def settings_from_config(section: Mapping | None) -> DisclosureSettings:
+    """:class:`DisclosureSettings` from the config's ``disclosure`` section (validated)."""
+    section = dict(section or {})
+    k = _check_k(section.get("k", DEFAULT_K))
+    zeros = section.get("zeros", "safe")
+    objective = section.get("objective", "respondents")
+    protection = section.get("protection")
+    if zeros not in ZERO_RULES:
+        raise InputError("disclosure.zeros must be safe or sensitive", values=[zeros])
+    if objective not in OBJECTIVES:
+        raise InputError("disclosure.objective must be respondents or cells", values=[objective])
+    if protection is not None:
+        protection = _check_k(protection)
+    method = section.get("method", "sequential")
+    if method not in METHODS:
+        raise InputError("disclosure.method must be sequential or joint", values=[method])
+    time_limit = float(section.get("time_limit", 60.0))
+    return DisclosureSettings(k, zeros, protection, objective, method, time_limit)
+
+
+# ---- the linked problem ------------------------------------------------------------
+
+
+class _Builder:
+    """Cells by key (a number published twice is one cell) and equations."""
+
+    def __init__(self, settings: DisclosureSettings) -> None:
+        self.settings = settings
+        self.index: dict[tuple, int] = {}
+        self.values: list[float] = []
+        self.roles: list[str] = []
+        self.upper: list[float] = []
+        self.rows: list[dict[int, float]] = []
+        self.rhs: list[float] = []
+        self.implies: list[tuple[int, int]] = []
+
+    def cell(self, key: tuple, value: float, upper: float, role: str | None = None) -> int:
+        """The cell ``key`` (created on first use); role by the threshold rule unless given."""
+        if key in self.index:
+            j = self.index[key]
+            if self.values[j] != value:
+                raise ValueError(f"cell {key} published with two values")
+            if role == FIXED:
+                self.roles[j] = FIXED
+            return j
+        if role is None:
+            primary = threshold_primary(
+                np.array([value]), self.settings.k, self.settings.zeros == "sensitive"
+            )[0]
+            role = PRIMARY if primary else CANDIDATE
+        self.index[key] = len(self.values)
+        self.values.append(float(value))
+        self.roles.append(role)
+        self.upper.append(float(upper))
+        return self.index[key]
+
+    def equation(self, terms: Sequence[tuple[int, float]], rhs: float = 0.0) -> None:
+        row: dict[int, float] = {}
+        for j, coefficient in terms:
+            row[j] = row.get(j, 0.0) + coefficient
+        self.rows.append(row)
+        self.rhs.append(rhs)
+
+    def problem(self) -> LinkedCells:
+        values = np.array(self.values)
+        data, r_index, c_index = [], [], []
+        for r, row in enumerate(self.rows):
+            for j, coefficient in row.items():
+                r_index.append(r)
+                c_index.append(j)
+                data.append(coefficient)
+        matrix = sp.csr_array((data, (r_index, c_index)), shape=(len(self.rows), values.size))
+        tie = 1.0 / (1.0 + values.size)
+        if self.settings.objective == "respondents":
+            cost = values + tie
+        else:
+            cost = 1.0 + values / (1.0 + values.sum())
+        return LinkedCells(
+            values, self.roles, cost, self.upper, matrix, self.rhs, self.implies, list(self.index)
         )
-    members = []
-    for keys in groups:
-        keys = list(keys)
-        missing = [c for c in keys if c not in table.columns]
-        if missing:
-            raise InputError("group key column not in the table", values=missing)
-        has_total = bool(total_key) and not (total_cols & set(keys))
-        indices = table.reset_index(drop=True).groupby(keys, sort=False, dropna=True).indices
-        found = []
-        for label, idx in indices.items():
-            idx = np.sort(np.asarray(idx))
-            totals = idx[is_total[idx]] if has_total else idx[:0]
-            if totals.size > 1:
-                raise InputError(
-                    "a group has more than one total row", values=[label], n_rows=totals.size
-                )
-            cells = idx[~is_total[idx]] if has_total else idx
-            total = int(totals[0]) if totals.size else None
-            found.append((int(idx[0]), cells, total, (tuple(keys), label)))
-        found.sort(key=lambda item: item[0])
-        members.extend((cells, total, label) for _, cells, total, label in found)
-    return members
 
 
-def _suppression_pattern(
-    counts: np.ndarray,
-    k: int,
-    members: list[tuple[np.ndarray, int | None, tuple]],
-    force: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[tuple]]:
-    """Primary then complementary suppression to a fixed point; unprotectable groups."""
-    suppressed = counts < k
-    if force is not None:
-        suppressed |= force
-    while True:
-        changed = False
-        for cells, total, _ in members:
-            n_suppressed = int(suppressed[cells].sum()) + (
-                int(suppressed[total]) if total is not None else 0
+def _table1_cells(b: _Builder, table1: pd.DataFrame, totals: Mapping[str, int]) -> np.ndarray:
+    index = np.empty(len(table1), dtype=np.int64)
+    for row, (c, v, g, n) in enumerate(
+        zip(table1["country"], table1["variable"], table1["category"], table1["n"], strict=True)
+    ):
+        index[row] = b.cell(("table1", c, v, g), int(n), totals[c])
+    for c, part in table1.groupby("country", sort=False):
+        for v, group in part.groupby("variable", sort=False):
+            cells = [b.index[("table1", c, v, g)] for g in group["category"]]
+            b.equation([(j, 1.0) for j in cells] + [(b.index[("total", c)], -1.0)])
+    countries = [c for c in totals if c != ALL]
+    for (v, g), _ in table1[table1["country"] == ALL].groupby(["variable", "category"], sort=False):
+        terms = [(b.index[("table1", c, v, g)], 1.0) for c in countries]
+        b.equation(terms + [(b.index[("table1", ALL, v, g)], -1.0)])
+    return index
+
+
+def _table2_cells(
+    b: _Builder, table2: pd.DataFrame, table1: pd.DataFrame, totals: Mapping[str, int]
+) -> np.ndarray:
+    """Table 2's cells; with hidden cells for respondents missing age or frequency."""
+    index = np.empty(len(table2), dtype=np.int64)
+    for row, (c, a, f, n) in enumerate(
+        zip(table2["country"], table2["age_group"], table2["ict_freq"], table2["n"], strict=True)
+    ):
+        index[row] = b.cell(("table2", c, a, int(f)), int(n), totals[c])
+    t1 = table1.set_index(["country", "variable", "category"])["n"]
+    countries = [c for c in totals if c != ALL]
+    ages = list(dict.fromkeys(table2["age_group"]))
+    codes = sorted({int(f) for f in table2["ict_freq"]})
+    counts = table2.set_index(["country", "age_group", "ict_freq"])["n"]
+    for (a, f), _ in table2[table2["country"] == ALL].groupby(["age_group", "ict_freq"]):
+        terms = [(b.index[("table2", c, a, int(f))], 1.0) for c in countries]
+        b.equation(terms + [(b.index[("table2", ALL, a, int(f))], -1.0)])
+    for c in countries:
+        miss_freq = {}
+        for a in ages:
+            value = int(t1[(c, "age_group", a)]) - sum(int(counts[(c, a, f)]) for f in codes)
+            miss_freq[a] = b.cell(("hidden: freq missing", c, a), value, totals[c], HIDDEN)
+            terms = [(b.index[("table2", c, a, f)], 1.0) for f in codes]
+            b.equation(
+                terms + [(miss_freq[a], 1.0), (b.index[("table1", c, "age_group", a)], -1.0)]
             )
-            if n_suppressed != 1:
-                continue
-            shown = cells[~suppressed[cells]]
-            if shown.size:
-                choice = int(shown[np.argmin(counts[shown])])  # first minimum: row order
-            elif total is not None and not suppressed[total]:
-                choice = total
-            else:
-                continue
-            suppressed[choice] = True
-            changed = True
-        if not changed:
-            break
-    unprotected = []
-    for cells, total, label in members:
-        n_suppressed = int(suppressed[cells].sum()) + (
-            int(suppressed[total]) if total is not None else 0
+        miss_age = {}
+        for f in codes:
+            label = ICT_FREQ_LABELS[f]
+            value = int(t1[(c, "ict_freq", label)]) - sum(int(counts[(c, a, f)]) for a in ages)
+            miss_age[f] = b.cell(("hidden: age missing", c, f), value, totals[c], HIDDEN)
+            terms = [(b.index[("table2", c, a, f)], 1.0) for a in ages]
+            b.equation(
+                terms + [(miss_age[f], 1.0), (b.index[("table1", c, "ict_freq", label)], -1.0)]
+            )
+        both_value = int(t1[(c, "age_group", MISSING)]) - sum(b.values[miss_age[f]] for f in codes)
+        both = b.cell(("hidden: both missing", c), both_value, totals[c], HIDDEN)
+        b.equation(
+            [(miss_age[f], 1.0) for f in codes]
+            + [(both, 1.0), (b.index[("table1", c, "age_group", MISSING)], -1.0)]
         )
-        if n_suppressed == 1:
-            unprotected.append(label)
-    return suppressed, unprotected
-
-
-def suppress_small_cells(
-    table: pd.DataFrame,
-    *,
-    k: int = DEFAULT_K,
-    count: str = "n",
-    groups: Sequence[Sequence[str]] = (),
-    value_columns: Sequence[str] = (),
-    total_key: Mapping[str, object] | None = None,
-    force: Iterable[bool] | None = None,
-) -> pd.DataFrame:
-    """Threshold rule with complementary suppression (see the module docstring).
-
-    ``table``: one row per cell with an integer, non-negative ``count``
-    column. ``groups``: list of key-column lists, each defining groups of
-    cells that add up to a published total; ``total_key``: the values
-    marking total rows (e.g. ``{"country": "ALL"}``), the total of any group
-    not keyed by those columns. ``value_columns``: columns that reveal the
-    count, blanked (NaN) for suppressed cells. ``force``: optional boolean
-    per row, cells to suppress whatever their count (e.g. cells suppressed
-    in a linked table), before complementary suppression.
-
-    Returns a copy with ``count`` as text (the exact count, or ``"<k"``),
-    blanked value columns and a boolean ``suppressed`` column appended; row
-    order and index are kept. Warns (:class:`DisclosureWarning`) for a group
-    left with exactly one suppressed cell because no other cell could be
-    suppressed (a single cell equal to a total published elsewhere).
-    """
-    k = _check_k(k)
-    if count not in table.columns:
-        raise InputError("count column not in the table", column=count)
-    if SUPPRESSED in table.columns:
-        raise InputError("table already has a 'suppressed' column", column=SUPPRESSED)
-    missing = [c for c in value_columns if c not in table.columns]
-    if missing:
-        raise InputError("value column not in the table", values=missing)
-    raw = pd.to_numeric(table[count], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(raw) | (raw < 0) | (raw != np.round(raw))
-    if bad.any():
-        raise InputError(
-            "counts must be non-negative integers", column=count, values=raw[bad], n_rows=bad.sum()
+        b.equation(
+            [(miss_freq[a], 1.0) for a in ages]
+            + [(both, 1.0), (b.index[("table1", c, "ict_freq", MISSING)], -1.0)]
         )
-    counts = raw.astype(np.int64)
-    forced = None
-    if force is not None:
-        forced = np.asarray(list(force) if not hasattr(force, "__len__") else force, dtype=bool)
-        if forced.shape != counts.shape:
-            raise InputError("force must have one boolean per row", n_rows=forced.size)
-    members = _group_members(table, groups, total_key)
-    suppressed, unprotected = _suppression_pattern(counts, k, members, forced)
-    if unprotected:
-        warnings.warn(
-            f"{len(unprotected)} group(s) with a single suppressed cell that no other "
-            f"suppression in the table can protect (first: {unprotected[0]!r})",
-            DisclosureWarning,
-            stacklevel=2,
-        )
-    out = table.copy()
-    out[count] = np.where(suppressed, f"<{k}", counts.astype(str)).astype(object)
-    for column in value_columns:
-        if suppressed.any():
-            values = out[column]
-            if not (pd.api.types.is_float_dtype(values) or values.dtype == object):
-                out[column] = values.astype(float)
-            out.loc[suppressed, column] = np.nan
-    out[SUPPRESSED] = suppressed
+    return index
+
+
+def _margins_cells(
+    b: _Builder, margins: pd.DataFrame, totals: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The margins' counts (Table 1 cells) and per row its listed base cell."""
+    index = np.empty(len(margins), dtype=np.int64)
+    base = np.full(len(margins), -1, dtype=np.int64)
+    for row, (c, v, g, n) in enumerate(
+        zip(margins["country"], margins["variable"], margins["category"], margins["n"], strict=True)
+    ):
+        label = MISSING if g == MARGINS_MISSING else g
+        key = ("table1", c, v, label)
+        if key not in b.index:
+            raise ValueError(f"margins category {key} has no Table 1 cell")
+        index[row] = b.cell(key, int(n), totals[c])
+    listed = margins["in_targets"].astype(bool).to_numpy()
+    for (c, v), group in margins.groupby(["country", "variable"], sort=False):
+        rows = group.index.to_numpy()
+        members = index[rows[listed[rows]]]
+        value = sum(b.values[j] for j in members)
+        j = b.cell(("margins base", c, v), value, totals[c])
+        b.equation([(m, 1.0) for m in members] + [(j, -1.0)])
+        base[rows[listed[rows]]] = j
+    return index, base
+
+
+def _category(values: pd.Series, labels: Mapping[int, str] | None = None) -> np.ndarray:
+    """Labels of a coded or labelled column, ``missing`` where missing or -99."""
+    if labels is not None:
+        numeric = pd.to_numeric(values, errors="coerce").astype("Float64")
+        text = numeric.map({float(k): v for k, v in labels.items()}, na_action="ignore")
+        return text.astype(object).where(text.notna(), MISSING).to_numpy()
+    text = values.astype("string")
+    return text.astype(object).where(text.notna() & (text != ""), MISSING).to_numpy()
+
+
+def _outside_cells(
+    b: _Builder,
+    frame: pd.DataFrame,
+    margins: pd.DataFrame,
+    diagnostics: pd.DataFrame,
+    totals: Mapping[str, int],
+) -> np.ndarray:
+    """``n_outside_targets`` per diagnostics row, linked by the raking variables' joint table."""
+    index = np.full(len(diagnostics), -1, dtype=np.int64)
+    variables = list(dict.fromkeys(margins["variable"]))
+    for row, (c, n_out) in enumerate(
+        zip(diagnostics["country"], diagnostics["n_outside_targets"], strict=True)
+    ):
+        j_out = b.cell(("n_outside_targets", c), int(n_out), totals[c])
+        index[row] = j_out
+        if not variables:  # no raking variables: nobody is outside
+            continue
+        rows = frame[frame["country"].astype(str) == c]
+        parts = {}
+        for v in variables:
+            block = margins[(margins["country"] == c) & (margins["variable"] == v)]
+            listed = set(block.loc[block["in_targets"].astype(bool), "category"])
+            labels = _category(rows[v])
+            labels = np.where(labels == MISSING, MARGINS_MISSING, labels)
+            parts[v] = np.where(np.isin(labels, list(listed)), "listed", labels)
+            outside = [g for g in block.loc[~block["in_targets"].astype(bool), "category"]]
+            parts[f"{v} levels"] = ["listed", *outside]
+        joint = pd.Series(list(zip(*(parts[v] for v in variables), strict=True))).value_counts()
+        combos = list(itertools.product(*(parts[f"{v} levels"] for v in variables)))
+        cells = {
+            combo: b.cell(
+                ("hidden: raking cell", c, combo), int(joint.get(combo, 0)), totals[c], HIDDEN
+            )
+            for combo in combos
+        }
+        inside = cells[tuple("listed" for _ in variables)]
+        b.equation([(inside, 1.0), (j_out, 1.0), (b.index[("total", c)], -1.0)])
+        for i, v in enumerate(variables):
+            for level in parts[f"{v} levels"]:
+                if level == "listed":
+                    target = b.index[("margins base", c, v)]
+                else:
+                    label = MISSING if level == MARGINS_MISSING else level
+                    target = b.index[("table1", c, v, label)]
+                members = [cells[combo] for combo in combos if combo[i] == level]
+                b.equation([(m, 1.0) for m in members] + [(target, -1.0)])
+    return index
+
+
+def _claim_cells(
+    b: _Builder, frame: pd.DataFrame, claims: Sequence[Mapping], totals: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """claim id -> (count cell, base cell) for every percentage claim."""
+    from socialwork_ict.report.published import unweighted_percent
+
+    out = {}
+    for claim in claims:
+        if claim.get("kind") not in ("percent", "percent_above"):
+            continue
+        item, countries = claim["item"], list(claim["countries"])
+        if item not in CLAIM_CELLS and item != "no_discussion":
+            raise ValueError(f"claim {claim['id']}: no linked cells for item {item!r}")
+        if any(c not in totals for c in countries):
+            continue  # a country outside this run: the claim has no base
+        value, base = unweighted_percent(frame, item, countries)
+        if base == 0:
+            continue
+        count = int(round(value * base / 100.0))
+        upper = sum(totals[c] for c in countries)
+        j_count = b.cell(("claim", claim["id"], "count"), count, upper)
+        j_base = b.cell(("claim", claim["id"], "base"), base, upper)
+        b.implies.append((j_base, j_count))  # a percentage is withheld with its base
+        if item == "no_discussion":
+            count_terms, base_terms = _no_discussion(b, frame, countries, totals)
+        else:
+            variable, counted, based = CLAIM_CELLS[item]
+            count_terms = [b.index[("table1", c, variable, g)] for c in countries for g in counted]
+            base_terms = [b.index[("table1", c, variable, g)] for c in countries for g in based]
+            count_terms = [(j, 1.0) for j in count_terms]
+            base_terms = [(j, 1.0) for j in base_terms]
+        b.equation([*count_terms, (j_count, -1.0)])
+        b.equation([*base_terms, (j_base, -1.0)])
+        out[claim["id"]] = (j_count, j_base)
     return out
 
 
-def _present(table: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    return [c for c in columns if c in table.columns]
+def _no_discussion(b: _Builder, frame, countries, totals):
+    """Hidden supervisor x colleagues cells; the claim's count and base as their sums."""
+    levels = ("yes", "no", MISSING)
+    count_terms, base_terms = [], []
+    for c in countries:
+        rows = frame[frame["country"].astype(str) == c]
+        sup = _category(rows["discussed_supervisor"], _ANSWER)
+        col = _category(rows["discussed_colleagues"], _ANSWER)
+        joint = pd.Series(list(zip(sup, col, strict=True))).value_counts()
+        cells = {
+            (i, j): b.cell(
+                ("hidden: discussed", c, i, j), int(joint.get((i, j), 0)), totals[c], HIDDEN
+            )
+            for i in levels
+            for j in levels
+        }
+        for i in levels:
+            b.equation(
+                [(cells[(i, j)], 1.0) for j in levels]
+                + [(b.index[("table1", c, "discussed_supervisor", i)], -1.0)]
+            )
+            b.equation(
+                [(cells[(j, i)], 1.0) for j in levels]
+                + [(b.index[("table1", c, "discussed_colleagues", i)], -1.0)]
+            )
+        count_terms.append((cells[("no", "no")], 1.0))
+        answered = [(i, j) for i in levels for j in levels if "yes" in (i, j)] + [("no", "no")]
+        base_terms.extend((cells[key], 1.0) for key in answered)
+    return count_terms, base_terms
 
 
-def protect_table1(
-    table1: pd.DataFrame, k: int = DEFAULT_K, *, force: Iterable[bool] | None = None
-) -> pd.DataFrame:
-    """Table 1 with small cells suppressed (groups: :data:`TABLE1_GROUPS`, total ALL).
-
-    Besides the groups, the ``contact_after_hours`` row ``not asked (skip
-    logic)`` equals the ``ict_freq`` row ``never`` of the same country (skip
-    logic), so the two are always suppressed together.
-    """
-    force_mask = np.zeros(len(table1), dtype=bool)
-    if force is not None:
-        force_mask |= np.asarray(force, dtype=bool)
-    skipped = (table1["variable"] == "contact_after_hours") & (
-        table1["category"] == "not asked (skip logic)"
-    )
-    never = (table1["variable"] == "ict_freq") & (table1["category"] == "never")
-    while True:
-        out = suppress_small_cells(
-            table1,
-            k=k,
-            groups=TABLE1_GROUPS,
-            value_columns=_present(table1, TABLE1_VALUE_COLUMNS),
-            total_key=TOTAL_KEY,
-            force=force_mask,
-        )
-        pair = set(table1.loc[skipped & out[SUPPRESSED], "country"]) ^ set(
-            table1.loc[never & out[SUPPRESSED], "country"]
-        )
-        if not pair:
-            return out
-        force_mask |= ((skipped | never) & table1["country"].isin(pair)).to_numpy()
-
-
-def protect_table2(
-    table2: pd.DataFrame,
-    k: int = DEFAULT_K,
-    *,
-    force: Iterable[bool] | None = None,
-    table1: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Table 2 with small cells suppressed (groups: :data:`TABLE2_GROUPS`, total ALL).
-
-    Value columns: pct_weighted, ci_low, ci_high, se_weighted. ``df`` is the
-    domain's size minus its strata, i.e. it reveals table 1's age-group
-    count, not the cell's: given the *protected* ``table1``, ``df`` is
-    blanked for every country x age group whose table 1 count is suppressed.
-    """
-    out = suppress_small_cells(
-        table2,
-        k=k,
-        groups=TABLE2_GROUPS,
-        value_columns=_present(table2, TABLE2_VALUE_COLUMNS),
-        total_key=TOTAL_KEY,
-        force=force,
-    )
-    if table1 is not None and "df" in out.columns:
-        hidden = _suppressed_keys(table1, "age_group")
-        blank = [(c, a) in hidden for c, a in zip(out["country"], out["age_group"], strict=True)]
-        out["df"] = out["df"].astype(float)
-        out.loc[np.asarray(blank, dtype=bool), "df"] = np.nan
-    return out
-
-
-def protect_margins(
-    margins: pd.DataFrame, k: int = DEFAULT_K, *, force: Iterable[bool] | None = None
-) -> pd.DataFrame:
-    """Weighting margins with small cells suppressed (groups: :data:`MARGINS_GROUPS`).
-
-    Value columns: sample_share, weighted_share (``target_share`` is not
-    data and is kept). The listed categories' ``sample_share`` reveals their
-    base (``n / sample_share``), hence the sum of the other categories
-    (country n minus base): when those are a single cell and it is
-    suppressed, ``sample_share`` of the listed categories is blanked too.
-    """
-    work = margins.copy()
-    listed = work["in_targets"].astype(bool).to_numpy()
-    work["_share_base"] = np.where(listed, "listed", "outside")
-    n_outside = work.groupby(["country", "variable"], sort=False)["_share_base"].transform(
-        lambda s: (s == "outside").sum()
-    )
-    lone = (~listed) & (n_outside.to_numpy() == 1)
-    work.loc[lone, "_share_base"] = None  # a one-cell group: handled below
-    out = suppress_small_cells(
-        work,
-        k=k,
-        groups=MARGINS_GROUPS,
-        value_columns=_present(work, MARGINS_VALUE_COLUMNS),
-        total_key=None,
-        force=force,
-    ).drop(columns="_share_base")
-    hidden = out.loc[lone & out[SUPPRESSED].to_numpy(), ["country", "variable"]]
-    blank = (
-        pd.MultiIndex.from_frame(out[["country", "variable"]]).isin(
-            pd.MultiIndex.from_frame(hidden)
-        )
-        & listed
-    )
-    if "sample_share" in out.columns and blank.any():
-        out["sample_share"] = out["sample_share"].astype(float)
-        out.loc[blank, "sample_share"] = np.nan
-    return out
-
-
-def _suppressed_keys(table1: pd.DataFrame, variable: str) -> set[tuple[str, str]]:
-    """(country, category) of the suppressed table 1 cells of ``variable``."""
-    rows = table1[(table1["variable"] == variable) & table1[SUPPRESSED]]
-    return set(zip(rows["country"], rows["category"], strict=True))
-
-
-def protect_tables(
+def build_problem(
     table1: pd.DataFrame,
     table2: pd.DataFrame,
     margins: pd.DataFrame,
-    k: int = DEFAULT_K,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Protect the three linked tables jointly, to a common fixed point.
+    diagnostics: pd.DataFrame,
+    frame: pd.DataFrame,
+    claims: Sequence[Mapping],
+    settings: DisclosureSettings | None = None,
+):
+    """The linked problem of everything published (arguments as :func:`protect_published`).
 
-    Links between the tables, beyond each table's own groups:
-
-    - the margins' counts are table 1's counts of the same country,
-      variable and category (``(missing)`` = ``missing``): a cell suppressed
-      in either table is suppressed in both;
-    - table 1's age-group and ict_freq counts are the totals of table 2's
-      country x age group and country x code groups: when table 1 suppresses
-      such a total and table 2 shows every cell of the group, table 2's
-      smallest cell there is suppressed (its group rule then adds another);
-    - table 2's ``df`` is blanked where table 1's age-group count is.
-
-    Each round only adds suppressions, so the loop ends.
+    Returns the builder (``.problem()`` gives the
+    :class:`~socialwork_ict.suppression.LinkedCells`, ``.index`` maps a
+    cell's key to its position) and the row -> cell maps of the tables.
     """
-    k = _check_k(k)
-    force1 = np.zeros(len(table1), dtype=bool)
-    force2 = np.zeros(len(table2), dtype=bool)
-    force_m = np.zeros(len(margins), dtype=bool)
-    t1_key = list(zip(table1["country"], table1["variable"], table1["category"], strict=True))
-    m_key = [
-        (c, v, _MISSING_LABELS.get(g, g))
-        for c, v, g in zip(
-            margins["country"], margins["variable"], margins["category"], strict=True
-        )
+    b = _Builder(settings or DisclosureSettings())
+    ages = table1[table1["variable"] == table1["variable"].iloc[0]]
+    totals = {str(c): int(n) for c, n in ages.groupby("country", sort=False)["n"].sum().items()}
+    for c, n in totals.items():
+        b.cell(("total", c), n, n, FIXED)
+    b.equation(
+        [(b.index[("total", c)], 1.0) for c in totals if c != ALL]
+        + [(b.index[("total", ALL)], -1.0)]
+    )
+    i1 = _table1_cells(b, table1, totals)
+    i2 = _table2_cells(b, table2, table1, totals)
+    im, base = _margins_cells(b, margins, totals)
+    io = _outside_cells(b, frame, margins, diagnostics, totals)
+    ic = _claim_cells(b, frame, claims, totals)
+    return b, (i1, i2, im, base, io, ic)
+
+
+# ---- applying the pattern ----------------------------------------------------------
+
+
+@dataclass
+class Protected:
+    """The published tables after disclosure control, the audit and what was solved."""
+
+    table1: pd.DataFrame
+    table2: pd.DataFrame
+    margins: pd.DataFrame
+    diagnostics: pd.DataFrame
+    claims: pd.DataFrame  # id, withheld (True: count and base not published)
+    audit: pd.DataFrame
+    summary: dict
+
+
+def _labelled(
+    table: pd.DataFrame, index: np.ndarray, suppressed: np.ndarray, primary: np.ndarray, k: int
+) -> pd.DataFrame:
+    out = table.copy()
+    hidden = suppressed[index]
+    counts = table["n"].astype(np.int64).astype(str).to_numpy(dtype=object)
+    counts = np.where(hidden & primary[index], f"<{k}", counts)
+    counts = np.where(hidden & ~primary[index], SECONDARY_LABEL, counts)
+    out["n"] = counts.astype(object)
+    out[SUPPRESSED] = hidden
+    return out
+
+
+def _blank(table: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> None:
+    for column in columns:
+        if column in table.columns and mask.any():
+            table[column] = table[column].astype(float)
+            table.loc[mask, column] = np.nan
+
+
+def protect_published(
+    table1: pd.DataFrame,
+    table2: pd.DataFrame,
+    margins: pd.DataFrame,
+    diagnostics: pd.DataFrame,
+    frame: pd.DataFrame,
+    claims: Sequence[Mapping],
+    settings: DisclosureSettings | None = None,
+) -> Protected:
+    """Protect every published count jointly; audit; return the published versions.
+
+    ``table1``, ``table2``, ``margins`` and ``diagnostics`` are the
+    unsuppressed tables; ``frame`` the eligible respondents (for the hidden
+    cross-classifications and the claims); ``claims`` the ``claims`` list of
+    ``config/published.yaml``. Raises :class:`DisclosureError` if the audit
+    finds a primary cell narrower than the protection level.
+    """
+    settings = settings or DisclosureSettings()
+    b, (i1, i2, im, base, io, ic) = build_problem(
+        table1, table2, margins, diagnostics, frame, claims, settings
+    )
+    cells = b.problem()
+    pattern = protect(
+        cells, settings.protection_level, method=settings.method, time_limit=settings.time_limit
+    )
+    suppressed = pattern.suppressed
+    primary = cells.role == PRIMARY
+
+    # the audit: every primary cell, once per published appearance
+    audit_cells = np.flatnonzero(primary)
+    low, high = feasible_intervals(cells, suppressed, audit_cells)
+    interval = dict(zip(audit_cells.tolist(), zip(low, high, strict=True), strict=True))
+    p_level = settings.protection_level
+    rows = []
+    appearances = [
+        ("table1_sample", table1, i1, ("country", "variable", "category")),
+        ("table2_freq_by_age", table2, i2, ("country", "age_group", "ict_freq")),
+        ("weighting_margins", margins, im, ("country", "variable", "category")),
     ]
-    t1_codes = {label: code for code, label in ICT_FREQ_LABELS.items()}
-    while True:
-        p1 = protect_table1(table1, k, force=force1)
-        pm = protect_margins(margins, k, force=force_m)
-        p2 = protect_table2(table2, k, force=force2, table1=p1)
-        hidden = {key for key, s in zip(t1_key, p1[SUPPRESSED], strict=True) if s}
-        hidden |= {key for key, s in zip(m_key, pm[SUPPRESSED], strict=True) if s}
-        new1 = force1 | np.array([key in hidden for key in t1_key], dtype=bool)
-        new_m = force_m | np.array([key in hidden for key in m_key], dtype=bool)
-        new2 = force2 | p2[SUPPRESSED].to_numpy()
-        for column, keys in (
-            ("age_group", _suppressed_keys(p1, "age_group")),
-            ("ict_freq", {(c, t1_codes.get(g)) for c, g in _suppressed_keys(p1, "ict_freq")}),
-        ):
-            for country, value in keys:
-                rows = np.flatnonzero(
-                    (table2["country"] == country).to_numpy() & (table2[column] == value).to_numpy()
+    for name, table, index, keys in appearances:
+        for row in np.flatnonzero(primary[index]):
+            lo, hi = interval[int(index[row])]
+            record = {key: table[key].iloc[row] for key in keys}
+            rows.append({"table": name, **record, **_verdict(lo, hi, p_level)})
+    for row in np.flatnonzero(primary[io]):
+        lo, hi = interval[int(io[row])]
+        record = {"country": diagnostics["country"].iloc[row], "variable": "n_outside_targets"}
+        rows.append({"table": "weighting_diagnostics", **record, **_verdict(lo, hi, p_level)})
+    for ident, (j_count, j_base) in ic.items():
+        for what, j in (("count", j_count), ("base", j_base)):
+            if primary[j]:
+                lo, hi = interval[int(j)]
+                record = {"variable": ident, "category": what}
+                rows.append(
+                    {"table": "published_vs_reproduced", **record, **_verdict(lo, hi, p_level)}
                 )
-                if rows.size and not new2[rows].any():
-                    counts = pd.to_numeric(table2["n"]).to_numpy()[rows]
-                    new2[rows[np.argmin(counts)]] = True
-        if (new1 == force1).all() and (new_m == force_m).all() and (new2 == force2).all():
-            return p1, p2, pm
-        force1, force_m, force2 = new1, new_m, new2
+    audit = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+    if "ict_freq" in audit:
+        audit["ict_freq"] = audit["ict_freq"].astype("Int64")
+    failed = audit[~audit["protected"].astype(bool)]
+    if len(failed):
+        first = failed.iloc[0]
+        raise DisclosureError(
+            f"disclosure audit: {len(failed)} primary cell(s) narrower than the protection "
+            f"level {p_level} (first: {first['table']} "
+            f"{', '.join(str(first[c]) for c in AUDIT_COLUMNS[1:6] if pd.notna(first[c]))}: "
+            f"feasible {first['feasible_low']:g} to {first['feasible_high']:g})"
+        )
+
+    p1 = _labelled(table1, i1, suppressed, primary, settings.k)
+    _blank(p1, p1[SUPPRESSED].to_numpy(), TABLE1_VALUE_COLUMNS)
+    p2 = _labelled(table2, i2, suppressed, primary, settings.k)
+    _blank(p2, p2[SUPPRESSED].to_numpy(), TABLE2_VALUE_COLUMNS[:-1])
+    age_cell = np.array(
+        [
+            b.index[("table1", c, "age_group", a)]
+            for c, a in zip(table2["country"], table2["age_group"], strict=True)
+        ]
+    )
+    _blank(p2, suppressed[age_cell], ["df"])
+    pm = _labelled(margins, im, suppressed, primary, settings.k)
+    _blank(pm, pm[SUPPRESSED].to_numpy(), MARGINS_VALUE_COLUMNS)
+    base_hidden = (base >= 0) & suppressed[np.maximum(base, 0)]
+    _blank(pm, base_hidden, ["sample_share"])
+    pd_ = diagnostics.copy()
+    out_counts = (
+        diagnostics["n_outside_targets"].astype(np.int64).astype(str).to_numpy(dtype=object)
+    )
+    out_counts = np.where(suppressed[io] & primary[io], f"<{settings.k}", out_counts)
+    out_counts = np.where(suppressed[io] & ~primary[io], SECONDARY_LABEL, out_counts)
+    pd_["n_outside_targets"] = out_counts.astype(object)
+    claim_rows = pd.DataFrame(
+        {
+            "id": list(ic),
+            "withheld": [
+                bool(suppressed[j_count] or suppressed[j_base]) for j_count, j_base in ic.values()
+            ],
+            "base_withheld": [bool(suppressed[j_base]) for _, j_base in ic.values()],
+        },
+        columns=["id", "withheld", "base_withheld"],
+    )
+    published = ~np.isin(cells.role, [HIDDEN])
+    secondary = suppressed & ~primary & published
+    summary = {
+        "method": pattern.method,
+        "cells": int(published.sum()),
+        "primary": int(primary.sum()),
+        "secondary": int(secondary.sum()),
+        "respondents_in_secondary": int(cells.values[secondary].sum()),
+        "hidden_cells": int((cells.role == HIDDEN).sum()),
+        "equations": int(cells.rhs.size),
+        "protection_level": p_level,
+    }
+    return Protected(p1, p2, pm, pd_, claim_rows, audit, summary)
+
+
+def _verdict(low: float, high: float, level: int) -> dict:
+    return {
+        "feasible_low": round(float(low), 6),
+        "feasible_high": round(float(high), 6) if np.isfinite(high) else np.inf,
+        "protection_required": level,
+        "protected": bool(high - low >= level - 1e-6),
+    }

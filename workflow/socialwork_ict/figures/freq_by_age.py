@@ -58,6 +58,35 @@ def suppressed_label(table2: pd.DataFrame) -> str:
     return f"suppressed (cells {marks[0].replace('<', '< ')})" if marks else "suppressed"
 
 
+def hidden_reasons(table2: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(country, age group) -> "threshold" (a cell shows ``<k``) or "protect" (one shows ``x``).
+
+    Data contract v2: ``<k`` marks a cell below the threshold, ``x`` a cell
+    withheld only so that another cannot be recovered from the totals.
+    """
+    n = table2["n"].astype(str)
+    out: dict[tuple[str, str], str] = {}
+    for key, part in n.groupby([table2["country"].astype(str), table2["age_group"].astype(str)]):
+        if part.str.startswith("<").any():
+            out[key] = "threshold"
+        elif (part == "x").any():
+            out[key] = "protect"
+    return out
+
+
+PROTECT_TEXT = "withheld (x: protects a small cell)"
+FLAG_MARK = "\u2020"  # dagger after the age group: an imprecise estimate (NCHS 2017)
+
+
+def flagged_rows(table2: pd.DataFrame) -> set[tuple[str, str]]:
+    """(country, age group) with a shown estimate carrying a reliability ``flag``."""
+    if "flag" not in table2.columns:
+        return set()
+    flag = table2["flag"].fillna("").astype(str)
+    rows = table2[flag != ""]
+    return set(zip(rows["country"].astype(str), rows["age_group"].astype(str), strict=True))
+
+
 def country_sizes(table2: pd.DataFrame) -> dict[str, int]:
     """Respondents per country, where no cell of that country is suppressed."""
     counts = pd.to_numeric(table2["n"], errors="coerce")
@@ -78,6 +107,8 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
     shares = weighted_percentages(table2)
     counts = country_sizes(table2)
     suppressed_text = suppressed_label(table2)
+    reasons = hidden_reasons(table2)
+    flagged = flagged_rows(table2)
     with figure_style():
         colours = scale_colours()
         height = 1.9 + 1.2 * len(shares) + (0.3 if synthetic else 0)
@@ -105,8 +136,12 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
                 extent, float(np.max(values[:, 2] / 2 + values[:, 3] + values[:, 4], initial=0))
             )
             for yi in np.flatnonzero(hidden):
-                ax.text(0, yi, suppressed_text, ha="center", va="center", fontsize=7,
-                        fontstyle="italic", color="#555555", zorder=3,
+                protect = reasons.get((country, str(wide.index[yi]))) == "protect"
+                if protect:  # drawn differently: a hatched band behind the label
+                    ax.barh(yi, 2 * extent, left=-extent, height=0.72, color="none",
+                            edgecolor="#bbbbbb", hatch="///", linewidth=0, zorder=1)  # fmt: skip
+                ax.text(0, yi, PROTECT_TEXT if protect else suppressed_text, ha="center",
+                        va="center", fontsize=7, fontstyle="italic", color="#555555", zorder=3,
                         bbox={"facecolor": "white", "linewidth": 0, "pad": 1})  # fmt: skip
             for j, code in enumerate(CODES):
                 widths = values[:, j]
@@ -124,7 +159,11 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
                         )
                 left = left + widths
             ax.axvline(0, color="#333333", linewidth=0.8)
-            ax.set_yticks(y, wide.index)
+            ticks = [
+                f"{age}{FLAG_MARK}" if (country, str(age)) in flagged and not hidden[i] else age
+                for i, age in enumerate(wide.index)
+            ]
+            ax.set_yticks(y, ticks)
             ax.invert_yaxis()
             ax.set_ylabel("Age group")
             n_text = f" (n = {counts[country]:,})" if country in counts else ""
@@ -179,15 +218,23 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
         "never or rarely (left of zero), sometimes (split at zero) and often or very often "
         f"(right of zero).{pattern}"
     )
-    hidden = [
-        f"{country_name(c)} {age}"
+    reasons = hidden_reasons(table2)
+    rows = [
+        (f"{country_name(c)} {age}", reasons.get((c, str(age)), "threshold"))
         for c, wide in weighted_percentages(table2).items()
         for age in wide.index[wide.isna().any(axis=1)]
     ]
-    if hidden:
+    small = [name for name, why in rows if why == "threshold"]
+    protected = [name for name, why in rows if why == "protect"]
+    if small:
         alt += (
             f" Not shown because a cell counts too few respondents (disclosure control): "
-            f"{', '.join(hidden)}."
+            f"{', '.join(small)}."
+        )
+    if protected:
+        alt += (
+            " Not shown because a cell is withheld to protect a small cell elsewhere "
+            f"(disclosure control, marked x): {', '.join(protected)}."
         )
     caption = (
         "Frequency of informal ICT use with clients between sessions, by age group and "
@@ -195,9 +242,27 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
         "margins); 95 % confidence intervals are in Table 2. Numbers inside bars are "
         f"percentages of at least {LABEL_MIN_PCT:.0f} %."
     )
-    if hidden:
+    if small:
         caption += (
             " Age groups with a suppressed cell (fewer respondents than the disclosure "
             "threshold) are not drawn."
         )
+    if protected:
+        caption += (
+            " Hatched age groups have a cell withheld (x) only so that a small cell "
+            "cannot be recovered from the totals."
+        )
+    flagged = [
+        f"{country_name(c)} {age}"
+        for c, wide in weighted_percentages(table2).items()
+        for age in wide.index
+        if (c, str(age)) in flagged_rows(table2) and not wide.loc[age].isna().any()
+    ]
+    if flagged:
+        caption += (
+            f" {FLAG_MARK} An estimate in this age group is imprecise (Table 2's flag, after "
+            "the NCHS Data Presentation Standards for Proportions, 2017); it is shown, "
+            "not suppressed."
+        )
+        alt += f" Imprecise estimates (flagged in Table 2) in: {', '.join(flagged)}."
     return caption_record(alt, caption, synthetic=synthetic)

@@ -21,6 +21,20 @@ from socialwork_ict.report.render import SYNTHETIC_NOTE, table_view, target_view
 PO_TEST = "proportional_odds[age_group]"
 
 
+def disclosure_note(*tables: pd.DataFrame) -> str:
+    """The table note on the two disclosure labels (data contract v2)."""
+    labels = pd.concat([t["n"].astype(str) for t in tables if "n" in t.columns])
+    marks = sorted(set(labels[labels.str.startswith("<")]))
+    k = marks[0].removeprefix("<") if marks else "k"
+    below = str(int(k) - 1) if k.isdigit() else "k - 1"
+    return (
+        f"Disclosure control: a count shown as '<{k}' has 1 to {below} "
+        f"respondents (threshold rule, k = {k}); a count shown as 'x' is withheld only so that "
+        "such a cell cannot be recovered from the published totals (it may be large). "
+        "Their percentages are left blank. Empty cells are shown as 0."
+    )
+
+
 def _methods(
     weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
 ) -> list[dict[str, str]]:
@@ -120,12 +134,7 @@ def report_context(
         alpha=alpha,
     )
     suppressed = "suppressed" in table1.columns or "suppressed" in table2.columns
-    small_cells = (
-        "Counts shown as text such as '<5' are small cells withheld by disclosure control; "
-        "their percentages are left blank."
-        if suppressed
-        else ""
-    )
+    small_cells = disclosure_note(table1, table2) if suppressed else ""
     po_rows = tests[tests["test"] == PO_TEST]
     po_verdict = str(po_rows["method"].iloc[0]) if len(po_rows) and "method" in tests else ""
     age_po = po_check[po_check["term"].astype(str).str.startswith("age_group[")]

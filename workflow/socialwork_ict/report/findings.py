@@ -195,13 +195,26 @@ def any_use_prevalence(table1: pd.DataFrame, countries: Sequence[str]) -> dict[s
     return out
 
 
+def hidden_reason(table1: pd.DataFrame, country: str) -> str:
+    """Why a country's ict_freq share is not shown: which disclosure label hides a cell."""
+    rows = table1[(table1["variable"] == "ict_freq") & (table1["country"] == country)]
+    labels = rows["n"].astype(str)
+    if labels.str.startswith("<").any():
+        return "not shown (a category has fewer respondents than the disclosure threshold)"
+    if (labels == "x").any():
+        return "not shown (a category is withheld to protect a small cell elsewhere)"
+    return "not shown"
+
+
 def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     shares = any_use_prevalence(table1, countries)
     parts = []
     for country, value in shares.items():
         label = "all countries pooled" if country == "ALL" else country
         parts.append(
-            f"{label} {value:.1f} %" if value is not None else f"{label} not shown (small cells)"
+            f"{label} {value:.1f} %"
+            if value is not None
+            else f"{label} {hidden_reason(table1, country)}"
         )
     shown = [v for k, v in shares.items() if k != "ALL" and v is not None]
     spread = ""

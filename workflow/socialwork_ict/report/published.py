@@ -14,6 +14,7 @@ Pure functions: the analysis frame and the result tables in, a DataFrame out.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,6 +136,7 @@ def compare_published(
     tests: pd.DataFrame,
     sensitivity: pd.DataFrame,
     published: Mapping[str, Any],
+    withheld: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per published claim: published, reproduced, difference, status.
 
@@ -145,6 +147,11 @@ def compare_published(
     tolerance (or the qualitative criterion holds), ``mismatch`` otherwise,
     and ``not reproducible`` when the data contract has no such item or the
     estimate could not be computed.
+
+    ``withheld`` (disclosure control, :mod:`socialwork_ict.disclosure`):
+    rows ``id, withheld, base_withheld``; a withheld claim's reproduced
+    percentage and difference are left empty (they would give its count
+    away), a withheld base is not printed; the status is kept.
     """
     check_published(published)
     alpha = float(published.get("alpha", 0.05))
@@ -165,6 +172,7 @@ def compare_published(
             row.update(_count(analysis, claim))
         elif kind in ("percent", "percent_above"):
             row.update(_percent(analysis, claim))
+            row.update(_withhold(row, claim["id"], withheld))
         elif kind == "age_direction":
             row.update(_age_direction(model))
         elif kind == "age_consistency":
@@ -220,6 +228,23 @@ def _percent(analysis: pd.DataFrame, claim: Mapping[str, Any]) -> dict:
         "difference": round(difference, 2),
         "status": MATCH if abs(difference) <= tolerance else MISMATCH,
     }
+
+
+def _withhold(row: Mapping[str, Any], ident: str, withheld: pd.DataFrame | None) -> dict:
+    """Blank what disclosure control withholds from a percentage claim's row."""
+    if withheld is None or ident not in set(withheld["id"]):
+        return {}
+    flags = withheld.set_index("id").loc[ident]
+    if not bool(flags["withheld"]):
+        return {}
+    out = {"reproduced": "", "difference": math.nan}
+    note = "reproduced value withheld by disclosure control (it would reveal a small cell)"
+    if bool(flags["base_withheld"]):
+        out["computation"] = re.sub(
+            r" among \d+ respondents", " among the respondents", row["computation"]
+        )
+    out["note"] = f"{row['note']}; {note}" if row.get("note") else note
+    return out
 
 
 def _age_direction(model: pd.DataFrame) -> dict:
