@@ -120,7 +120,9 @@ def clean_responses(
     warnings += _checkbox_warnings(text, typed, codebook, file)
     warnings += _recode_merge_warnings(text, codebook, file)
 
-    blank = (text == "").all(axis=1).to_numpy()
+    blank = (
+        export.blank_rows if export.blank_rows is not None else (text == "").all(axis=1).to_numpy()
+    )
     steps: list[tuple[str, np.ndarray, pd.Series | None]] = [("blank row", blank, None)]
     steps += [_filter_step(f) for f in export.row_filters]
     steps += [

@@ -55,6 +55,9 @@ class CanonicalExport:
     table: pd.DataFrame
     row_filters: tuple[RowFilterResult, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: rows whose every mapped raw cell is empty (before checkbox groups are resolved,
+    #: which turn blank boxes into 0); None: judge blank rows on ``table``
+    blank_rows: np.ndarray | None = None
 
 
 def to_canonical(
@@ -70,6 +73,9 @@ def to_canonical(
     table = pd.DataFrame(index=raw.index)
     for name, column in codebook.columns.items():
         table[name] = raw[column.raw] if column.raw in raw.columns else ""
+    mapped = [c.raw for c in codebook.columns.values() if c.raw in raw.columns]
+    mapped += [g.raw for g in codebook.multi_select if g.raw in raw.columns]
+    blank = (raw[mapped].astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
     for group in codebook.multi_select:
         resolved = _resolve_group(raw, codebook, group, file=file)
         for member, values in resolved.items():
@@ -81,7 +87,9 @@ def to_canonical(
     warnings += _qualtrics_warnings(raw, codebook, file=file)
     if value_labels:
         warnings += check_value_labels(codebook, value_labels, file=file)
-    return CanonicalExport(table=table, row_filters=filters, warnings=tuple(warnings))
+    return CanonicalExport(
+        table=table, row_filters=filters, warnings=tuple(warnings), blank_rows=blank
+    )
 
 
 def _check_columns(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> None:
