@@ -68,28 +68,8 @@ EXPECTED_ERRORS: dict[str, tuple[str, ...]] = {}
 #: why a layout does not yet give the canonical result (issue 12): the whole layout
 #: (PENDING) or only its sample flow (PENDING_SAMPLE_FLOW); strict xfail: a layout that
 #: starts to pass fails here until its entry is removed
-BLANK_ROW = (
-    "a row blank in every column is a 'blank row' also where a split checkbox group has "
-    "none_ticked: no (mapping resolves its blank boxes to 0 first: the row is counted "
-    "under 'consent not 1')"
-)
 PENDING: dict[str, str] = {}
-PENDING_SAMPLE_FLOW = dict.fromkeys(
-    (
-        "qualtrics_values_asked",
-        "qualtrics_values_embedded",
-        "qualtrics_labels_asked",
-        "qualtrics_labels_embedded",
-        "qualtrics_tsv_utf16_tsv",
-        "qualtrics_tsv_utf16_csv",
-        "qualtrics_sav",
-        "excel_utf8_bom_crlf",
-        "excel_cp1252",
-        "excel_semicolon_decimal_comma",
-        "qualtrics_xlsx",
-    ),
-    BLANK_ROW,
-)
+PENDING_SAMPLE_FLOW: dict[str, str] = {}
 
 
 def _cases(*pending: dict[str, str], names=LAYOUTS):
@@ -327,15 +307,7 @@ def test_example_gives_the_canonical_analysis(example, example_reference):
         assert counts.loc[[(c, level) for c in COUNTRIES for level in levels]].min() > 0
 
 
-@pytest.mark.parametrize(
-    "example",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=BLANK_ROW, strict=True))
-        if name.startswith("qualtrics")
-        else name
-        for name in EXAMPLES
-    ],
-)
+@pytest.mark.parametrize("example", list(EXAMPLES))
 def test_example_sample_flow(example, example_reference):
     flow = _run_example(example).sample_flow
     assert compare_sample_flow(flow, example_reference.sample_flow, EXAMPLES[example][1]) == []
