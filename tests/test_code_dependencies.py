@@ -69,11 +69,6 @@ def _package_imports(module: Path) -> set[Path]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 item 1: models/logistic.py imports models/ordinal.py, which imports "
-    "logistic inside a function",
-)
 def test_no_import_cycle_in_the_package():
     graph = {module: _package_imports(module) for module in MODULES}
     lazy = {}

@@ -12,11 +12,8 @@ from scipy import special, stats
 from socialwork_ict.codes import AGE_GROUPS, COUNTRIES, SECTOR_LABELS, as_factor
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import stratified_variance
-from socialwork_ict.models.ordinal import (
-    fit_ordinal,
-    ordinal_influence,
-    proportional_odds_check,
-)
+from socialwork_ict.models.ordinal import fit_ordinal, ordinal_influence
+from socialwork_ict.models.proportional_odds import proportional_odds_check
 
 INTERACTION = ("age_group", "country")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from socialwork_ict.errors import InputError
+from socialwork_ict.settings import SafeLoader, check_against_schema
 
 #: columns the analysis cannot do without, whatever the codebook says
 CORE_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact", "age", "ict_freq")
@@ -141,10 +142,6 @@ def normalise_token(value: object) -> str:
     return text
 
 
-#: libyaml's parser where PyYAML was built with it (same documents, ~5x faster)
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 class _UniqueKeyLoader(SafeLoader):
     """A safe YAML loader that refuses duplicated keys in a mapping."""
 
@@ -201,8 +198,6 @@ def load_codebook(path: str | Path, *, schema: str | Path | None = None) -> Code
         raise InputError(f"cannot read the codebook: {error}", file=str(path)) from None
     check_yaml_traps(data, source=str(path))
     if schema is not None:
-        from socialwork_ict.settings import check_against_schema
-
         check_against_schema(data, schema, what=str(path))
     return codebook_from_dict(data, source=str(path))
 

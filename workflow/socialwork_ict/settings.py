@@ -13,8 +13,10 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from socialwork_ict.codebook import SafeLoader
 from socialwork_ict.errors import InputError
+
+#: libyaml's parser where PyYAML was built with it (same documents, ~5x faster)
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check_against_schema(data: object, schema_path: str | Path, *, what: str) -> None:

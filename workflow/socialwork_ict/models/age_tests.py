@@ -19,7 +19,7 @@ df_den, p_value, method):
   (:func:`socialwork_ict.inference.wald.age_trend_test`).
 - ``proportional_odds[age_group]``: Brant-type (1990) design-based test that
   the age coefficients are equal across the four cumulative logits
-  (:func:`socialwork_ict.models.ordinal.proportional_odds_check`); its
+  (:func:`socialwork_ict.models.proportional_odds.proportional_odds_check`); its
   verdict sentence is in ``method``.
 """
 
@@ -33,13 +33,8 @@ import pandas as pd
 from socialwork_ict.codes import COUNTRIES
 from socialwork_ict.inference.rao_scott import rao_scott_tests
 from socialwork_ict.inference.wald import age_trend_test, wald_test_rows, wald_test_terms
-from socialwork_ict.models.ordinal import (
-    OrdinalFit,
-    ProportionalOddsCheck,
-    fit_ordinal,
-    ordinal_design_vcov,
-    proportional_odds_check,
-)
+from socialwork_ict.models.ordinal import OrdinalFit, fit_ordinal, ordinal_design_vcov
+from socialwork_ict.models.proportional_odds import ProportionalOddsCheck, proportional_odds_check
 
 TEST_COLUMNS = ["test", "country", "statistic", "df_num", "df_den", "p_value", "method"]
 

@@ -41,14 +41,23 @@ import pandas as pd
 from scipy import special
 
 from socialwork_ict.errors import InputError
-from socialwork_ict.inference.design import design_df, stratified_variance
+from socialwork_ict.inference.design import design_df
 from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
     apply_design,
     build_design,
 )
-from socialwork_ict.models.ordinal import LARGE_COEFFICIENT, _check_rank, _validate, wald_table
+from socialwork_ict.models.fitting import (
+    check_rank,
+    halving_step,
+    large_coefficients_warning,
+    newton_refit,
+    sandwich,
+    validate_inputs,
+    wald_table,
+    warn_failed_refits,
+)
 
 
 @dataclass
@@ -127,7 +136,9 @@ def fit_logistic(
     """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights."""
     warnings: list[str] = []
     y = binary_outcome(frame, response, at_least)
-    _, w, strata_values = _validate(frame.assign(_one=1), "_one", weight, strata, categories=(1,))
+    _, w, strata_values = validate_inputs(
+        frame.assign(_one=1), "_one", weight, strata, categories=(1,)
+    )
     positive = w > 0
     if np.all(y[positive] == y[positive][0]):
         raise InputError(
@@ -141,12 +152,13 @@ def fit_logistic(
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()
-    _check_rank(x[:, 1:], wn, spec.columns[1:])
+    check_rank(x[:, 1:], wn, spec.columns[1:])
     _check_separation_binary(x, y, positive, spec.columns)
 
     beta = np.zeros(x.shape[1])
     beta[0] = special.logit(np.average(y, weights=wn))  # the intercept-only maximum
-    grad, info, loglik = _score_info(beta, x, y, wn)
+    evaluate = _evaluator(x, y, wn)
+    loglik, grad, info = evaluate(beta)
     converged = False
     iterations = 0
     for iterations in range(max_iter + 1):  # noqa: B007 - kept after the loop
@@ -156,31 +168,18 @@ def fit_logistic(
         if iterations == max_iter:
             break
         step = np.linalg.solve(info, grad)
-        scale = 1.0
-        for _ in range(60):
-            trial = beta + scale * step
-            pieces = _score_info(trial, x, y, wn)
-            if np.isfinite(pieces[2]) and pieces[2] >= loglik - 1e-12 * abs(loglik):
-                break
-            scale /= 2.0
-        else:
+        taken = halving_step(beta, step, loglik, evaluate)
+        if taken is None:
             warnings.append("Newton step halving failed: the fit did not converge")
             break
-        beta, (grad, info, loglik) = trial, pieces
+        beta, (loglik, grad, info), _ = taken
     max_grad = float(np.max(np.abs(grad)) / wn.sum())
     if not converged:
         warnings.append(f"did not converge (max |score|/sum(w) = {max_grad:.3g})")
     bread = np.linalg.inv(info)
     mu = special.expit(x @ beta)
-    scores = x * (wn * (y - mu))[:, None]
-    vcov = bread @ stratified_variance(scores, strata_values) @ bread
-    vcov = (vcov + vcov.T) / 2.0
-    large = [spec.columns[j] for j in range(1, len(beta)) if abs(beta[j]) > LARGE_COEFFICIENT]
-    if large:
-        warnings.append(
-            f"very large coefficients (|estimate| > {LARGE_COEFFICIENT:g}) for {large}: "
-            "possible quasi-separation"
-        )
+    vcov = sandwich(bread, x * (wn * (y - mu))[:, None], strata_values)
+    warnings.extend(large_coefficients_warning(spec.columns[1:], beta[1:]))
     names = list(spec.columns)
     return LogisticFit(
         params=pd.Series(beta, index=names, name="estimate"),
@@ -214,14 +213,19 @@ def logistic_influence(fit: LogisticFit, frame: pd.DataFrame) -> np.ndarray:
     return (x * ((w / w.mean()) * (y - mu))[:, None]) @ fit.bread
 
 
-def _score_info(beta, x, y, w):
-    """Score, information ``X' diag(w mu (1 - mu)) X`` and weighted log-likelihood."""
-    eta = x @ beta
-    mu = special.expit(eta)
-    grad = x.T @ (w * (y - mu))
-    info = x.T @ (x * (w * mu * (1.0 - mu))[:, None])
-    loglik = float(w @ (y * special.log_expit(eta) + (1.0 - y) * special.log_expit(-eta)))
-    return grad, info, loglik
+def _evaluator(x, y, w):
+    """``evaluate(beta) -> (loglik, score, information)``: the weighted log-likelihood,
+    the score and the information ``X' diag(w mu (1 - mu)) X``."""
+
+    def evaluate(beta: np.ndarray) -> tuple:
+        eta = x @ beta
+        mu = special.expit(eta)
+        grad = x.T @ (w * (y - mu))
+        info = x.T @ (x * (w * mu * (1.0 - mu))[:, None])
+        loglik = float(w @ (y * special.log_expit(eta) + (1.0 - y) * special.log_expit(-eta)))
+        return loglik, grad, info
+
+    return evaluate
 
 
 def _check_separation_binary(x, y, positive, columns) -> None:
@@ -237,10 +241,6 @@ def _check_separation_binary(x, y, positive, columns) -> None:
                 column=name,
                 hint="collapse levels or drop the term",
             )
-
-
-REFIT_TOL = 1e-12
-REFIT_MAX_ITER = 100
 
 
 def logistic_design_vcov(
@@ -263,15 +263,13 @@ def logistic_design_vcov(
         z[rows] = logistic_influence(fit, frame)
         return z
 
-    refit = _refitter(fit, frame)
+    refit = logistic_refitter(fit, frame)
 
     def replicate(block: np.ndarray) -> np.ndarray:
         return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
 
     vcov = design.vcov(influence, replicate, start)
     vcov = (vcov + vcov.T) / 2.0
-    from socialwork_ict.models.ordinal import warn_failed_refits
-
     warn_failed_refits(refit.failures, "the logistic model")
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
@@ -279,7 +277,7 @@ def logistic_design_vcov(
     return pd.DataFrame(vcov, index=names, columns=names), degf + 1 - len(names)
 
 
-def _refitter(fit: LogisticFit, frame: pd.DataFrame):
+def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
     """``refit(weights) -> estimates``: the logistic fit with other weights (Newton from
     ``fit.params`` to max |step| < 1e-12)."""
     y = binary_outcome(frame, fit.response, fit.at_least)
@@ -289,27 +287,7 @@ def _refitter(fit: LogisticFit, frame: pd.DataFrame):
     failures: list[int] = []
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        wn = weights / weights.mean()
-        beta = start.copy()
-        grad, info, loglik = _score_info(beta, x, y, wn)
-        for _ in range(REFIT_MAX_ITER):
-            step = np.linalg.solve(info, grad)
-            scale = 1.0
-            for _ in range(60):
-                pieces = _score_info(beta + scale * step, x, y, wn)
-                if np.isfinite(pieces[2]) and pieces[2] >= loglik - 1e-12 * abs(loglik):
-                    break
-                scale /= 2.0
-            else:
-                failures.append(1)
-                break
-            beta = beta + scale * step
-            grad, info, loglik = pieces
-            if np.max(np.abs(scale * step)) < REFIT_TOL:
-                break
-        else:
-            failures.append(1)
-        return beta
+        return newton_refit(start, _evaluator(x, y, weights / weights.mean()), failures)
 
     refit.failures = failures  # one entry per refit that did not converge
     return refit

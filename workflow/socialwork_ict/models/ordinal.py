@@ -56,7 +56,6 @@ Edge cases, never a silent estimate:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,13 +64,26 @@ import pandas as pd
 from scipy import special
 
 from socialwork_ict.errors import InputError
-from socialwork_ict.inference import distributions
-from socialwork_ict.inference.design import design_df, stratified_variance
-from socialwork_ict.models.design_matrix import DEFAULT_FACTORS, DesignSpec, build_design
+from socialwork_ict.inference.design import design_df
+from socialwork_ict.models.design_matrix import (
+    DEFAULT_FACTORS,
+    DesignSpec,
+    apply_design,
+    build_design,
+)
+from socialwork_ict.models.fitting import (
+    REFIT_MAX_ITER,
+    check_rank,
+    halving_step,
+    large_coefficients_warning,
+    newton_refit,
+    sandwich,
+    validate_inputs,
+    wald_table,
+    warn_failed_refits,
+)
 
 RESPONSE_CATEGORIES = (1, 2, 3, 4, 5)
-LARGE_COEFFICIENT = 10.0
-COEF_COLUMNS = ["term", "estimate", "std_error", "odds_ratio", "ci_low", "ci_high", "p_value"]
 
 
 @dataclass
@@ -119,36 +131,6 @@ class OrdinalFit:
         return wald_table(self.params, self.std_errors, level=level, df=None)
 
 
-def wald_table(
-    params: pd.Series, std_errors: pd.Series, *, level: float = 0.95, df: float | None = None
-) -> pd.DataFrame:
-    """term, estimate, std_error, odds_ratio, ci_low, ci_high, p_value.
-
-    ``df=None``: normal quantile and p (svyolr table); a number: Student t with
-    ``df`` degrees of freedom (``summary.svyglm`` with an estimated dispersion).
-    """
-    est = params.to_numpy(dtype=float)
-    se = std_errors.to_numpy(dtype=float)
-    z = est / se
-    if df is None or not np.isfinite(df):
-        q = distributions.norm_ppf(0.5 + level / 2.0)
-        p = 2.0 * distributions.norm_sf(np.abs(z))
-    else:
-        q = distributions.t_ppf(0.5 + level / 2.0, df)
-        p = 2.0 * distributions.t_sf(np.abs(z), df)
-    return pd.DataFrame(
-        {
-            "term": list(params.index),
-            "estimate": est,
-            "std_error": se,
-            "odds_ratio": np.exp(est),
-            "ci_low": np.exp(est - q * se),
-            "ci_high": np.exp(est + q * se),
-            "p_value": p,
-        }
-    )
-
-
 def fit_ordinal(
     frame: pd.DataFrame,
     *,
@@ -170,7 +152,7 @@ def fit_ordinal(
     ``subset()``). ``strata``: the stratum column (country).
     """
     warnings: list[str] = []
-    y_codes, w, strata_values = _validate(frame, response, weight, strata, categories)
+    y_codes, w, strata_values = validate_inputs(frame, response, weight, strata, categories)
     cats = tuple(int(c) for c in categories)
     wsum_by_cat = np.array([w[y_codes == c].sum() for c in cats])
     observed = tuple(c for c, s in zip(cats, wsum_by_cat, strict=True) if s > 0)
@@ -195,75 +177,56 @@ def fit_ordinal(
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()  # weights on a mean-1 scale: estimates and variance are scale-free
-    _check_rank(x, wn, spec.columns)
+    check_rank(x, wn, spec.columns)
     _check_separation(x, y, wn, spec.columns, n_cat, observed)
 
     p = x.shape[1]
     cum = np.cumsum(np.bincount(y, weights=wn, minlength=n_cat))[:-1] / wn.sum()
-    beta = np.zeros(p)
-    theta = special.logit(cum)
     onehot = np.zeros((len(y), n_cat))
     onehot[np.arange(len(y)), y] = 1.0
+    evaluate = _evaluator(x, y, wn, onehot)
 
-    state = _evaluate(beta, theta, x, y, wn, onehot, hessian=True)
+    params = np.concatenate([np.zeros(p), special.logit(cum)])
+    loglik, grad, info = evaluate(params)
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - kept after the loop
-        grad, hess, ll = state["grad"], state["hess"], state["loglik"]
         if np.max(np.abs(grad)) / wn.sum() < tol:
             converged = True
             iterations -= 1
             break
-        step = np.linalg.solve(-hess, grad)
-        scale = 1.0
-        for _ in range(60):
-            new_beta = beta + scale * step[:p]
-            new_theta = theta + scale * step[p:]
-            if np.all(np.diff(new_theta) > 0):
-                trial = _evaluate(new_beta, new_theta, x, y, wn, onehot, hessian=True)
-                if np.isfinite(trial["loglik"]) and trial["loglik"] >= ll - 1e-12 * abs(ll):
-                    break
-            scale /= 2.0
-        else:
+        step = np.linalg.solve(info, grad)
+        taken = halving_step(params, step, loglik, evaluate, _ordered(p))
+        if taken is None:
             warnings.append("Newton step halving failed: the fit did not converge")
             break
-        beta, theta, state = new_beta, new_theta, trial
+        params, (loglik, grad, info), _ = taken
     else:
         iterations = max_iter
+    max_gradient = float(np.max(np.abs(grad)) / wn.sum())
     if not converged:
-        converged = np.max(np.abs(state["grad"])) / wn.sum() < tol
+        converged = max_gradient < tol
     if not converged:
         warnings.append(
             f"did not converge in {max_iter} Newton iterations "
-            f"(max |score|/sum(w) = {np.max(np.abs(state['grad'])) / wn.sum():.3g})"
+            f"(max |score|/sum(w) = {max_gradient:.3g})"
         )
 
-    info = -state["hess"]
     cond = np.linalg.cond(info)
     if not np.isfinite(cond) or cond > 1e12:
         warnings.append(f"ill-conditioned information matrix (condition number {cond:.3g})")
     bread = np.linalg.inv(info)
-    scores = _score_matrix(beta, theta, x, y, wn)
-    meat = stratified_variance(scores, strata_values)
-    vcov = bread @ meat @ bread
-    vcov = (vcov + vcov.T) / 2.0
-
-    large = [spec.columns[j] for j in range(p) if abs(beta[j]) > LARGE_COEFFICIENT]
-    if large:
-        warnings.append(
-            f"very large coefficients (|estimate| > {LARGE_COEFFICIENT:g}) for {large}: "
-            "possible quasi-separation"
-        )
+    vcov = sandwich(bread, _score_matrix(params[:p], params[p:], x, y, wn), strata_values)
+    warnings.extend(large_coefficients_warning(spec.columns, params[:p]))
     names = list(spec.columns) + threshold_labels(observed)
-    params = pd.Series(np.concatenate([beta, theta]), index=names, name="estimate")
     return OrdinalFit(
-        params=params,
+        params=pd.Series(params, index=names, name="estimate"),
         vcov=pd.DataFrame(vcov, index=names, columns=names),
         df_residual=design_df(strata_values[w > 0]) - p,
         converged=bool(converged),
         iterations=int(iterations),
         warnings=warnings,
-        loglik=float(state["loglik"] * w.mean()),
+        loglik=float(loglik * w.mean()),
         n=int(len(y)),
         sum_weights=float(w.sum()),
         categories=observed,
@@ -272,7 +235,7 @@ def fit_ordinal(
         weight=weight,
         strata=strata,
         bread=bread,
-        max_gradient=float(np.max(np.abs(state["grad"])) / wn.sum()),
+        max_gradient=max_gradient,
     )
 
 
@@ -288,9 +251,7 @@ def ordinal_influence(fit: OrdinalFit, frame: pd.DataFrame) -> np.ndarray:
     (Binder 1983), so that ``stratified_variance(influence, strata)`` is the
     model's ``vcov``. ``frame`` must be the data the model was fitted on.
     """
-    from socialwork_ict.models.design_matrix import apply_design
-
-    y_codes, w, _ = _validate(
+    y_codes, w, _ = validate_inputs(
         frame, fit.response, fit.weight, fit.strata, RESPONSE_CATEGORIES + fit.categories
     )
     y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
@@ -354,6 +315,26 @@ def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool) -> dict:
     return out
 
 
+def _evaluator(x, y, w, onehot):
+    """``evaluate(params) -> (loglik, score, information)`` at ``params = (beta, theta)``."""
+    p = x.shape[1]
+
+    def evaluate(params: np.ndarray) -> tuple:
+        state = _evaluate(params[:p], params[p:], x, y, w, onehot, hessian=True)
+        return state["loglik"], state["grad"], -state["hess"]
+
+    return evaluate
+
+
+def _ordered(p: int):
+    """``admissible(params)``: the thresholds ``params[p:]`` strictly increasing."""
+
+    def admissible(params: np.ndarray) -> bool:
+        return bool(np.all(np.diff(params[p:]) > 0))
+
+    return admissible
+
+
 def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     """Per-respondent weighted scores w_i dlogP_i/d(beta, theta), n x (p + K-1)."""
     _, _, _, _, da, db, _ = _cells(beta, theta, x, y)
@@ -367,60 +348,6 @@ def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     lower = y > 0
     scores[rows[lower], p + y[lower] - 1] -= w[lower] * db[lower]
     return scores
-
-
-# ---------------------------------------------------------------------------
-# input checks
-
-
-def _validate(frame, response, weight, strata, categories):
-    for col in (response, weight, strata):
-        if col not in frame.columns:
-            raise InputError("column missing from the analysis data", column=col)
-    y = pd.to_numeric(frame[response], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isin(y, np.asarray(categories, dtype=float))
-    if bad.any():
-        raise InputError(
-            "missing or out-of-range response (models use complete cases; drop them first)",
-            column=response,
-            values=list(pd.unique(frame[response][bad].astype(object))),
-            n_rows=int(bad.sum()),
-            hint=f"codes are {', '.join(str(c) for c in sorted(set(categories)))}",
-        )
-    w = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=float)
-    badw = ~np.isfinite(w) | (w < 0)
-    if badw.any():
-        raise InputError(
-            "weights must be finite and non-negative",
-            column=weight,
-            values=list(w[badw][:5]),
-            n_rows=int(badw.sum()),
-        )
-    if not (w > 0).any():
-        raise InputError("no respondent has a positive weight", column=weight)
-    s = frame[strata]
-    if s.isna().any():
-        raise InputError("missing stratum", column=strata, n_rows=int(s.isna().sum()))
-    return y.astype(np.int64), w, s.astype(str).to_numpy()
-
-
-def _check_rank(x: np.ndarray, w: np.ndarray, columns: Sequence[str]) -> None:
-    """Each column (after a constant) must add a direction: else InputError."""
-    z = np.column_stack([np.ones(len(w)), x])
-    gram = z.T @ (z * w[:, None])
-    kept: list[int] = [0]
-    for j in range(1, z.shape[1]):
-        sub = gram[np.ix_(kept, kept)]
-        proj = gram[kept, j]
-        coef = np.linalg.solve(sub, proj)
-        resid = gram[j, j] - proj @ coef
-        if resid <= 1e-10 * max(gram[j, j], 1e-300):
-            raise InputError(
-                "design column is a linear combination of the thresholds and earlier "
-                "columns (collinear design, e.g. an empty interaction cell)",
-                column=columns[j - 1],
-            )
-        kept.append(j)
 
 
 def _check_separation(x, y, w, columns, n_cat, observed) -> None:
@@ -445,212 +372,7 @@ def _check_separation(x, y, w, columns, n_cat, observed) -> None:
 
 
 # ---------------------------------------------------------------------------
-# proportional-odds check
-
-
-@dataclass
-class ProportionalOddsCheck:
-    """Separate cumulative logits versus the proportional-odds model.
-
-    ``coefficients``: term x cut (``ict_freq>k``) estimate and std_error of the
-    binary logits, with the PO estimate; ``spread``: per term, min/max over cuts
-    and their spread; ``tests``: the joint and per-term design-based Wald
-    tests of equal coefficients across cuts; ``verdict``: one sentence.
-    """
-
-    coefficients: pd.DataFrame
-    spread: pd.DataFrame
-    tests: pd.DataFrame
-    verdict: str
-    warnings: list[str]
-
-
-def proportional_odds_check(
-    frame: pd.DataFrame,
-    *,
-    response: str = "ict_freq",
-    terms: Sequence[str] = DEFAULT_FACTORS,
-    weight: str = "weight",
-    strata: str = "country",
-    interaction: Sequence[str] | None = None,
-    test_factor: str = "age_group",
-    alpha: float = 0.05,
-    categories: Sequence[int] = RESPONSE_CATEGORIES,
-    fitted: OrdinalFit | None = None,
-    design=None,
-    rows: np.ndarray | None = None,
-) -> ProportionalOddsCheck:
-    """Brant-type check of the proportional-odds assumption, design-based.
-
-    Method (Brant 1990, *Biometrics* 46:1171, adapted to survey data): fit the
-    K-1 binary logits ``logit P(y > k) = alpha_k + x'beta_k`` (survey-weighted,
-    :func:`~socialwork_ict.models.logistic.fit_logistic`); under proportional
-    odds every ``beta_k`` equals the PO model's ``beta``. Brant's ML
-    covariance of the stacked ``beta_k`` is replaced by the design-based one:
-    R's ``svyrecvar`` of the stacked per-respondent influence values
-    ``A_k^-1 w_i x_i (y_ik - mu_ik)`` of all cuts at once (strata = country),
-    which gives the cross-cut covariances. The Wald statistic of
-    ``beta_k - beta_1 = 0`` (k = 2..K-1) for the ``test_factor`` terms is
-    ``chisq = c' (C V C')^-1 c`` with df = q (K-2); reported as chi-square
-    (p from chi2(df)) and as F = chisq / df with df_den = the binary models'
-    residual df (design df + 1 - coefficients, ``regTermTest`` on ``svyglm``).
-    The verdict uses the F form at level ``alpha``. A cut whose binary model
-    cannot be fitted (separation, no events) is left out with a warning.
-    ``fitted``: the proportional-odds model already fitted to ``frame`` with
-    the same arguments (:func:`fit_ordinal`), to save refitting it.
-    ``design``, ``rows``: a design of :mod:`~socialwork_ict.inference.variance`
-    over all respondents and the positions of ``frame``'s rows in it; the
-    stacked covariance then comes from it (linearisation: the stacked
-    influence values at ``rows``; replicates: every cut refitted per
-    replicate), and df_den from its df.
-    """
-    from socialwork_ict.models.logistic import fit_logistic, logistic_influence
-
-    warnings: list[str] = []
-    if fitted is None:
-        po = fit_ordinal(
-            frame,
-            response=response,
-            terms=terms,
-            weight=weight,
-            strata=strata,
-            interaction=interaction,
-            categories=categories,
-        )
-    else:
-        same = (
-            (fitted.response, fitted.weight, fitted.strata, fitted.design.factors)
-            == (response, weight, strata, tuple(terms))
-            and fitted.design.interaction == (tuple(interaction) if interaction else None)
-            and fitted.n == len(frame)
-        )
-        if not same:
-            raise ValueError("fitted is not the proportional-odds model of these arguments")
-        po = fitted
-    warnings.extend(po.warnings)
-    cats = po.categories
-    fits, influences, cuts = [], [], []
-    for lower, upper in zip(cats[:-1], cats[1:], strict=True):
-        try:
-            fit = fit_logistic(
-                frame,
-                response=response,
-                at_least=upper,
-                terms=terms,
-                weight=weight,
-                strata=strata,
-                interaction=interaction,
-            )
-        except InputError as err:
-            warnings.append(f"cut {response}>{lower} left out: {err}")
-            continue
-        warnings.extend(
-            f"cut {response}>{lower}: {m}" for m in fit.warnings if m not in po.warnings
-        )
-        fits.append(fit)
-        influences.append(logistic_influence(fit, frame))
-        cuts.append(f"{response}>{lower}")
-    if len(fits) < 2:
-        raise InputError("fewer than two cumulative cuts could be fitted: no PO check")
-    offsets = np.cumsum([0] + [inf.shape[1] for inf in influences])
-    if design is None:
-        strata_values = frame[strata].astype(str).to_numpy()
-        # the stacked (n x sum p_k) influence matrix, one row block at a time
-        big_v = stratified_variance(
-            lambda start, stop: np.hstack([inf[start:stop] for inf in influences]), strata_values
-        )
-        ses = [fit.std_errors for fit in fits]
-        df_den = min(f.df_residual for f in fits)
-    else:
-        big_v, df_den = _stacked_design_vcov(fits, influences, frame, design, rows)
-        sd = np.sqrt(np.diag(big_v))
-        ses = [
-            pd.Series(sd[offsets[k] : offsets[k + 1]], index=fit.params.index)
-            for k, fit in enumerate(fits)
-        ]
-
-    table_rows = []
-    for fit, cut, se in zip(fits, cuts, ses, strict=True):
-        for term in po.terms:
-            table_rows.append(
-                {
-                    "term": term,
-                    "cut": cut,
-                    "estimate": fit.params[term],
-                    "std_error": se[term],
-                    "po_estimate": po.params[term],
-                    "po_std_error": po.std_errors[term],
-                }
-            )
-    coefficients = pd.DataFrame(table_rows)
-    spread = (
-        coefficients.groupby("term", sort=False)
-        .agg(
-            po_estimate=("po_estimate", "first"),
-            min_estimate=("estimate", "min"),
-            max_estimate=("estimate", "max"),
-        )
-        .reset_index()
-    )
-    spread["spread"] = spread["max_estimate"] - spread["min_estimate"]
-
-    test_terms = [t for t in po.terms if t.startswith(f"{test_factor}[") and ":" not in t]
-    if not test_terms:
-        raise InputError("the model has no terms of the test factor", column=test_factor)
-
-    def wald(names: list[str], label: str) -> dict:
-        index = {
-            (k, t): offsets[k] + list(fits[k].params.index).index(t)
-            for k in range(len(fits))
-            for t in names
-        }
-        est = np.concatenate([f.params.to_numpy() for f in fits])
-        contrast = np.zeros(((len(fits) - 1) * len(names), len(est)))
-        r = 0
-        for k in range(1, len(fits)):
-            for t in names:
-                contrast[r, index[(k, t)]] = 1.0
-                contrast[r, index[(0, t)]] = -1.0
-                r += 1
-        c = contrast @ est
-        chisq = float(c @ np.linalg.solve(contrast @ big_v @ contrast.T, c))
-        df_num = contrast.shape[0]
-        return {
-            "test": label,
-            "statistic": chisq / df_num,
-            "df_num": df_num,
-            "df_den": df_den,
-            "p_value": float(distributions.f_sf(chisq / df_num, df_num, df_den)),
-            "chisq": chisq,
-            "p_chisq": float(distributions.chi2_sf(chisq, df_num)),
-        }
-
-    tests = [wald(test_terms, f"proportional_odds[{test_factor}]")]
-    tests += [wald([t], f"proportional_odds[{t}]") for t in test_terms]
-    tests_frame = pd.DataFrame(tests)
-    joint = tests[0]
-    outcome = "rejected" if joint["p_value"] < alpha else "not rejected"
-    verdict = (
-        f"proportional odds for {test_factor} {outcome} at {alpha:g} "
-        f"(design-based Brant-type Wald F = {joint['statistic']:.3f}, "
-        f"df = {joint['df_num']}, {joint['df_den']}, p = {joint['p_value']:.3g}); "
-        f"largest spread of {test_factor} coefficients across cuts: "
-        f"{spread[spread.term.isin(test_terms)]['spread'].max():.3f}"
-    )
-    return ProportionalOddsCheck(
-        coefficients=coefficients,
-        spread=spread,
-        tests=tests_frame,
-        verdict=verdict,
-        warnings=warnings,
-    )
-
-
-# ---------------------------------------------------------------------------
 # variance on a design (calibrated linearisation, replicates; R's domain rule)
-
-REFIT_TOL = 1e-12
-REFIT_MAX_ITER = 100
 
 
 def ordinal_design_vcov(
@@ -677,7 +399,7 @@ def ordinal_design_vcov(
         z[rows] = ordinal_influence(fit, frame)
         return z
 
-    refit = _batch_refitter(fit, frame)
+    refit = ordinal_batch_refitter(fit, frame)
 
     def replicate(block: np.ndarray) -> np.ndarray:
         return refit(block[rows])
@@ -691,23 +413,8 @@ def ordinal_design_vcov(
     return pd.DataFrame(vcov, index=names, columns=names), degf - len(fit.terms)
 
 
-def warn_failed_refits(failures: list, model: str) -> None:
-    """WARNING when replicate refits did not converge (e.g. separation in a replicate)."""
-    if failures:
-        logging.getLogger(__name__).warning(
-            "%d replicate refit(s) of %s did not converge within %d Newton steps "
-            "(separation or an empty category in a replicate): its replicate variance is "
-            "unreliable",
-            len(failures),
-            model,
-            REFIT_MAX_ITER,
-        )
-
-
 def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
     """``refit(weights) -> estimates``: the proportional-odds fit with other weights."""
-    from socialwork_ict.models.design_matrix import apply_design
-
     y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
     y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
     x = apply_design(frame, fit.design)
@@ -716,69 +423,14 @@ def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
     onehot = np.zeros((len(y), n_cat))
     onehot[np.arange(len(y)), y] = 1.0
     start = fit.params.to_numpy()
-
     failures: list[int] = []
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        wn = weights / weights.mean()
-        beta, theta = start[:p].copy(), start[p:].copy()
-        state = _evaluate(beta, theta, x, y, wn, onehot, hessian=True)
-        for _ in range(REFIT_MAX_ITER):
-            step = np.linalg.solve(-state["hess"], state["grad"])
-            scale = 1.0
-            for _ in range(60):
-                new_beta, new_theta = beta + scale * step[:p], theta + scale * step[p:]
-                if np.all(np.diff(new_theta) > 0):
-                    trial = _evaluate(new_beta, new_theta, x, y, wn, onehot, hessian=True)
-                    ll = state["loglik"]
-                    if np.isfinite(trial["loglik"]) and trial["loglik"] >= ll - 1e-12 * abs(ll):
-                        break
-                scale /= 2.0
-            else:
-                failures.append(1)
-                break
-            beta, theta, state = new_beta, new_theta, trial
-            if np.max(np.abs(scale * step)) < REFIT_TOL:
-                break
-        else:
-            failures.append(1)
-        return np.concatenate([beta, theta])
+        evaluate = _evaluator(x, y, weights / weights.mean(), onehot)
+        return newton_refit(start, evaluate, failures, _ordered(p))
 
     refit.failures = failures  # one entry per refit that did not converge
     return refit
-
-
-def _stacked_design_vcov(fits, influences, frame, design, rows):
-    """Covariance of the stacked cut-point logit coefficients on a design, and df_den."""
-    from socialwork_ict.models.logistic import _refitter
-
-    rows = np.asarray(rows)
-    sizes = [inf.shape[1] for inf in influences]
-
-    def influence() -> np.ndarray:
-        z = np.zeros((design.n, sum(sizes)))
-        z[rows] = np.hstack(influences)
-        return z
-
-    refits = [_refitter(fit, frame) for fit in fits]
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        return np.vstack(
-            [
-                np.concatenate([refit(block[rows, j]) for refit in refits])
-                for j in range(block.shape[1])
-            ]
-        )
-
-    full = np.concatenate([fit.params.to_numpy() for fit in fits])
-    vcov = design.vcov(influence, replicate, full)
-    warn_failed_refits(
-        [f for refit in refits for f in refit.failures], "the cut-point logits (PO check)"
-    )
-    mask = np.zeros(design.n, dtype=bool)
-    mask[rows] = True
-    degf = design.df(mask) if design.method == "linearization" else design.df()
-    return (vcov + vcov.T) / 2.0, degf + 1 - max(sizes)
 
 
 #: rows per chunk when the batched refit accumulates Hessians (bounds its temporaries)
@@ -787,7 +439,7 @@ REFIT_CHUNK_ROWS = 16_384
 REFIT_LAST_STEP = 1e-7
 
 
-def _batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
+def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     """``refit(W) -> (b, P) estimates`` for an (n, b) matrix of replicate weights.
 
     Newton-Raphson for all b columns at once (the same estimator as
@@ -799,8 +451,6 @@ def _batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     the threshold order) is refitted alone with :func:`_refitter`'s step
     halving.
     """
-    from socialwork_ict.models.design_matrix import apply_design
-
     y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
     y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
     x = apply_design(frame, fit.design)

@@ -44,8 +44,9 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
 from socialwork_ict.models.design_matrix import apply_design, term_name
-from socialwork_ict.models.logistic import LogisticFit, logistic_influence
-from socialwork_ict.models.ordinal import OrdinalFit, ordinal_influence
+from socialwork_ict.models.fitting import warn_failed_refits
+from socialwork_ict.models.logistic import LogisticFit, logistic_influence, logistic_refitter
+from socialwork_ict.models.ordinal import OrdinalFit, ordinal_batch_refitter, ordinal_influence
 
 
 def standardised_predictions(
@@ -156,11 +157,8 @@ def standardised_predictions(
 
 def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level):
     """:func:`standardised_predictions` with replicate-weight SEs."""
-    from socialwork_ict.models.logistic import _refitter as logistic_refitter
-    from socialwork_ict.models.ordinal import _batch_refitter
-
     if isinstance(fit, OrdinalFit):
-        refit = _batch_refitter(fit, frame)
+        refit = ordinal_batch_refitter(fit, frame)
     else:
         one = logistic_refitter(fit, frame)
 
@@ -205,8 +203,6 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
         return np.vstack([estimates(thetas[j], w[:, j])[0].ravel() for j in range(w.shape[1])])
 
     se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
-    from socialwork_ict.models.ordinal import warn_failed_refits
-
     warn_failed_refits(refit.failures, "the model behind the predictions")
     q = distributions.norm_ppf(0.5 + level / 2.0)
     out = []
