@@ -441,3 +441,19 @@ def test_preview_shows_every_value_and_what_it_becomes():
     ids = preview[preview["column"] == "respondent_id"]
     assert not ids["raw_value"].str.startswith("R").any()  # ids are summarised, never listed
     assert np.all(preview.groupby("column")["n"].sum().drop("respondent_id") == 4)
+
+
+def test_sav_label_check_skips_checkbox_columns_and_reads_curly_apostrophes(tmp_path):
+    path = tmp_path / "checkboxes.sav"
+    write_sav(
+        path,
+        {
+            "ict_email": {1.0: "E-mail"},
+            "workplace_policy": {1.0: "Yes", 2.0: "No", 3.0: "Don\u2019t know"},
+        },
+    )
+
+    def edit(data):
+        data["multi_select"] = {"channels": {"form": "split", "members": CHANNELS}}
+
+    assert read_export(path, codebook_with(edit)).warnings == ()

@@ -684,7 +684,7 @@ COUNTRY_EDIT = ("country", "recode", {"1": "CA", "2": "US", "3": "IL", "4": "UK"
 JOINED_EDIT = (
     "multi_select Q9",
     "choices",
-    {"1": "ict_email", "2": "ict_text", "3": "ict_social_media", "4": "ict_video"},
+    {"1": "ict_email", "2": "ict_text", "3": "ict_social_media", "4": "ict_video", "5": "none"},
 )
 #: layout of tests/export_layouts.py (at the examples' size) -> the edits its review asks for
 LAYOUT_EDITS = {

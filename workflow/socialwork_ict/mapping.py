@@ -310,7 +310,9 @@ def _qualtrics_warnings(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> 
 
 
 def _label_key(label: object) -> str:
-    return " ".join(str(label).casefold().split())
+    """A label as compared: case-folded, spaces folded, typographic apostrophes plain."""
+    text = str(label).replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.casefold().split())
 
 
 def check_value_labels(
@@ -326,9 +328,11 @@ def check_value_labels(
     label of any code gives a warning (the wording could not be checked).
     """
     warnings = []
+    # a checkbox column's value label names its choice ("E-mail"), not yes/no
+    in_groups = {member for group in codebook.multi_select for member in group.members}
     for name, column in codebook.columns.items():
         labels = value_labels.get(column.raw) if column.raw else None
-        if column.type != "int" or not column.codes or not labels:
+        if column.type != "int" or not column.codes or not labels or name in in_groups:
             continue
         by_label = {_label_key(label): code for code, label in column.codes.items()}
         missing = set(codebook.missing_for(name))
