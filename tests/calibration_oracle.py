@@ -14,22 +14,17 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from socialwork_ict.codes import GENDER_LABELS, SECTOR_LABELS, age_group_from_age, as_factor
+from socialwork_ict.codes import (
+    GENDER_LABELS,
+    SECTOR_LABELS,
+    YES_NO_ITEMS,
+    age_group_from_age,
+    as_factor,
+)
 
 DIR = Path(__file__).parent / "fixtures" / "oracle_calibration"
 EXPECTED = DIR / "expected"
-YESNO = (
-    "ict_email",
-    "ict_text",
-    "ict_social_media",
-    "ict_video",
-    "contact_after_hours",
-    "searched_client_online",
-    "client_searched_worker",
-    "friend_request",
-    "discussed_supervisor",
-    "discussed_colleagues",
-)
+YESNO = YES_NO_ITEMS
 
 
 @cache

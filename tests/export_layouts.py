@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from socialwork_ict.codes import YES_NO_ITEMS
 from socialwork_ict.rule_io import write_table
 from socialwork_ict.synthetic import generate_raw_survey
 
@@ -65,20 +66,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = ROOT / "config" / "codebook.yaml"
 CONFIG = ROOT / "config" / "config.yaml"
 
-YES_NO = (
-    "consent",
-    "direct_client_contact",
-    "ict_email",
-    "ict_text",
-    "ict_social_media",
-    "ict_video",
-    "contact_after_hours",
-    "searched_client_online",
-    "client_searched_worker",
-    "friend_request",
-    "discussed_supervisor",
-    "discussed_colleagues",
-)
+YES_NO = ("consent", "direct_client_contact", *YES_NO_ITEMS)
 CHANNELS = ("ict_email", "ict_text", "ict_social_media", "ict_video")
 COUNTRY_CODES = {"CA": 1, "US": 2, "IL": 3, "UK": 4}
 COUNTRY_NAMES = {"CA": "Canada", "US": "United States", "IL": "Israel", "UK": "United Kingdom"}
