@@ -79,3 +79,17 @@ def test_separation_is_input_error(oracle_weighted_frame):
 def test_non_binary_column_is_input_error(oracle_weighted_frame):
     with pytest.raises(InputError, match="0/1"):
         fit_logistic(oracle_weighted_frame, response="ict_freq", at_least=None)
+
+
+def test_a_singular_replicate_refit_is_a_counted_failure_not_a_crash():
+    import numpy as np
+
+    from socialwork_ict.models.fitting import newton_refit
+
+    def singular(params):
+        return 0.0, np.ones(2), np.zeros((2, 2))
+
+    failures: list = []
+    start = np.array([0.5, -0.5])
+    assert np.array_equal(newton_refit(start, singular, failures), start)
+    assert failures == [1]

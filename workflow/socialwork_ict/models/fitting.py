@@ -76,11 +76,17 @@ def newton_refit(
 ) -> np.ndarray:
     """The estimate with other weights: halving Newton steps from ``start`` until a step
     is below ``REFIT_TOL`` (at most ``REFIT_MAX_ITER``); appends to ``failures``
-    when the refit did not converge."""
+    when the refit did not converge or its information matrix is singular (a
+    replicate that drops every respondent of a level); the last iterate is kept
+    and :func:`warn_failed_refits` says how many."""
     params = start.copy()
     loglik, grad, info = evaluate(params)
     for _ in range(REFIT_MAX_ITER):
-        step = np.linalg.solve(info, grad)
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:  # a replicate without a level's respondents
+            failures.append(1)
+            break
         taken = halving_step(params, step, loglik, evaluate, admissible)
         if taken is None:
             failures.append(1)
