@@ -96,6 +96,12 @@ def two_way(rows: int, columns: int, rng: np.random.Generator) -> LinkedCells:
     )
 
 
+def shown(folder: str) -> str:
+    """A results folder as the table names it: relative, or its last two parts."""
+    path = Path(folder)
+    return str(Path(*path.parts[-2:])) if path.is_absolute() else folder
+
+
 def main(folders: list[str]) -> None:
     lines = [
         "# Disclosure control benchmark",
@@ -118,7 +124,7 @@ def main(folders: list[str]) -> None:
                 times.append(time.perf_counter() - start)
             s = out.summary
             lines.append(
-                f"| {folder} | {s['method']} | {s['cells']} | {s['primary']} | "
+                f"| {shown(folder)} | {s['method']} | {s['cells']} | {s['primary']} | "
                 f"{s['secondary']} | {s['respondents_in_secondary']} | "
                 f"{statistics.median(times):.2f} |"
             )

@@ -827,6 +827,19 @@ def write_results(data: dict) -> None:
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+#: keys holding this run's temporary folders: not written (no machine path in the repo)
+PATH_KEYS = ("project", "r_csv")
+
+
+def without_paths(data):
+    """``data`` without the :data:`PATH_KEYS` entries, at any depth."""
+    if isinstance(data, dict):
+        return {k: without_paths(v) for k, v in data.items() if k not in PATH_KEYS}
+    if isinstance(data, list):
+        return [without_paths(v) for v in data]
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -881,7 +894,9 @@ def main() -> None:
     if args.notes and args.notes.exists():
         data["notes"] = args.notes.read_text(encoding="utf-8").splitlines()
     if args.json:
-        args.json.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(without_paths(data), indent=1, default=str), encoding="utf-8"
+        )
     write_results(data)
     print(f"written {OUT}", flush=True)
 
