@@ -457,3 +457,12 @@ def test_sav_label_check_skips_checkbox_columns_and_reads_curly_apostrophes(tmp_
         data["multi_select"] = {"channels": {"form": "split", "members": CHANNELS}}
 
     assert read_export(path, codebook_with(edit)).warnings == ()
+
+
+def test_recode_keys_equal_after_normalising_with_different_targets_stop():
+    def edit(data):
+        data["columns"]["ict_freq"]["recode"] = {"Often": 4, "often ": 5}
+
+    with pytest.raises(InputError, match=r"keys 'Often' and 'often ' are the same raw value"):
+        codebook_with(edit)
+    codebook_with(lambda d: d["columns"]["ict_freq"].update(recode={"Often": 4, "OFTEN": 4}))

@@ -259,16 +259,20 @@ def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
             label=str(spec.get("label", name)),
             codes={int(k): str(v) for k, v in (spec.get("codes") or {}).items()},
             range=(int(rng[0]), int(rng[1])) if rng else None,
-            recode={
-                normalise_token(k): (int(v) if spec["type"] == "int" else str(v))
-                for k, v in (spec.get("recode") or {}).items()
-            },
+            recode=_normalised_keys(
+                {
+                    k: (int(v) if spec["type"] == "int" else str(v))
+                    for k, v in (spec.get("recode") or {}).items()
+                },
+                source=source,
+                where=f"columns.{name}.recode",
+            ),
             required=bool(spec.get("required", True)),
             asked_if=spec.get("asked_if"),
             missing=None if missing is None else tuple(normalise_token(v) for v in missing),
         )
     groups = tuple(
-        _multi_select(name, spec) for name, spec in (data.get("multi_select") or {}).items()
+        _multi_select(name, spec, source) for name, spec in (data.get("multi_select") or {}).items()
     )
     filters = tuple(
         RowFilter(
@@ -292,10 +296,33 @@ def codebook_from_dict(data: dict, *, source: str = "codebook") -> Codebook:
     return codebook
 
 
-def _multi_select(name: str, spec: dict) -> MultiSelect:
+def _normalised_keys(mapping: dict, *, source: str, where: str) -> dict:
+    """``mapping`` keyed by :func:`normalise_token`; two keys that compare equal but
+    map to different targets stop the run (the last would win silently)."""
+    out: dict = {}
+    written: dict = {}
+    for key, value in mapping.items():
+        token = normalise_token(key)
+        if token in out and out[token] != value:
+            raise InputError(
+                f"{where}: keys {written[token]!r} and {key!r} are the same raw value "
+                f"(compared trimmed and case-insensitively) but map to {out[token]!r} and "
+                f"{value!r}",
+                file=source,
+                hint="keep one of them",
+            )
+        out[token], written[token] = value, key
+    return out
+
+
+def _multi_select(name: str, spec: dict, source: str) -> MultiSelect:
     form = spec.get("form", "split")
     if form == "joined":
-        choices = {normalise_token(k): str(v) for k, v in (spec.get("choices") or {}).items()}
+        choices = _normalised_keys(
+            {k: str(v) for k, v in (spec.get("choices") or {}).items()},
+            source=source,
+            where=f"multi_select.{name}.choices",
+        )
         members = tuple(dict.fromkeys(m for m in choices.values() if m != NONE_OF_THESE))
     else:
         choices = {}
