@@ -16,7 +16,9 @@ count, and what cleaning makes of it, without running the analysis:
   ``filters`` column.
 
 Respondent ids are summarised (distinct, empty and repeated counts), never
-listed. Multi-select members show each raw value with the canonical value it
+listed. The counts are exact, not disclosure-controlled: like
+``results/internal_unsuppressed/``, the preview is for the analyst, never
+read by the report and not for publication. Multi-select members show each raw value with the canonical value it
 gave in its rows (a blank box becomes 0 or missing depending on the row).
 """
 
@@ -210,6 +212,8 @@ tr.missing td { color: #666; }
 <h1>Preview of <code>{{ file }}</code></h1>
 <p>Every canonical column, each distinct raw value with its count, and what the
 codebook makes of it. Nothing here has been analysed.</p>
+<p><strong>Internal:</strong> these counts are not disclosure-controlled; do not
+publish this page (the published tables are in the report).</p>
 {% for w in warnings %}<p class="warning">WARNING: {{ w }}</p>
 {% endfor %}
 {% for g in groups %}
