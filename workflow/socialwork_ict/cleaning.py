@@ -54,7 +54,7 @@ from socialwork_ict.codes import (
     as_factor,
 )
 from socialwork_ict.errors import InputError
-from socialwork_ict.mapping import CanonicalExport, RowFilterResult
+from socialwork_ict.mapping import CanonicalExport, RowFilterResult, counts_text, value_counts
 
 ELIGIBILITY_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact")
 DUPLICATE_STEP = "duplicate submission (kept the most complete)"
@@ -259,13 +259,6 @@ def _filter_step(row_filter: RowFilterResult) -> tuple[str, np.ndarray, pd.Serie
     return (row_filter.reason, row_filter.excluded, row_filter.values)
 
 
-def _value_counts(values: pd.Series, top: int = 5) -> str:
-    counts = values.value_counts(sort=False)
-    order = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
-    shown = ", ".join(f"{value!r} ({count})" for value, count in order[:top])
-    return shown + (" ..." if len(order) > top else "")
-
-
 def _raise_empty(flow, reason, values, newly, codebook, file, steps, number) -> None:
     """No eligible rows: name the step that emptied the sample and what it saw."""
     sample_flow = pd.DataFrame(
@@ -279,7 +272,7 @@ def _raise_empty(flow, reason, values, newly, codebook, file, steps, number) -> 
     if values is not None:
         name = values.name
         column = codebook.columns[name].raw if name in codebook.columns else name
-        seen = f"; values there: {_value_counts(values[newly])}"
+        seen = f"; values there: {counts_text(values[newly])}"
     hint = None
     if reason.startswith("country not"):
         hint = "map the export's country values onto CA/US/IL/UK with `recode:` in the codebook"
@@ -307,8 +300,7 @@ def _country_warnings(
     unknown = newly & (typed != "").to_numpy()
     if not unknown.any():
         return []
-    counts = text[unknown].value_counts(sort=False)
-    order = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    order = value_counts(text[unknown])
     shown = []
     for value, count in order[:8]:
         suggestion = COUNTRY_SPELLINGS.get(" ".join(str(value).upper().split()))
@@ -526,7 +518,7 @@ def _analysis_frame(
         if len(unknown):
             hint = (
                 f"the column also holds values that are no configured country "
-                f"({_value_counts(unknown)}): map them with `recode:` in the codebook, "
+                f"({counts_text(unknown)}): map them with `recode:` in the codebook, "
                 "or remove the country from `countries` if the export does not cover it"
             )
         else:

@@ -266,11 +266,17 @@ def _row_filter(raw: pd.DataFrame, row_filter, *, file: str) -> RowFilterResult:
     )
 
 
-def _value_counts(values: pd.Series, top: int = 5) -> str:
-    counts = values.value_counts(sort=True)
-    counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-    shown = ", ".join(f"{value!r} ({count})" for value, count in counts.head(top).items())
-    return shown + (" ..." if len(counts) > top else "")
+def value_counts(values: pd.Series) -> list[tuple[object, int]]:
+    """(value, count) pairs, most frequent first, ties in the values' text order."""
+    counts = values.value_counts(sort=False)
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def counts_text(values: pd.Series, top: int = 5) -> str:
+    """The most frequent values with their counts for a message: "'CAN' (3), 'GB' (1)"."""
+    order = value_counts(values)
+    shown = ", ".join(f"{value!r} ({count})" for value, count in order[:top])
+    return shown + (" ..." if len(order) > top else "")
 
 
 def _qualtrics_warnings(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> list[str]:
@@ -282,7 +288,7 @@ def _qualtrics_warnings(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> 
         if odd.any():
             warnings.append(
                 f"file {file}, column 'Status': {int(odd.sum())} rows are not ordinary responses "
-                f"(Qualtrics: 1 = preview, 8 = spam; values {_value_counts(status[odd])}) and "
+                f"(Qualtrics: 1 = preview, 8 = spam; values {counts_text(status[odd])}) and "
                 "enter the analysis; add to the codebook: filters: [{raw: Status, keep: ['0', "
                 "'IP Address']}]"
             )

@@ -18,8 +18,9 @@ count, and what cleaning makes of it, without running the analysis:
 Respondent ids are summarised (distinct, empty and repeated counts), never
 listed. The counts are exact, not disclosure-controlled: like
 ``results/internal_unsuppressed/``, the preview is for the analyst, never
-read by the report and not for publication. Multi-select members show each raw value with the canonical value it
-gave in its rows (a blank box becomes 0 or missing depending on the row).
+read by the report and not for publication. Multi-select members show each
+raw value with the canonical value it gave in its rows (a blank box becomes 0
+or missing depending on the row).
 """
 
 from __future__ import annotations
