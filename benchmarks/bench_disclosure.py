@@ -111,8 +111,9 @@ def main(folders: list[str]) -> None:
         "",
         "## The pipeline's linked problem (protect_published: build + suppress + audit)",
         "",
-        "| results | method | cells | primary | secondary | respondents in secondary | median s |",
-        "|---|---|---|---|---|---|---|",
+        "| results | method | cells | primary | secondary | lower bound | respondents in secondary "
+        "| median s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for folder in folders:
         args = load(Path(folder))
@@ -125,7 +126,8 @@ def main(folders: list[str]) -> None:
             s = out.summary
             lines.append(
                 f"| {shown(folder)} | {s['method']} | {s['cells']} | {s['primary']} | "
-                f"{s['secondary']} | {s['respondents_in_secondary']} | "
+                f"{s['secondary']} | {s['secondary_lower_bound']} | "
+                f"{s['respondents_in_secondary']} | "
                 f"{statistics.median(times):.2f} |"
             )
             print(lines[-1], flush=True)

@@ -21,6 +21,7 @@ from socialwork_ict.suppression import (
     LinkedCells,
     feasible_intervals,
     protect,
+    secondary_lower_bound,
     threshold_primary,
 )
 
@@ -144,6 +145,32 @@ def test_joint_pattern_is_the_cheapest_by_enumeration():
     # the cheapest pattern hides 1, 6, 7, 3 (cost 16) rather than anything with 8 or 9
     assert np.flatnonzero(pattern.suppressed).tolist() == [0, 1, 3, 4]
     assert protect(cells, 3, method="sequential").cost >= best - 1e-9
+
+
+@pytest.mark.parametrize(
+    "table", [TINY, np.array([[2, 30, 31, 40], [32, 1, 33, 40], [34, 35, 3, 40]])]
+)
+def test_secondary_lower_bound_is_below_every_protecting_subset(table):
+    """The set-cover bound never exceeds the fewest cells of a protecting pattern (enumerated)."""
+    k = 3 if table is TINY else 5
+    cells = two_way(table, k=k)
+    candidates = np.flatnonzero(cells.role == CANDIDATE)
+    fewest = None
+    for size in range(candidates.size + 1):
+        for subset in itertools.combinations(candidates, size):
+            suppressed = cells.role == PRIMARY
+            suppressed[list(subset)] = True
+            if is_protected(cells, suppressed, k):
+                fewest = size
+                break
+        if fewest is not None:
+            break
+    bound = secondary_lower_bound(cells)
+    # a primary cell's row and column each need one more hidden cell: 2 for one
+    # primary; three primaries on a diagonal can share rows and columns
+    assert bound == (2 if table is TINY else 3)
+    assert bound <= fewest
+    assert protect(cells, k).suppressed[candidates].sum() >= bound
 
 
 def test_planted_leak_is_caught():

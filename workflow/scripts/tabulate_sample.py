@@ -37,9 +37,11 @@ def main(snakemake):
     protected = protect_published(table1, table2, margins, diagnostics, frame, claims, settings)
     summary = protected.summary
     log.info("disclosure control (k = %d, protection level %d, %s): %d cells, %d primary, "
-             "%d secondary (%d respondents), %d hidden linking cells, %d equations",
+             "%d secondary (%d respondents; any protecting pattern needs at least %d), "
+             "%d hidden linking cells, %d equations",
              settings.k, summary["protection_level"], summary["method"], summary["cells"],
              summary["primary"], summary["secondary"], summary["respondents_in_secondary"],
+             summary["secondary_lower_bound"],
              summary["hidden_cells"], summary["equations"])  # fmt: skip
     for name in ("table1", "table2", "margins"):
         table = getattr(protected, name)

@@ -90,6 +90,7 @@ from socialwork_ict.suppression import (
     LinkedCells,
     feasible_intervals,
     protect,
+    secondary_lower_bound,
     threshold_primary,
 )
 
@@ -651,6 +652,7 @@ def protect_published(
         "cells": int(published.sum()),
         "primary": int(primary.sum()),
         "secondary": int(secondary.sum()),
+        "secondary_lower_bound": secondary_lower_bound(cells),
         "respondents_in_secondary": int(cells.values[secondary].sum()),
         "hidden_cells": int((cells.role == HIDDEN).sum()),
         "equations": int(cells.rhs.size),

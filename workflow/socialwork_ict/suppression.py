@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse.csgraph import connected_components
 
 __all__ = [
     "CANDIDATE",
@@ -91,6 +92,7 @@ __all__ = [
     "Pattern",
     "feasible_intervals",
     "protect",
+    "secondary_lower_bound",
     "threshold_primary",
 ]
 
@@ -187,36 +189,107 @@ def feasible_intervals(
     return low, high
 
 
+def secondary_lower_bound(cells: LinkedCells) -> int:
+    """A lower bound on the number of secondary cells any protecting pattern needs.
+
+    A necessary condition for protection (Hundepool et al. 2012, §5.3: a
+    suppressed cell in an equation whose other cells are all published is
+    recovered exactly): every equation that holds a primary cell and no
+    other never-published (primary or hidden) cell must hold a secondary
+    cell. The fewest candidate cells meeting every such equation (a
+    set-cover MILP, solved to optimality) bound the true optimum from below,
+    whatever the protection level; the pattern :func:`protect` finds can be
+    judged against it.
+    """
+    pattern = sp.csr_array(cells.matrix != 0)
+    dark = np.isin(cells.role, [PRIMARY, HIDDEN])
+    candidate = cells.role == CANDIDATE
+    column = np.cumsum(candidate) - 1
+    r, c = [], []
+    needs = 0
+    for row in range(pattern.shape[0]):
+        members = pattern.indices[pattern.indptr[row] : pattern.indptr[row + 1]]
+        for p in members[cells.role[members] == PRIMARY]:
+            others = members[members != p]
+            if dark[others].any():
+                continue
+            hits = column[others[candidate[others]]]
+            r.extend([needs] * hits.size)
+            c.extend(hits.tolist())
+            needs += 1
+    if needs == 0:
+        return 0
+    n = int(candidate.sum())
+    cover = sp.csr_array((np.ones(len(r)), (r, c)), shape=(needs, n))
+    result = milp(
+        np.ones(n),
+        constraints=[LinearConstraint(cover, 1, np.inf)],
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+    )
+    if result.x is None:
+        raise RuntimeError("a primary cell shares an equation with no candidate cell")
+    return int(round(result.fun))
+
+
 def _extremes(
     a: sp.csr_array, rhs: np.ndarray, lb: np.ndarray, ub: np.ndarray, targets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of each target variable over ``{a z = rhs, lb <= z <= ub}``.
 
-    One block-diagonal LP with two copies per target (one minimising, one
-    maximising it): the blocks are independent, so each copy's optimum is
-    its own LP's optimum, for one solver call. A maximum that reaches the
-    cap standing in for an infinite bound is ``inf``.
+    A target's extremes depend only on its connected component (the
+    variables linked to it through shared equations); a target alone in its
+    component lies anywhere in ``[lb, ub]``. The other targets' components
+    go into one block-diagonal LP with two copies each (one minimising, one
+    maximising the target): the blocks are independent, so each copy's
+    optimum is its own LP's optimum, for one solver call. A maximum that
+    reaches the cap standing in for an infinite bound is ``inf``.
     """
-    n, m, t = lb.size, a.shape[0], targets.size
+    n = lb.size
     cap = 10.0 * (np.abs(rhs).sum() + np.where(np.isfinite(ub), ub, 0.0).sum() + 1.0)
     ub = np.where(np.isfinite(ub), ub, cap)
-    objective = np.zeros(2 * t * n)
-    offsets = np.arange(2 * t) * n
-    objective[offsets[:t] + targets] = 1.0
-    objective[offsets[t:] + targets] = -1.0
-    result = linprog(
-        objective,
-        A_eq=sp.block_diag([a] * (2 * t), format="csr") if m else None,
-        b_eq=np.tile(rhs, 2 * t) if m else None,
-        bounds=np.column_stack([np.tile(lb, 2 * t), np.tile(ub, 2 * t)]),
-        method="highs",
-    )
-    if result.status != 0:
-        raise RuntimeError(f"attacker LP failed: {result.message}")
-    values = result.x[np.concatenate([offsets[:t], offsets[t:]]) + np.tile(targets, 2)]
-    low, high = values[:t], values[t:]
+    low, high = lb[targets].astype(float), ub[targets].astype(float)
+    var_label, row_label = _components(a, n)
+    blocks, objective, b_eq, bounds, where = [], [], [], [], []
+    offset = 0
+    for sense in (1.0, -1.0):
+        for k, target in enumerate(targets):
+            rows = np.flatnonzero(row_label == var_label[target])
+            if rows.size == 0:
+                continue
+            columns = np.flatnonzero(var_label == var_label[target])
+            blocks.append(a[rows][:, columns])
+            b_eq.append(rhs[rows])
+            bounds.append(np.column_stack([lb[columns], ub[columns]]))
+            cost = np.zeros(columns.size)
+            position = int(np.searchsorted(columns, target))
+            cost[position] = sense
+            objective.append(cost)
+            where.append((sense, k, offset + position))
+            offset += columns.size
+    if blocks:
+        result = linprog(
+            np.concatenate(objective),
+            A_eq=sp.block_diag(blocks, format="csr"),
+            b_eq=np.concatenate(b_eq),
+            bounds=np.concatenate(bounds),
+            method="highs",
+        )
+        if result.status != 0:
+            raise RuntimeError(f"attacker LP failed: {result.message}")
+        for sense, k, position in where:
+            (low if sense > 0 else high)[k] = result.x[position]
     high = np.where(high >= cap * (1 - 1e-9), np.inf, high)
     return low, high
+
+
+def _components(a: sp.csr_array, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Connected component of each variable and each equation of ``a`` (bipartite graph)."""
+    m = a.shape[0]
+    coo = sp.coo_array(a)
+    graph = sp.coo_array((np.ones(coo.nnz), (coo.col, n + coo.row)), shape=(n + m, n + m))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n], labels[n:]
 
 
 def _reduced(cells: LinkedCells, unknown: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
@@ -310,10 +383,17 @@ def _extended(
     free = np.isin(cells.role, [PRIMARY, HIDDEN])
     if base is not None:
         free = free | base
-    choosable = np.flatnonzero((cells.role == CANDIDATE) & ~free)
+    movable = free | (cells.role == CANDIDATE)
+    hoods = [_hood(cells, int(p), hops, movable, protection) for p in targets]
+    # Binaries only where a copy may move (a cell outside every neighbourhood
+    # stays published at no cost), closed under the implications.
+    near = np.zeros(cells.n_cells, dtype=bool)
+    for hood, _ in hoods:
+        near[hood] = True
+    near = _implied(cells, near)
+    choosable = np.flatnonzero((cells.role == CANDIDATE) & ~free & near)
     if choosable.size == 0:
         return free.copy(), True
-    movable = free | (cells.role == CANDIDATE)
     s_of = np.full(cells.n_cells, -1)
     s_of[choosable] = np.arange(choosable.size)
     x = cells.values
@@ -322,8 +402,7 @@ def _extended(
     equations, eq_rhs = [], []
     r, c, v, lo, hi = [], [], [], [], []
     row = 0
-    for p in targets:
-        hood, reach = _hood(cells, int(p), hops, movable, protection)
+    for p, (hood, reach) in zip(targets, hoods, strict=True):
         low, high = _reach(cells, reach)
         a_hood, rhs = _local(cells, hood)
         offsets = []
@@ -387,6 +466,18 @@ def _extended(
     suppressed = free.copy()
     suppressed[choosable] = result.x[: choosable.size] > 0.5
     return suppressed, result.status == 0
+
+
+def _implied(cells: LinkedCells, chosen: np.ndarray) -> np.ndarray:
+    """``chosen`` plus every cell its suppression implies (transitively, ``cells.implies``)."""
+    chosen = chosen.copy()
+    changed = bool(cells.implies)
+    while changed:
+        changed = False
+        for i, j in cells.implies:
+            if chosen[i] and not chosen[j]:
+                chosen[j] = changed = True
+    return chosen
 
 
 def _implications(cells: LinkedCells, s_of: np.ndarray, free: np.ndarray, n_var: int) -> list:
