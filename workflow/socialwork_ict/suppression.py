@@ -515,6 +515,17 @@ def _quiet_stdout():
         os.close(saved)
 
 
+def _recovered_by_one_equation(
+    by_row: sp.csr_array, by_col: sp.csc_array, suppressed: np.ndarray, p: int
+) -> bool:
+    """Whether some equation holds ``p`` and no other suppressed cell (``p`` is then exact)."""
+    for row in by_col.indices[by_col.indptr[p] : by_col.indptr[p + 1]]:
+        members = by_row.indices[by_row.indptr[row] : by_row.indptr[row + 1]]
+        if suppressed[members].sum() == 1:
+            return True
+    return False
+
+
 def protect(
     cells: LinkedCells,
     protection: float,
@@ -546,10 +557,13 @@ def protect(
             label = "joint milp (optimal)" if optimal else "joint milp (time limit: best found)"
             return Pattern(suppressed, label, float(cells.cost[suppressed & ~base].sum()))
     suppressed = base.copy()
+    by_col = sp.csc_array(cells.matrix != 0)
+    by_row = sp.csr_array(by_col)
     for p in primary[np.argsort(cells.values[primary], kind="stable")]:
-        low, high = feasible_intervals(cells, suppressed, np.array([p]))
-        if high[0] - low[0] >= protection - _TOLERANCE:
-            continue
+        if not _recovered_by_one_equation(by_row, by_col, suppressed, p):
+            low, high = feasible_intervals(cells, suppressed, np.array([p]))
+            if high[0] - low[0] >= protection - _TOLERANCE:
+                continue
         step, _ = _extended(cells, protection, time_limit, targets=np.array([p]), base=suppressed)
         if step is None:
             name = cells.keys[p] if cells.keys else p
