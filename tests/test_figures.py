@@ -267,3 +267,17 @@ def test_figure_code_does_not_import_pyplot():
 def test_style_file_fixes_the_svg_hash_salt():
     text = STYLE_FILE.read_text(encoding="utf-8")
     assert "svg.hashsalt:" in text and "axes.spines.top: False" in text
+
+
+def test_weighting_caption_names_why_each_category_is_withheld():
+    """``<k`` and ``x`` margins are counted apart; an ``x`` category is never called small."""
+    table = margins()
+    table.loc[3, ["n", "sample_share", "weighted_share"]] = ["<5", np.nan, np.nan]
+    table.loc[4, ["n", "sample_share", "weighted_share"]] = ["x", np.nan, np.nan]
+    table.loc[0, "sample_share"] = np.nan  # its share would reveal a withheld count
+    alt = caption_weighting(weights(), table, diagnostics(), synthetic=False)["alt"]
+    assert (
+        "3 categories (1 with fewer than 5 respondents; 1 withheld to protect those; "
+        "1 whose sample share would reveal a withheld one) (disclosure control) are not shown"
+    ) in alt
+    assert "suppressed" not in alt

@@ -127,6 +127,28 @@ def plot_weighting(
     return finish(fig)
 
 
+def withheld_text(targeted: pd.DataFrame) -> str:
+    """The withheld categories by reason: ``<k`` (fewer than k respondents) and ``x``.
+
+    Data contract v2 §4: ``<k`` marks a threshold-rule cell, ``x`` a cell
+    withheld only to protect another one; the text never calls an ``x``
+    category small.
+    """
+    shown = targeted.loc[targeted["sample_share"].isna(), "n"].astype(str)
+    parts = []
+    small = shown[shown.str.startswith("<")]
+    if len(small):
+        k = small.iloc[0].lstrip("<")
+        parts.append(f"{len(small)} with fewer than {k} respondents")
+    protect = int((shown == "x").sum())
+    if protect:
+        parts.append(f"{protect} withheld to protect those")
+    other = len(shown) - len(small) - protect
+    if other:
+        parts.append(f"{other} whose sample share would reveal a withheld one")
+    return f"{len(shown)} categories ({'; '.join(parts)})"
+
+
 def caption_weighting(
     weights: pd.DataFrame,
     margins: pd.DataFrame,
@@ -162,7 +184,7 @@ def caption_weighting(
             f"difference is {100 * gap_after.max():.2f} points."
         )
     if hidden:
-        margin_text += f" {hidden} suppressed categories (disclosure control) are not shown."
+        margin_text += f" {withheld_text(targeted)} (disclosure control) are not shown."
     alt = (
         f"Two panels. Left: box plots of the raked weights by country; weights range from "
         f"{w.min():.2f} to {w.max():.2f}.{design} Right: each category's unweighted and "
