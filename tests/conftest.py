@@ -20,9 +20,11 @@ CHECKOUT_PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "socialwor
 
 
 #: test levels (tests/README.md). ``workflow``: runs the real snakemake CLI;
-#: ``browser``: headless Chromium. Everything else (unit tests, R known
-#: answers, properties) runs in the fast command
-#: ``python -m pytest -m "not workflow and not browser"``.
+#: ``browser``: headless Chromium; ``slow``: everything that costs more than
+#: about half a second on the 2-core machine (the CLI and browser tests, the
+#: hypothesis properties, replicate variance at full size, figure rendering,
+#: the format batteries). The fast level, ``python -m pytest -m "not slow"``,
+#: is the unit tests and the quick R known answers.
 WORKFLOW_MODULES = {
     "test_analyst_mistakes",
     "test_interrupted_runs",
@@ -31,6 +33,7 @@ WORKFLOW_MODULES = {
     "test_workflow_bad_input",
     "test_workflow_end_to_end",
     "test_workflow_oracle",
+    "test_workflow_oracle_calibration",
     "test_workflow_resources",
 }
 BROWSER_MODULES = {"test_report_browser"}
@@ -38,6 +41,41 @@ BROWSER_MODULES = {"test_report_browser"}
 WORKFLOW_FIXTURES = {"synthetic_run", "project"}
 #: single workflow tests in otherwise fast modules
 WORKFLOW_TESTS = {"test_profiles_parse", "test_through_the_cli"}
+#: modules whose every test is slow (properties, batteries over many layouts)
+SLOW_MODULES = {
+    "test_draft_codebook",
+    "test_export_layouts",
+    "test_hostile_inputs",
+    "test_ingest_fast_path",
+    "test_properties_cleaning",
+    "test_weighting_properties",
+}
+#: slow tests in otherwise fast modules (by function name: every parameter)
+SLOW_TESTS = {
+    "test_a_workbook_renamed_csv_is_named",
+    "test_cells_hidden_to_protect_others_are_drawn_differently",
+    "test_estimates_match_statsmodels_glm",
+    "test_every_module_a_script_imports_is_a_code_input",
+    "test_figure_code_does_not_import_pyplot",
+    "test_item_means_with_deff",
+    "test_labels_are_honest",
+    "test_layout_reads_as_the_plain_csv",
+    "test_no_eligible_rows_and_missing_country_stop_the_run",
+    "test_no_import_cycle_in_the_package",
+    "test_planted_leak_one_more_total_is_caught",
+    "test_plot_returns_a_labelled_figure",
+    "test_reliability_flag_marks_the_age_group",
+    "test_rendering_is_byte_identical",
+    "test_rows_in_equal_rows_kept_plus_rows_excluded",
+    "test_simulated_true_coefficients_inside_95_ci",
+    "test_snakefmt_is_clean",
+    "test_split_checkboxes_unticked_blank",
+    "test_suppressed_cells_are_not_drawn_as_zero",
+    "test_unweighted_point_estimates_match_statsmodels_orderedmodel",
+    "test_xlsx_several_sheets_without_sheet_is_a_warning",
+    "test_xlsx_unknown_sheet_stops_listing_the_sheets",
+    "test_zero_cells_are_published_by_default",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -52,6 +90,13 @@ def pytest_collection_modifyitems(config, items):
             or "cli" in item.originalname.split("_")
         ):
             item.add_marker(pytest.mark.workflow)
+        if (
+            module in SLOW_MODULES
+            or item.originalname in SLOW_TESTS
+            or item.get_closest_marker("workflow")
+            or item.get_closest_marker("browser")
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionstart(session):
