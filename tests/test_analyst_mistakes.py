@@ -752,7 +752,7 @@ CASES = [
                "error naming the filter step, its column and values")),
     Case("finished_unfiltered", "unfinished responses (Finished = 0) and no filter",
          finished_unfiltered,
-         Warns(("column 'Finished'", "6 unfinished responses", "filters"),
+         Warns(("column 'Finished'", "6 unfinished responses", "(values '0' (6))", "filters"),
                "warning with the filter to add")),
     Case("response_id_as_id", "Qualtrics' ResponseId mapped as respondent_id", response_id_as_id,
          Warns(("column 'ResponseId'", "repeated submissions by one person cannot be detected"),

@@ -298,7 +298,8 @@ def _qualtrics_warnings(raw: pd.DataFrame, codebook: Codebook, *, file: str) -> 
         if unfinished.any():
             warnings.append(
                 f"file {file}, column 'Finished': {int(unfinished.sum())} unfinished responses "
-                "enter the analysis; to exclude them add to the codebook: filters: "
+                f"(values {counts_text(finished[unfinished])}) enter the analysis; to exclude "
+                "them add to the codebook: filters: "
                 "[{raw: Finished, keep: ['1', 'True']}]"
             )
     id_column = codebook.columns["respondent_id"].raw
