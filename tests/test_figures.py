@@ -281,3 +281,19 @@ def test_weighting_caption_names_why_each_category_is_withheld():
         "1 whose sample share would reveal a withheld one) (disclosure control) are not shown"
     ) in alt
     assert "suppressed" not in alt
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_no_weighting_no_word_of_raking(name):
+    """``weighting.method: none``: no title, label, alt text or caption says raked."""
+    plot, caption, tables = FIGURES[name]
+    fig = plot(*tables(), synthetic=False, weighting="none")
+    record = caption(*tables(), synthetic=False, weighting="none")
+    texts = [*figure_texts(fig), record["alt"], record["caption"]]
+    assert not [t for t in texts if "rak" in t.lower()]
+    raked = [
+        *figure_texts(plot(*tables(), synthetic=False)),
+        caption(*tables(), synthetic=False)["caption"],
+    ]
+    if name in ("freq_by_age", "odds_ratios", "predicted_often", "weighting", "sensitivity"):
+        assert any("rak" in t.lower() for t in raked)  # the default names its raking

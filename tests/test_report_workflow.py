@@ -51,3 +51,23 @@ def test_verify_fails_naming_an_edited_published_value(project):
     lines = [line for line in result.stderr.splitlines() if "mismatch: " in line]
     assert any("any_use_US" in line for line in lines), result.stderr[-3000:]
     assert not any("any_use_CA:" in line for line in lines)
+
+
+def test_no_weighting_gives_a_report_without_a_word_of_raking(tmp_path):
+    """``weighting.method: none``: no title, label, caption, sentence or method says raked."""
+    folder = copy_project(tmp_path / "unweighted")
+    config = folder / "config/config.yaml"
+    text = config.read_text(encoding="utf-8")
+    edited = re.sub(r"(\nweighting:\n(?:  #.*\n)*  method: )rake", r"\g<1>none", text, count=1)
+    assert edited != text
+    config.write_text(edited, encoding="utf-8")
+    result = snakemake(folder, cores=4)
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (folder / "reports/report.html").read_text(encoding="utf-8")
+    captions = "".join(
+        p.read_text(encoding="utf-8") for p in (folder / "results/figures").glob("*.json")
+    )
+    for name, text in (("report", html), ("figure captions", captions)):
+        words = sorted(set(re.findall(r"\w*rak(?:e|ed|ing)\w*", text, flags=re.IGNORECASE)))
+        assert not words, f"{name}: {words}"
+    assert "every weight 1" in html

@@ -77,5 +77,7 @@ for figure_set, figures in FIGURE_SETS.items():
             mem_mb=figure_memory_mb,
         params:
             figures=figures,
+            # labels and captions name the weighting that ran
+            weighting=config["weighting"]["method"],
         script:
             "../scripts/plot_figures.py"

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.style
@@ -31,8 +32,66 @@ STYLE_FILE = Path(__file__).with_name("socialwork.mplstyle")
 SYNTHETIC_NOTE = "Synthetic data: illustrates the pipeline, not the study's findings"
 NOTE_COLOUR = "#A63603"
 
-#: the population and weighting named in figure titles
-WEIGHTED = "Social workers, weighted (raked to workforce margins)"
+
+@dataclass(frozen=True)
+class WeightingWords:
+    """How figure titles, labels and captions name the weighting that ran.
+
+    One set per ``weighting.method`` (data contract §2), so that no label
+    says "raked" when the weights were post-stratified or all 1.
+    """
+
+    population: str  # figure subtitles
+    short: str  # "weighted (raked)"
+    weights: str  # "raked weights"
+    weight_axis: str
+    adjusted: str  # "after raking"
+    percentages: str  # the weighted percentages of a caption
+    subtitle: str  # the weighting figure's subtitle, with {variables}
+    category: str  # a category of the weighting variables
+
+
+WEIGHTING_WORDS = {
+    "rake": WeightingWords(
+        population="Social workers, weighted (raked to workforce margins)",
+        short="weighted (raked)",
+        weights="raked weights",
+        weight_axis="Raked weight (mean 1 within country)",
+        adjusted="after raking",
+        percentages="Weighted percentages (weights raked to workforce margins)",
+        subtitle="Social workers; weights raked within each country to workforce margins "
+        "of {variables}",
+        category="raking category",
+    ),
+    "poststratify": WeightingWords(
+        population="Social workers, weighted (post-stratified to workforce cells)",
+        short="weighted (post-stratified)",
+        weights="post-stratified weights",
+        weight_axis="Post-stratified weight (mean 1 within country)",
+        adjusted="after post-stratification",
+        percentages="Weighted percentages (weights post-stratified to workforce cells)",
+        subtitle="Social workers; weights post-stratified within each country to workforce "
+        "cells of {variables}",
+        category="weighting category",
+    ),
+    "none": WeightingWords(
+        population="Social workers, unweighted (every weight 1)",
+        short="unweighted",
+        weights="weights (every weight 1: no weighting)",
+        weight_axis="Weight (every weight 1: no weighting)",
+        adjusted="with every weight 1",
+        percentages="Unweighted percentages (no weighting)",
+        subtitle="Social workers; no weighting (every weight 1); workforce margins of "
+        "{variables} for comparison",
+        category="target category",
+    ),
+}
+
+
+def weighting_words(method: str) -> WeightingWords:
+    """The labels for ``weighting.method`` (``rake``, ``poststratify`` or ``none``)."""
+    return WEIGHTING_WORDS[method]
+
 
 COUNTRY_NAMES = {
     "CA": "Canada",

@@ -16,7 +16,6 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from socialwork_ict.codes import ICT_FREQ_LABELS
 from socialwork_ict.figures.common import (
     POOLED,
-    WEIGHTED,
     caption_record,
     country_name,
     figure_style,
@@ -25,6 +24,7 @@ from socialwork_ict.figures.common import (
     ordered_age_groups,
     ordered_countries,
     scale_colours,
+    weighting_words,
 )
 
 CODES = tuple(ICT_FREQ_LABELS)  # 1..5
@@ -102,7 +102,7 @@ def often_share(table2: pd.DataFrame) -> dict[str, pd.Series]:
     return {c: (w[4] + w[5]).dropna() for c, w in weighted_percentages(table2).items()}
 
 
-def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
+def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> Figure:
     """Diverging stacked bars of weighted ict_freq by age group, one panel per country."""
     shares = weighted_percentages(table2)
     counts = country_sizes(table2)
@@ -116,7 +116,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
             7.0,
             height,
             title="How often social workers use informal ICT with clients, by age group",
-            subtitle=WEIGHTED,
+            subtitle=weighting_words(weighting).population,
             synthetic=synthetic,
         )
         grid = fig.add_gridspec(len(shares) + 1, 1, height_ratios=[0.45] + [1.0] * len(shares))
@@ -190,7 +190,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
         return finish(fig)
 
 
-def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
+def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> dict:
     """Alt text and caption, with the age pattern of often/very often use read from the table."""
     shares = often_share(table2)
     countries = [c for c in shares if c != POOLED]
@@ -238,8 +238,8 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
         )
     caption = (
         "Frequency of informal ICT use with clients between sessions, by age group and "
-        "country. Weighted percentages (weights raked to workforce "
-        "margins); 95 % confidence intervals are in Table 2. Numbers inside bars are "
+        f"country. {weighting_words(weighting).percentages}; 95 % confidence intervals are "
+        "in Table 2. Numbers inside bars are "
         f"percentages of at least {LABEL_MIN_PCT:.0f} %."
     )
     if small:

@@ -26,6 +26,7 @@ from socialwork_ict.figures.common import (
     log_odds_axis,
     new_figure,
     term_label,
+    weighting_words,
 )
 
 SPECIFICATION_NAMES = {
@@ -52,7 +53,9 @@ def age_rows(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return sensitivity.loc[keep].reset_index(drop=True)
 
 
-def plot_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> Figure:
+def plot_sensitivity(
+    sensitivity: pd.DataFrame, *, synthetic: bool, weighting: str = "rake"
+) -> Figure:
     """Forest plot: one band per specification, the age terms dodged within it."""
     rows = age_rows(sensitivity)
     specs = list(dict.fromkeys(rows["specification"].astype(str)))
@@ -63,7 +66,8 @@ def plot_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> Figure:
             7.0,
             2.0 + 0.55 * len(specs) + (0.3 if synthetic else 0),
             title="Age effects across model specifications",
-            subtitle="Social workers; weighted (raked) unless stated; odds ratios with 95 % CIs",
+            subtitle=f"Social workers; {weighting_words(weighting).short} unless stated; "
+            "odds ratios with 95 % CIs",
             synthetic=synthetic,
         )
         ax = fig.add_subplot()
@@ -104,7 +108,9 @@ def plot_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> Figure:
     return finish(fig)
 
 
-def caption_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> dict:
+def caption_sensitivity(
+    sensitivity: pd.DataFrame, *, synthetic: bool, weighting: str = "rake"
+) -> dict:
     """Alt text and caption: in how many specifications all age-group odds ratios exceed 1."""
     rows = age_rows(sensitivity)
     groups = rows[rows["term"].astype(str).str.startswith("age_group[")]

@@ -35,26 +35,48 @@ def disclosure_note(*tables: pd.DataFrame) -> str:
     )
 
 
+def _weighting_method(weighting: Mapping[str, Any]) -> str:
+    """The Methods line of the weighting that ran (``weighting.method``, data contract §2)."""
+    method = weighting["method"]
+    variables = ", ".join(weighting["variables"])
+    if method == "none":
+        return (
+            "none: every respondent has weight 1, so every estimate is unweighted; the "
+            f"targets' margins of {variables} are shown for comparison only. Variance is still "
+            "design-based (strata = country)."
+        )
+    trim = weighting.get("trim_cap")
+    trimming = "none" if trim is None else f"cap {trim:g} x the country's mean weight"
+    if method == "rake":
+        how = (
+            f"raking on {variables} within each country (convergence epsilon "
+            f"{weighting['epsilon']:g}, at most {weighting['max_iter']} sweeps)"
+        )
+    else:
+        how = f"post-stratification to the joint cells of {variables} within each country"
+    return (
+        f"method {method}: {how}; respondents outside the target categories: "
+        f"{weighting['outside_rule']}; trimming: {trimming}; sensitivity analysis with weights "
+        f"capped at {weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to "
+        "sum to each country's eligible sample size; they are sampling weights, not frequency "
+        "weights."
+    )
+
+
+def _shown_diagnostics(diagnostics: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The diagnostics as the report shows them: without weighting, the rule for
+    respondents outside the targets applied to nothing, so it is not shown."""
+    if method == "none" and "outside_rule" in diagnostics.columns:
+        return diagnostics.drop(columns="outside_rule")
+    return diagnostics
+
+
 def _methods(
     weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
 ) -> list[dict[str, str]]:
     """Methods, generated from the config and the model's own description."""
-    trim = weighting.get("trim_cap")
     return [
-        {
-            "name": "Weighting",
-            "text": (
-                f"method {weighting['method']} on {', '.join(weighting['variables'])} within each "
-                f"country (convergence epsilon {weighting['epsilon']:g}, at most "
-                f"{weighting['max_iter']} sweeps); respondents outside the target categories: "
-                f"{weighting['outside_rule']}; trimming: "
-                + ("none" if trim is None else f"cap {trim:g} x the country's mean weight")
-                + f"; sensitivity analysis with weights capped at "
-                f"{weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to sum to "
-                "each country's eligible sample size; they are sampling weights, not frequency "
-                "weights."
-            ),
-        },
+        {"name": "Weighting", "text": _weighting_method(weighting)},
         {"name": "Primary model", "text": str(model_info.get("model", "not recorded"))},
         {
             "name": "Variance",
@@ -162,7 +184,7 @@ def report_context(
         "targets_file": targets_file,
         "targets": target_views(targets, countries),
         "diagnostics": table_view(
-            diagnostics,
+            _shown_diagnostics(diagnostics, weighting["method"]),
             caption="Weighting diagnostics per country",
             decimals={
                 "n": 0,
@@ -252,5 +274,6 @@ def report_context(
         "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
         "figures": list(figures),
         "methods": _methods(weighting, model_info, alpha),
+        "weighting_method": weighting["method"],
         "provenance": provenance,
     }
