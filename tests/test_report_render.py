@@ -340,3 +340,28 @@ def test_figure_is_inlined_as_png_data_uri():
 )  # fmt: skip
 def test_format_cell(value, decimals, expected):
     assert format_cell(value, decimals) == expected
+
+
+def test_a_synthetic_caption_says_so_once():
+    """The figure's caption record carries its note; the report adds one only where missing."""
+    note = "Synthetic data: illustrates the pipeline, not the study's findings."
+    carried = figure_view("odds_ratios", b"", {"alt": "a", "caption": f"c. {note}"}, synthetic=True)
+    assert carried["caption"].lower().count("synthetic") == 1
+    bare = figure_view("odds_ratios", b"", {"alt": "a", "caption": "c."}, synthetic=True)
+    assert bare["caption"].lower().count("synthetic") == 1
+    real = figure_view("odds_ratios", b"", {"alt": "a", "caption": "c."}, synthetic=False)
+    assert "synthetic" not in real["caption"].lower()
+
+
+def test_thresholds_are_not_shown_as_odds_ratios_and_no_zero_count_is_red():
+    model = model_table()
+    model.loc[model["term"] == "threshold 1|2", ["odds_ratio", "ci_low", "ci_high"]] = [
+        0.37,
+        0.30,
+        0.45,
+    ]
+    html = render_example(model=model)
+    row = re.search(r"<th scope=\"row\">threshold 1\|2</th>(.*?)</tr>", html, flags=re.S)
+    assert row and "0.37" not in row.group(1) and "0.30" not in row.group(1)
+    assert "not odds ratios" in html
+    assert not re.search(r'class="status-mismatch">0 mismatch', html)

@@ -71,6 +71,17 @@ def _shown_diagnostics(diagnostics: pd.DataFrame, method: str) -> pd.DataFrame:
     return diagnostics
 
 
+def _without_threshold_odds_ratios(model: pd.DataFrame) -> pd.DataFrame:
+    """The model table as shown: a threshold (cut-point ``threshold j|j+1``) is no odds
+    ratio, so its exponentiated columns are blank (the CSV keeps them, data contract §4)."""
+    out = model.copy()
+    cut = out["term"].astype(str).str.startswith("threshold")
+    for column in ("odds_ratio", "ci_low", "ci_high"):
+        if column in out.columns:
+            out[column] = out[column].astype(object).where(~cut, "")
+    return out
+
+
 def _methods(
     weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
 ) -> list[dict[str, str]]:
@@ -221,10 +232,11 @@ def report_context(
             note=small_cells,
         ),
         "model": table_view(
-            model,
+            _without_threshold_odds_ratios(model),
             caption=(
                 "Primary proportional-odds model of frequency of use: log-odds estimates, "
-                "design-based SEs, odds ratios with 95 % Wald CIs (positive = more frequent use)"
+                "design-based SEs, odds ratios with 95 % Wald CIs (positive = more frequent use); "
+                "the thresholds are cut-points on the log-odds scale, not odds ratios"
             ),
             decimals={"estimate": 3, "std_error": 3, "odds_ratio": 2, "ci_low": 2, "ci_high": 2},
             row_header="term",

@@ -168,10 +168,15 @@ def table_view(
 def figure_view(
     name: str, png: bytes, meta: Mapping[str, str], *, synthetic: bool
 ) -> dict[str, str]:
-    """A figure inlined as a PNG data URI, with alt text and caption (+ synthetic note)."""
+    """A figure inlined as a PNG data URI, with alt text and caption.
+
+    On synthetic data the caption says so once: the figure's own caption
+    record carries the figures' note; the report's note is added only to a
+    caption that lacks one.
+    """
     alt = str(meta["alt"]).strip()
     caption = str(meta["caption"]).strip()
-    if synthetic:
+    if synthetic and "synthetic" not in caption.lower():
         caption = f"{caption} {SYNTHETIC_NOTE}"
     return {
         "name": name,
