@@ -38,3 +38,14 @@ def test_every_requirement_is_pinned_exactly():
         line = line.split("#", 1)[0].strip()
         if line:
             assert "==" in line, line
+
+
+def test_citation_names_the_package_version():
+    """CITATION.cff cites the version pyproject.toml builds (bump both together)."""
+    import tomllib
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert citation["cff-version"] == "1.2.0"
+    assert str(citation["version"]) == project["version"]
+    assert citation["preferred-citation"]["doi"] == "10.1093/bjsw/bcab066"
