@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from socialwork_ict.report.findings import collect_warnings, key_findings
+from socialwork_ict.report.limitations import limitations
 from socialwork_ict.report.render import SYNTHETIC_NOTE, table_view, target_views
 
 PO_TEST = "proportional_odds[age_group]"
@@ -286,6 +287,14 @@ def report_context(
         "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
         "figures": list(figures),
         "methods": _methods(weighting, model_info, alpha),
+        "limitations": limitations(
+            synthetic=bool(origin.get("synthetic")),
+            targets=targets,
+            targets_file=targets_file,
+            weighting=weighting,
+            model_info=model_info,
+            countries=countries,
+        ),
         "weighting_method": weighting["method"],
         "provenance": provenance,
     }

@@ -1,0 +1,46 @@
+"""The report's limitations follow from what the run did (socialwork_ict.report.limitations)."""
+
+from __future__ import annotations
+
+from socialwork_ict.report.limitations import limitations
+
+RAKE = {"method": "rake", "variables": ["age_group", "gender"]}
+INFO = {
+    "variance": "Taylor linearization, strata = country",
+    "n_complete_cases": 4137,
+    "n_left_out_missing": 217,
+}
+TARGETS = {"CA": {"illustrative": "made up", "age_group": {}}, "US": {"age_group": {}}}
+
+
+def run(**overrides):
+    arguments = dict(
+        synthetic=False,
+        targets=TARGETS,
+        targets_file="targets.yaml",
+        weighting=RAKE,
+        model_info=INFO,
+        countries=["CA", "US"],
+    )
+    arguments.update(overrides)
+    return " ".join(limitations(**arguments))
+
+
+def test_names_the_illustrative_targets_the_missing_data_and_the_sampling():
+    text = run()
+    assert "targets of CA are marked illustrative in targets.yaml" in text
+    assert "US" not in text.split("illustrative")[0].split("targets of")[-1]
+    assert "217 respondents (5.0 %)" in text
+    assert "convenience" in text
+    assert "margins of age group, gender" in text
+    assert "Taylor linearization" in text
+    assert "synthetic" not in text
+
+
+def test_follows_the_run():
+    assert "synthetic" in run(synthetic=True)
+    unweighted = run(weighting={"method": "none", "variables": ["age_group"]})
+    assert "No weighting" in unweighted and "illustrative" not in unweighted
+    assert "rak" not in unweighted.lower()
+    complete = run(model_info={"variance": "v", "n_complete_cases": 10, "n_left_out_missing": 0})
+    assert "complete cases" not in complete
