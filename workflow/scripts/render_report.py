@@ -6,7 +6,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from socialwork_ict.codebook import load_codebook
 from socialwork_ict.report.context import report_context
+from socialwork_ict.report.dictionary import data_dictionary
 from socialwork_ict.report.provenance import git_commit, provenance, sha256_bytes
 from socialwork_ict.report.render import FIGURES, figure_view, render_report
 from socialwork_ict.rule_io import run_rule
@@ -68,6 +70,7 @@ def main(snakemake):
         table1=_csv(inp.table1),
         table2=_csv(inp.table2),
         codebook_labels={k: v.get("label", k) for k, v in codebook["columns"].items()},
+        dictionary=data_dictionary(load_codebook(inp.codebook)),
         model=_csv(inp.model),
         model_info=_json(inp.model_info),
         tests=_csv(inp.tests),

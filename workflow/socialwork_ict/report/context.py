@@ -154,6 +154,7 @@ def report_context(
     countries: Sequence[str],
     alpha: float,
     provenance: Mapping[str, Any],
+    dictionary: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The template context (see ``workflow/templates/report.html.j2``)."""
     synthetic = bool(origin.get("synthetic", False))
@@ -296,5 +297,14 @@ def report_context(
             countries=countries,
         ),
         "weighting_method": weighting["method"],
+        "dictionary": None
+        if dictionary is None
+        else table_view(
+            dictionary,
+            caption="Data dictionary: the codebook this run read (questions, raw columns, "
+            "values, who was asked, values read as missing)",
+            decimals={},
+            row_header="variable",
+        ),
         "provenance": provenance,
     }

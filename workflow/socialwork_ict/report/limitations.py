@@ -63,8 +63,9 @@ def limitations(
         share = 100.0 * left_out / (left_out + used)
         out.append(
             f"The models use complete cases: {left_out} respondents ({share:.1f} %) with a "
-            "missing value are left out, which is unbiased only if the values are missing "
-            "completely at random given the model's covariates."
+            "missing value are left out; the estimates stay unbiased only when whether a value "
+            "is missing does not depend on the outcome given the covariates (Little & Rubin "
+            "2019, §3.3)."
         )
     out.append(
         "The published figures the report compares with are unweighted sample percentages "

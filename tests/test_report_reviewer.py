@@ -1,4 +1,4 @@
-"""The report's limitations follow from what the run did (socialwork_ict.report.limitations)."""
+"""What a reviewer reads beside the results: limitations from the run, the data dictionary."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_follows_the_run():
     assert "rak" not in unweighted.lower()
     complete = run(model_info={"variance": "v", "n_complete_cases": 10, "n_left_out_missing": 0})
     assert "complete cases" not in complete
+
+
+def test_data_dictionary_is_the_codebook_the_run_read():
+    from pathlib import Path
+
+    from socialwork_ict.codebook import load_codebook
+    from socialwork_ict.report.dictionary import COLUMNS, data_dictionary
+
+    codebook = load_codebook(Path(__file__).parents[1] / "config/codebook.yaml")
+    table = data_dictionary(codebook).set_index("variable")
+    assert list(table.reset_index().columns) == COLUMNS
+    assert list(table.index) == list(codebook.columns)
+    assert table.loc["ict_freq", "values"].startswith("1 = never; 2 = rarely")
+    assert table.loc["age", "values"] == "18 to 90"
+    assert table.loc["contact_after_hours", "asked of"] == "ict_freq >= 2"
+    assert table.loc["gender", "missing"] == "blank, -99"
