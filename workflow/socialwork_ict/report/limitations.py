@@ -65,7 +65,7 @@ def limitations(
             f"The models use complete cases: {left_out} respondents ({share:.1f} %) with a "
             "missing value are left out; the estimates stay unbiased only when whether a value "
             "is missing does not depend on the outcome given the covariates (Little & Rubin "
-            "2019, §3.3)."
+            "2019, ch. 3)."
         )
     out.append(
         "The published figures the report compares with are unweighted sample percentages "
