@@ -60,3 +60,26 @@ def test_data_dictionary_is_the_codebook_the_run_read():
     assert table.loc["age", "values"] == "18 to 90"
     assert table.loc["contact_after_hours", "asked of"] == "ict_freq >= 2"
     assert table.loc["gender", "missing"] == "blank, -99"
+
+
+def test_predicted_shares_table_shows_the_figures_numbers():
+    import pandas as pd
+
+    from socialwork_ict.report.context import _predicted_view
+
+    predicted = pd.DataFrame(
+        {
+            "country": ["CA", "CA", "CA"],
+            "age_group": ["<30", "<30", "<30"],
+            "outcome": ["ict_freq=4", "ict_freq=5", "ict_freq>=4"],
+            "estimate": [0.2, 0.1, 0.3],
+            "std_error": [0.01, 0.01, 0.02],
+            "ci_low": [0.18, 0.08, 0.26],
+            "ci_high": [0.22, 0.12, 0.34],
+            "n": [100, 100, 100],
+        }
+    )
+    view = _predicted_view(predicted)
+    assert len(view["rows"]) == 1
+    cells = [cell["text"] for cell in view["rows"][0]]
+    assert cells == ["CA", "<30", "30.0", "26.0", "34.0", "100"]

@@ -51,6 +51,7 @@ rule render_report:
         table2="results/tables/table2_freq_by_age.csv",
         model="results/tables/model_ordinal.csv",
         model_info="results/models/model_info.json",
+        predicted="results/tables/predicted_by_age.csv",
         tests="results/tables/tests.csv",
         po_check="results/models/proportional_odds_check.csv",
         sensitivity="results/tables/sensitivity.csv",

@@ -73,6 +73,7 @@ def main(snakemake):
         dictionary=data_dictionary(load_codebook(inp.codebook)),
         model=_csv(inp.model),
         model_info=_json(inp.model_info),
+        predicted=_csv(inp.predicted),
         tests=_csv(inp.tests),
         po_check=_csv(inp.po_check),
         sensitivity=_csv(inp.sensitivity),

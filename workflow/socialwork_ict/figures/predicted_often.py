@@ -125,6 +125,8 @@ def caption_predicted_often(
         "by age group and country: predictive margins of the survey-weighted "
         "proportional-odds model (each respondent's covariates as observed, age group set "
         "to each level, averaged with the survey weights), with design-based 95 % "
-        "confidence intervals."
+        "confidence intervals. The model has no age group x country term, so every "
+        "country's curve has the same age shape on the log-odds scale (countries differ by a "
+        "shift); the age group x country Wald test in the tests table checks that."
     )
     return caption_record(alt, caption, synthetic=synthetic)

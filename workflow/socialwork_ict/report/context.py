@@ -83,6 +83,28 @@ def _without_threshold_odds_ratios(model: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: predicted_by_age.csv's outcome of often or very often use (models.predict: ``at_least`` 4)
+OFTEN_OR_MORE = "ict_freq>=4"
+
+
+def _predicted_view(predicted: pd.DataFrame) -> dict:
+    """The predicted shares of often or very often use (``ict_freq>=4``) as a table:
+    the numbers the predicted-share figure draws, with their design-based 95 % CIs."""
+    rows = predicted[predicted["outcome"].astype(str) == OFTEN_OR_MORE]
+    shown = rows[["country", "age_group", "estimate", "ci_low", "ci_high", "n"]].copy()
+    for column in ("estimate", "ci_low", "ci_high"):
+        shown[column] = 100.0 * shown[column].astype(float)
+    return table_view(
+        shown.rename(columns={"estimate": "predicted %"}),
+        caption=(
+            "Predicted share (%) using informal ICT often or very often, by country and age "
+            "group: predictive margins of the primary model (the numbers of the figure)"
+        ),
+        decimals={"predicted %": 1, "ci_low": 1, "ci_high": 1, "n": 0},
+        row_header="country",
+    )
+
+
 def _methods(
     weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
 ) -> list[dict[str, str]]:
@@ -155,6 +177,7 @@ def report_context(
     alpha: float,
     provenance: Mapping[str, Any],
     dictionary: pd.DataFrame | None = None,
+    predicted: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The template context (see ``workflow/templates/report.html.j2``)."""
     synthetic = bool(origin.get("synthetic", False))
@@ -297,6 +320,7 @@ def report_context(
             countries=countries,
         ),
         "weighting_method": weighting["method"],
+        "predicted": None if predicted is None else _predicted_view(predicted),
         "dictionary": None
         if dictionary is None
         else table_view(
