@@ -25,7 +25,13 @@ from socialwork_ict.report.findings import (
     proportional_odds_sentence,
 )
 from socialwork_ict.report.provenance import provenance
-from socialwork_ict.report.render import FIGURES, figure_view, format_cell, render_report
+from socialwork_ict.report.render import (
+    FIGURES,
+    figure_view,
+    format_cell,
+    render_report,
+    report_png,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -329,8 +335,21 @@ def test_rendering_is_deterministic():
 
 
 def test_figure_is_inlined_as_png_data_uri():
-    view = figure_view("odds_ratios", b"\x89PNG", {"alt": "a", "caption": "c."}, synthetic=False)
-    assert view["src"] == "data:image/png;base64," + base64.b64encode(b"\x89PNG").decode()
+    png = tiny_png()
+    view = figure_view("odds_ratios", png, {"alt": "a", "caption": "c."}, synthetic=False)
+    assert view["src"] == "data:image/png;base64," + base64.b64encode(report_png(png)).decode()
+
+
+def test_inlined_figure_is_a_palette_png_with_the_same_size_and_look():
+    from PIL import Image, ImageChops
+
+    png = tiny_png()
+    small = report_png(png)
+    assert report_png(png) == small  # deterministic
+    with Image.open(io.BytesIO(png)) as full, Image.open(io.BytesIO(small)) as palette:
+        assert palette.mode == "P" and palette.size == full.size
+        difference = ImageChops.difference(full.convert("RGB"), palette.convert("RGB"))
+        assert max(high for _, high in difference.getextrema()) <= 48
 
 
 @pytest.mark.parametrize(
@@ -345,11 +364,13 @@ def test_format_cell(value, decimals, expected):
 def test_a_synthetic_caption_says_so_once():
     """The figure's caption record carries its note; the report adds one only where missing."""
     note = "Synthetic data: illustrates the pipeline, not the study's findings."
-    carried = figure_view("odds_ratios", b"", {"alt": "a", "caption": f"c. {note}"}, synthetic=True)
+    carried = figure_view(
+        "odds_ratios", tiny_png(), {"alt": "a", "caption": f"c. {note}"}, synthetic=True
+    )
     assert carried["caption"].lower().count("synthetic") == 1
-    bare = figure_view("odds_ratios", b"", {"alt": "a", "caption": "c."}, synthetic=True)
+    bare = figure_view("odds_ratios", tiny_png(), {"alt": "a", "caption": "c."}, synthetic=True)
     assert bare["caption"].lower().count("synthetic") == 1
-    real = figure_view("odds_ratios", b"", {"alt": "a", "caption": "c."}, synthetic=False)
+    real = figure_view("odds_ratios", tiny_png(), {"alt": "a", "caption": "c."}, synthetic=False)
     assert "synthetic" not in real["caption"].lower()
 
 
