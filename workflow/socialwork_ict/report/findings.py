@@ -233,10 +233,15 @@ def published_sentence(comparison: pd.DataFrame) -> str:
     match = int(counts.get("match", 0))
     mismatch = int(counts.get("mismatch", 0))
     not_rep = int(counts.get("not reproducible", 0))
+    absent = int(counts.get("not in this export", 0))
     sentence = (
         f"Of {len(comparison)} published figures and claims, {match} match within tolerance, "
         f"{mismatch} do not and {not_rep} cannot be reproduced from the data contract's items."
     )
+    if absent:
+        sentence += (
+            f" {absent} need optional items (data contract §1b) that are not in this export."
+        )
     if mismatch:
         ids = comparison.loc[comparison["status"] == "mismatch", "id"].astype(str)
         sentence += f" Mismatches: {_list(list(ids))}."
