@@ -218,7 +218,7 @@ def test_shipped_published_yaml_is_valid_and_lists_every_published_figure():
     assert by_id["psychotherapy_highest"]["kind"] == "higher_use"
     assert by_id["ubiquitous"]["kind"] == "ubiquitous"
     assert by_id["ubiquitous"]["threshold"] == 50
-    assert by_id["under_30_use_less"]["kind"] == "age_direction"
+    assert by_id["under_30_use_less"]["kind"] == "age_contrast"  # the claim as stated
     assert by_id["consistent_across_countries"]["kind"] == "age_consistency"
 
 
@@ -383,3 +383,34 @@ def test_any_use_by_category_is_the_weighted_domain_share():
 def test_check_published_rejects_an_unknown_breakdown():
     with pytest.raises(InputError, match="unknown breakdown"):
         check_published(claims({**V2_CLAIMS[3], "by": ["sector", "region"]}))
+
+
+def _contrast_tests(p: float) -> pd.DataFrame:
+    row = {"test": "contrast_under_30_vs_older", "statistic": 9.0, "df_num": 1.0,
+           "df_den": 4000.0, "p_value": p}  # fmt: skip
+    return pd.concat([wald_frame(), pd.DataFrame([row])], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("odds", "p", "status"),
+    [
+        ((1.4, 1.6, 1.8, 1.3), 0.001, MATCH),
+        ((1.4, 1.6, 1.8, 1.3), 0.2, MISMATCH),  # not significant
+        ((0.5, 0.9, 1.2, 0.6), 0.001, MISMATCH),  # older groups' mean below <30
+        ((0.9, 1.6, 1.8, 1.3), 0.001, MATCH),  # one group below 1: the contrast decides
+    ],
+)
+def test_age_claim_is_judged_on_the_contrast(odds, p, status):
+    claim = {"id": "age", "claim": "x", "source": ["S1"], "kind": "age_contrast",
+             "published": "older use more"}  # fmt: skip
+    table = compare_published(
+        analysis_frame(), model_frame(odds), _contrast_tests(p), sensitivity_frame(),
+        claims(claim),
+    ).set_index("id")  # fmt: skip
+    assert table.loc["age", "status"] == status
+    mean = sum(math.log(o) for o in odds) / 4
+    assert f"mean log odds ratio {mean:.3f}" in table.loc["age", "reproduced"]
+    missing = compare_published(
+        analysis_frame(), model_frame(odds), wald_frame(), sensitivity_frame(), claims(claim)
+    ).set_index("id")
+    assert missing.loc["age", "status"] == NOT_REPRODUCIBLE

@@ -50,6 +50,7 @@ COLUMNS = [
 
 AGE_TERMS = ("age_group[30-39]", "age_group[40-49]", "age_group[50-59]", "age_group[60+]")
 WALD_TEST = "wald_age_group_x_country"
+CONTRAST_TEST = "contrast_under_30_vs_older"
 
 #: kind -> keys a claim of that kind must have (besides id, claim, source, kind, published)
 KIND_KEYS: dict[str, tuple[str, ...]] = {
@@ -57,6 +58,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "percent": ("item", "countries", "tolerance"),
     "percent_above": ("item", "countries"),
     "age_direction": (),
+    "age_contrast": (),
     "age_consistency": (),
     "highest_level": ("variable", "level"),
     "higher_use": ("variable", "countries"),
@@ -244,6 +246,8 @@ def compare_published(
             row.update(_withhold(row, claim["id"], withheld))
         elif kind == "age_direction":
             row.update(_age_direction(model))
+        elif kind == "age_contrast":
+            row.update(_age_contrast(model, tests, alpha))
         elif kind == "age_consistency":
             row.update(_age_consistency(tests, sensitivity, alpha))
         elif kind == "highest_level":
@@ -346,6 +350,43 @@ def _age_direction(model: pd.DataFrame) -> dict:
         "reproduced": text,
         "status": MATCH if above == len(odds) else MISMATCH,
     }
+
+
+def _age_contrast(model: pd.DataFrame, tests: pd.DataFrame, alpha: float) -> dict:
+    """The claim as stated: the older groups' mean log-odds above the <30 group's.
+
+    The contrast's estimate is the mean of the four age-group log odds ratios
+    of ``model_ordinal.csv`` (vs <30), its test the 1-df design-based Wald F
+    ``contrast_under_30_vs_older`` of ``tests.csv``; match when the estimate
+    is > 0 and p < ``alpha``. The count of older groups with odds ratio > 1
+    is reported for information (a group-by-group sign is not the claim).
+    """
+    computation = (
+        "mean log odds ratio of the four older age groups vs <30 in the primary "
+        f"proportional-odds model > 0, design-based Wald F ({CONTRAST_TEST}) p < {alpha:g}"
+    )
+    terms = model.set_index("term")
+    found = tests[tests["test"] == CONTRAST_TEST]
+    if (
+        not set(AGE_TERMS) <= set(terms.index)
+        or terms.loc[list(AGE_TERMS), "estimate"].isna().any()
+        or found.empty
+        or pd.isna(found["p_value"].iloc[0])
+    ):
+        return {"computation": computation, "status": NOT_REPRODUCIBLE}
+    estimates = terms.loc[list(AGE_TERMS), "estimate"].astype(float)
+    estimate = float(estimates.mean())
+    test = found.iloc[0]
+    p_value = float(test["p_value"])
+    above = int((estimates > 0).sum())
+    text = (
+        f"mean log odds ratio {estimate:.3f} (odds ratio {math.exp(estimate):.2f}); "
+        f"F = {float(test['statistic']):.2f} on {float(test['df_num']):g} and "
+        f"{float(test['df_den']):g} df, p = {p_value:.3g}; {above} of {len(estimates)} "
+        "older groups with odds ratio > 1"
+    )
+    ok = estimate > 0 and p_value < alpha
+    return {"computation": computation, "reproduced": text, "status": MATCH if ok else MISMATCH}
 
 
 def _age_consistency(tests: pd.DataFrame, sensitivity: pd.DataFrame, alpha: float) -> dict:
