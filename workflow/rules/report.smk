@@ -121,6 +121,8 @@ rule verify:
         sensitivity=built_once("results/tables/sensitivity.csv"),
         manifest=built_once("results/manifest.tsv"),
         published=config["published"],
+        targets=config["targets"],
+        factors=replicate_factors_file,
         code=script_code("verify_outputs"),
     log:
         "logs/verify.log",
@@ -128,5 +130,8 @@ rule verify:
         CONDA_ENV
     params:
         raw=raw_input_file(None),
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/verify_outputs.py"
