@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from socialwork_ict.codes import YES_NO_ITEMS
+from socialwork_ict.codes import RAW_COLUMNS, YES_NO_ITEMS
 from socialwork_ict.rule_io import write_table
 from socialwork_ict.synthetic import generate_raw_survey
 
@@ -182,16 +182,21 @@ class Layout:
 def canonical_raw(
     n_eligible: dict[str, int] | None = None, seed: int | None = None
 ) -> pd.DataFrame:
-    """The canonical raw survey: the synthetic default of config/config.yaml."""
+    """The canonical raw survey: the synthetic default of config/config.yaml, as a
+    v1 export (the layouts carry the contract v1 columns; the optional items of
+    §1b are absent, so every layout also exercises an export without them)."""
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    return generate_raw_survey(
+    raw = generate_raw_survey(
         seed=config["seed"] if seed is None else seed,
         n_eligible=n_eligible or dict(config["synthetic"]["n_eligible"]),
     )
+    return raw[list(RAW_COLUMNS)]
 
 
 def _default_columns() -> dict[str, dict]:
-    return yaml.safe_load(DEFAULT_CODEBOOK.read_text(encoding="utf-8"))["columns"]
+    """The default codebook's columns without the optional (``required: false``) items."""
+    columns = yaml.safe_load(DEFAULT_CODEBOOK.read_text(encoding="utf-8"))["columns"]
+    return {name: spec for name, spec in columns.items() if spec.get("required", True)}
 
 
 def _cells(values: pd.Series) -> np.ndarray:
@@ -459,8 +464,8 @@ PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_ .'/()-]*")
 
 def _scalar(value) -> str:
     """An int bare; a string plain where YAML reads it back as that string, else quoted."""
-    if isinstance(value, bool):
-        raise TypeError("no booleans in a codebook")
+    if isinstance(value, bool):  # `required: false` (optional items, contract v2 §1b)
+        return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     text = str(value)

@@ -24,8 +24,11 @@ BASE = {
 
 
 def frame(*rows: dict) -> pd.DataFrame:
-    """Raw canonical text rows: each dict overrides BASE; ids default to R1, R2, ..."""
-    records = [{**BASE, "respondent_id": f"R{i}", **row} for i, row in enumerate(rows, 1)]
+    """Raw canonical text rows: each dict overrides BASE; ids default to R1, R2, ...
+    The optional v2 columns (not in BASE) are empty, as the mapping leaves them
+    for an export without them."""
+    empty = dict.fromkeys(CODEBOOK.columns, "")
+    records = [{**empty, **BASE, "respondent_id": f"R{i}", **row} for i, row in enumerate(rows, 1)]
     return pd.DataFrame(records, columns=list(CODEBOOK.columns), dtype=object)
 
 

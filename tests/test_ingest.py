@@ -61,6 +61,7 @@ QUALTRICS_CODEBOOK = {
                     "type": c.type,
                     "codes": c.codes or None,
                     "range": list(c.range) if c.range else None,
+                    "required": c.required,
                 },
             )
             for n, c in CODEBOOK.columns.items()

@@ -13,7 +13,9 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.report.published import (
     MATCH,
     MISMATCH,
+    NOT_IN_EXPORT,
     NOT_REPRODUCIBLE,
+    any_use_by_category,
     check_published,
     compare_published,
     item_indicator,
@@ -207,10 +209,16 @@ def test_shipped_published_yaml_is_valid_and_lists_every_published_figure():
     assert [by_id[f"any_use_{c}"]["published"] for c in ("CA", "US", "IL", "UK", "CA_US_IL")] == [
         78, 80, 74, 87, 78
     ]  # fmt: skip
-    for claim_id in ("contact_initiated_by_both_CA_US_IL", "searching_inappropriate_CA_US_IL"):
-        assert by_id[claim_id]["kind"] == "not_reproducible"
-        assert by_id[claim_id]["reason"] == "not reproducible: no such item in the data contract"
-    assert by_id["under_30_use_less"]["kind"] == "age_direction"
+    # contract v2 items (§1b): every published figure has a computation (issue 16)
+    assert not [c["id"] for c in PUBLISHED["claims"] if c["kind"] == "not_reproducible"]
+    assert by_id["contact_initiated_by_both_CA_US_IL"]["item"] == "initiated_by_both"
+    assert by_id["contact_initiated_by_both_CA_US_IL"]["published"] == 67
+    assert by_id["searching_inappropriate_CA_US_IL"]["item"] == "search_inappropriate"
+    assert by_id["searching_inappropriate_CA_US_IL"]["published"] == 34
+    assert by_id["psychotherapy_highest"]["kind"] == "higher_use"
+    assert by_id["ubiquitous"]["kind"] == "ubiquitous"
+    assert by_id["ubiquitous"]["threshold"] == 50
+    assert by_id["under_30_use_less"]["kind"] == "age_contrast"  # the claim as stated
     assert by_id["consistent_across_countries"]["kind"] == "age_consistency"
 
 
@@ -251,3 +259,158 @@ def test_withheld_claim_blanks_its_value_and_base_but_keeps_the_status():
         withheld=withheld.assign(withheld=False, base_withheld=False),
     ).set_index("id")  # fmt: skip
     assert shown.loc["use", "reproduced"] == pytest.approx(88.89)
+
+
+V2_CLAIMS = [
+    {
+        "id": "both",
+        "claim": "both",
+        "source": ["S1"],
+        "kind": "percent",
+        "item": "initiated_by_both",
+        "countries": ["CA"],
+        "published": 50,
+        "tolerance": 2.5,
+    },
+    {
+        "id": "inappropriate",
+        "claim": "x",
+        "source": ["S1"],
+        "kind": "percent",
+        "item": "search_inappropriate",
+        "countries": ["CA"],
+        "published": 40,
+        "tolerance": 2.5,
+    },
+    {
+        "id": "psy",
+        "claim": "x",
+        "source": ["S1"],
+        "kind": "higher_use",
+        "variable": "psychotherapy",
+        "countries": ["CA"],
+        "published": "among the highest",
+    },
+    {
+        "id": "ubiquitous",
+        "claim": "x",
+        "source": ["S1"],
+        "kind": "ubiquitous",
+        "by": ["sector", "field_of_practice", "client_population"],
+        "threshold": 50,
+        "published": "ubiquitous",
+    },
+]
+
+
+def v2_frame() -> pd.DataFrame:
+    """analysis_frame() plus the contract v2 items and weights."""
+    frame = analysis_frame()
+    frame["contact_initiator"] = pd.array([None, 3, 3, 1, 2, 3, None, 3, 2, None], "Int64")
+    frame["contact_initiator_skipped"] = [True] + [False] * 9
+    frame["search_inappropriate"] = pd.array([1, 0, 0, 1, None, 0, 1, 0, 0, 1], "Int64")
+    frame["psychotherapy"] = pd.array([0, 0, 0, 1, 1, 0, 1, 0, 1, 0], "Int64")
+    frame["sector"] = pd.Categorical(["public"] * 5 + ["private practice"] * 5)
+    frame["field_of_practice"] = pd.array([1, 1, 1, 1, 1, 2, 2, 2, 2, 2], "Int64")
+    for k, name in enumerate(
+        ("client_children", "client_adolescents", "client_adults", "client_older_adults")
+    ):
+        frame[name] = pd.array([1] * 10 if k == 2 else [0] * 10, "Int64")
+    frame["client_families"] = pd.array([0] * 10, "Int64")
+    frame["weight"] = [1.0, 2.0, 1.0, 1.0, 2.0, 1.0, 1.0, 2.0, 1.0, 1.0]
+    return frame
+
+
+def test_v2_items_are_computed_when_the_export_has_them():
+    table = compare_published(
+        v2_frame(), model_frame(), wald_frame(), sensitivity_frame(), claims(*V2_CLAIMS)
+    ).set_index("id")
+    # users with an answer: 7 (row 0 is skip logic, rows 6 and 9 blank); both: 4 of 7
+    assert table.loc["both", "reproduced"] == pytest.approx(57.14)
+    assert table.loc["both", "status"] == MISMATCH
+    assert table.loc["inappropriate", "reproduced"] == pytest.approx(44.44)  # 4 of 9
+    assert table.loc["inappropriate", "status"] == MISMATCH
+    # often or very often (4, 5): providers rows 3, 4, 6, 8 -> 4, 5, 3, 5: 3 of 4;
+    # others rows 0-2, 5, 7 (row 9 has no ict_freq) -> 1, 2, 3, 2, 4: 1 of 5
+    assert table.loc["psy", "difference"] == pytest.approx(75.0 - 20.0)
+    assert table.loc["psy", "status"] == MATCH
+    # 5 categories with respondents (2 sectors, 2 fields, adults); the lowest lower
+    # bound decides, a 100 % category (no logit interval) counts as its estimate
+    by = any_use_by_category(v2_frame(), V2_CLAIMS[3]["by"])
+    lowest = by.loc[by["n"] > 0, "ci_low"].min()
+    assert table.loc["ubiquitous", "status"] == (MATCH if lowest >= 50 else MISMATCH)
+    below = int((by.loc[by["n"] > 0, "ci_low"] < 50).sum())
+    assert table.loc["ubiquitous", "reproduced"].startswith(f"{5 - below} of 5 categories")
+
+
+def test_v2_claims_say_not_in_this_export_on_a_v1_file():
+    """A v1 export: the optional columns are absent (or, via the codebook, empty)."""
+    everything = claims(*V2_CLAIMS, {**V2_CLAIMS[0], "id": "after", "item": "contact_after_hours"})
+    for frame in (
+        analysis_frame().assign(weight=1.0),
+        v2_frame().assign(
+            contact_initiator=pd.NA,
+            search_inappropriate=pd.NA,
+            psychotherapy=pd.NA,
+            field_of_practice=pd.NA,
+        ),  # fmt: skip
+    ):
+        table = compare_published(
+            frame, model_frame(), wald_frame(), sensitivity_frame(), everything
+        ).set_index("id")
+        for ident in ("both", "inappropriate", "psy", "ubiquitous"):
+            assert table.loc[ident, "status"] == NOT_IN_EXPORT, ident
+            assert "not in this export" in table.loc[ident, "computation"]
+            assert table.loc[ident, "reproduced"] == ""
+        assert table.loc["after", "status"] == MISMATCH  # a v1 item is still computed
+
+
+def test_any_use_by_category_is_the_weighted_domain_share():
+    table = any_use_by_category(v2_frame(), ["sector", "field_of_practice", "client_population"])
+    rows = table.set_index(["breakdown", "category"])
+    # public rows 0-4 (freq 1..5, weights 1, 2, 1, 1, 2): any use (freq >= 2) 6 of 7
+    assert rows.loc[("sector", "public"), "pct_weighted"] == pytest.approx(600 / 7)
+    assert rows.loc[("sector", "public"), "n"] == 5
+    # private practice rows 5-9, row 9 missing ict_freq: every answer is a use
+    assert rows.loc[("sector", "private practice"), "pct_weighted"] == pytest.approx(100.0)
+    assert math.isnan(rows.loc[("sector", "private practice"), "ci_low"])  # p = 1: no logit CI
+    assert rows.loc[("client_population", "adults"), "n"] == 9
+    assert rows.loc[("client_population", "children"), "n"] == 0
+    low, high = rows.loc[("sector", "public"), ["ci_low", "ci_high"]]
+    assert low < 600 / 7 < high
+
+
+def test_check_published_rejects_an_unknown_breakdown():
+    with pytest.raises(InputError, match="unknown breakdown"):
+        check_published(claims({**V2_CLAIMS[3], "by": ["sector", "region"]}))
+
+
+def _contrast_tests(p: float) -> pd.DataFrame:
+    row = {"test": "contrast_under_30_vs_older", "statistic": 9.0, "df_num": 1.0,
+           "df_den": 4000.0, "p_value": p}  # fmt: skip
+    return pd.concat([wald_frame(), pd.DataFrame([row])], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("odds", "p", "status"),
+    [
+        ((1.4, 1.6, 1.8, 1.3), 0.001, MATCH),
+        ((1.4, 1.6, 1.8, 1.3), 0.2, MISMATCH),  # not significant
+        ((0.5, 0.9, 1.2, 0.6), 0.001, MISMATCH),  # older groups' mean below <30
+        ((0.9, 1.6, 1.8, 1.3), 0.001, MATCH),  # one group below 1: the contrast decides
+    ],
+)
+def test_age_claim_is_judged_on_the_contrast(odds, p, status):
+    claim = {"id": "age", "claim": "x", "source": ["S1"], "kind": "age_contrast",
+             "published": "older use more"}  # fmt: skip
+    table = compare_published(
+        analysis_frame(), model_frame(odds), _contrast_tests(p), sensitivity_frame(),
+        claims(claim),
+    ).set_index("id")  # fmt: skip
+    assert table.loc["age", "status"] == status
+    mean = sum(math.log(o) for o in odds) / 4
+    assert f"mean log odds ratio {mean:.3f}" in table.loc["age", "reproduced"]
+    missing = compare_published(
+        analysis_frame(), model_frame(odds), wald_frame(), sensitivity_frame(), claims(claim)
+    ).set_index("id")
+    assert missing.loc["age", "status"] == NOT_REPRODUCIBLE

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from socialwork_ict.codes import AGE_GROUPS, COUNTRIES, MISSING_CODE, age_group_from_age
+from socialwork_ict.codes import (
+    AGE_GROUPS,
+    CLIENT_POPULATION_ITEMS,
+    COUNTRIES,
+    MISSING_CODE,
+    OPTIONAL_COLUMNS,
+    age_group_from_age,
+)
 from socialwork_ict.synthetic import (
     ANSWER_COLUMNS,
     CHANNELS,
+    PARAMETERS,
     PUBLISHED_N,
     RAW_COLUMNS,
     calibrated_model,
@@ -18,6 +28,8 @@ from socialwork_ict.synthetic import (
 )
 
 SEED = 20170
+#: sha256 of generate_raw_survey(SEED).to_csv(index=False) by the v1 generator
+V1_DEFAULT_SHA256 = "b258c78d459bc521cdc7495df9357a154f4d782470b809815b64187536b96d95"
 PUBLISHED_ANY_USE = {"CA": 78.0, "US": 80.0, "IL": 74.0, "UK": 87.0}
 ANY_USE_TOLERANCE = {"CA": 2.5, "US": 2.5, "IL": 6.0, "UK": 6.0}
 
@@ -38,8 +50,13 @@ ALLOWED = {
             "friend_request",
             "discussed_supervisor",
             "discussed_colleagues",
+            "search_inappropriate",
+            "psychotherapy",
+            *CLIENT_POPULATION_ITEMS,
         )
     },
+    "contact_initiator": {1, 2, 3},
+    "field_of_practice": {1, 2, 3, 4, 5, 6, 7},
 }
 RANGES = {"age": (18, 90), "years_practice": (0, 60)}
 
@@ -112,13 +129,13 @@ def test_scale_counts():
 
 
 def test_columns_and_codes(raw):
-    assert tuple(raw.columns) == RAW_COLUMNS
+    assert tuple(raw.columns) == RAW_COLUMNS + OPTIONAL_COLUMNS
     blank = raw.drop(columns="respondent_id").isna().all(axis=1)
     ids = raw.loc[~blank, "respondent_id"]
     assert ids.notna().all() and ids.str.fullmatch(r"SYN-\d{6,}").all()
     assert set(raw.loc[~blank, "country"]) <= set(COUNTRIES)
     assert raw.loc[~blank, ["consent", "direct_client_contact"]].notna().all().all()
-    for name in RAW_COLUMNS[2:]:
+    for name in RAW_COLUMNS[2:] + OPTIONAL_COLUMNS:
         assert str(raw[name].dtype) == "Int64", name
         values = raw[name][valid(raw[name])].astype(int)
         if name in RANGES:
@@ -198,6 +215,45 @@ def test_boundary_items_pooled(large_eligible):
     assert (israel[valid(israel)] == 2).mean() > 0.5
 
 
+@pytest.mark.parametrize("seed", [SEED, 7])
+def test_optional_items_leave_the_v1_columns_unchanged(seed):
+    """The v2 items come from their own stream: the default file without them
+    is the v1 generator's, byte for byte, and another v2 stream changes only
+    the v2 columns."""
+    raw = generate_raw_survey(seed)
+    if seed == SEED:  # sha256 of the v1 generator's file (main before the v2 items)
+        v1 = raw[list(RAW_COLUMNS)].to_csv(index=False).encode()
+        assert hashlib.sha256(v1).hexdigest() == V1_DEFAULT_SHA256
+    other = generate_raw_survey(seed, params={**PARAMETERS, "v2_stream": 5})
+    pd.testing.assert_frame_equal(raw[list(RAW_COLUMNS)], other[list(RAW_COLUMNS)])
+    assert not raw[list(OPTIONAL_COLUMNS)].equals(other[list(OPTIONAL_COLUMNS)])
+
+
+def test_optional_items_calibrated(large_eligible, raw):
+    pooled = large_eligible[large_eligible["country"].isin(["CA", "US", "IL"])]
+    users = pooled["ict_freq"].ge(2).fillna(False).astype(bool)
+    initiator = pooled.loc[users, "contact_initiator"]
+    assert (initiator[valid(initiator)] == 3).mean() == pytest.approx(0.67, abs=0.01)
+    inappropriate = pooled["search_inappropriate"][valid(pooled["search_inappropriate"])]
+    assert inappropriate.astype(int).mean() == pytest.approx(0.34, abs=0.01)
+    # skip logic: contact_initiator empty for non-users
+    never = raw["ict_freq"].eq(1).fillna(False).astype(bool)
+    assert raw.loc[never, "contact_initiator"].isna().all()
+    # psychotherapy providers use more often; any use alike in every field
+    ok = valid(large_eligible["psychotherapy"]) & valid(large_eligible["ict_freq"])
+    frame = large_eligible[ok]
+    often = (frame["ict_freq"] >= 4).groupby(frame["psychotherapy"]).mean()
+    assert often[1] > often[0] + 0.1
+    ok = valid(large_eligible["field_of_practice"]) & valid(large_eligible["ict_freq"])
+    frame = large_eligible[ok]
+    any_use = (frame["ict_freq"] >= 2).groupby(frame["field_of_practice"]).mean()
+    assert any_use.max() - any_use.min() < 0.05
+    # every respondent with an answer works with at least one client population
+    pops = large_eligible[list(CLIENT_POPULATION_ITEMS)]
+    answered = pops.apply(valid).all(axis=1)
+    assert (pops[answered].astype(int).sum(axis=1) >= 1).all()
+
+
 def test_demographics(eligible):
     ok = valid(eligible["age"]) & valid(eligible["years_practice"])
     age = eligible.loc[ok, "age"].astype(int)
@@ -253,7 +309,7 @@ def test_no_messiness():
     assert len(raw) == 570
     assert raw["respondent_id"].is_unique
     assert raw[["consent", "direct_client_contact"]].eq(1).all().all()
-    others = raw.drop(columns="contact_after_hours")
+    others = raw.drop(columns=["contact_after_hours", "contact_initiator"])  # skip logic
     assert others.notna().all().all() and not others.isin([MISSING_CODE]).any().any()
     never = raw["ict_freq"] == 1
     assert raw.loc[never, "contact_after_hours"].isna().all()

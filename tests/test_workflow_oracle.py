@@ -120,3 +120,19 @@ def test_report_findings_follow_the_data(oracle_run, synthetic_run):
     assert "2.04" in oracle_findings[0]  # R's odds ratio of 30-39 vs <30 on the fixture
     assert 'id="synthetic-banner"' in synthetic_html
     assert 'id="synthetic-banner"' not in oracle_html
+
+
+def test_a_v1_export_says_not_in_this_export_for_the_optional_items(oracle_run):
+    """oracle_small/raw.csv is a contract v1 file: the claims that need the optional
+    items (§1b) say so, and nothing is "not reproducible"."""
+    table = pd.read_csv(oracle_run / "tables/published_vs_reproduced.csv").set_index("id")
+    v2 = [
+        "contact_initiated_by_both_CA_US_IL",
+        "searching_inappropriate_CA_US_IL",
+        "psychotherapy_highest",
+        "ubiquitous",
+    ]
+    assert (table.loc[v2, "status"] == "not in this export").all()
+    assert table.loc[v2, "computation"].str.contains("not in this export").all()
+    others = table.drop(index=v2)
+    assert not others["status"].isin(["not in this export", "not reproducible"]).any()

@@ -24,6 +24,8 @@ rule compare_published:
         sensitivity="results/tables/sensitivity.csv",
         published=config["published"],
         withheld="results/disclosure/withheld_claims.csv",
+        targets=config["targets"],
+        factors=replicate_factors_file,
         code=script_code("compare_published"),
     output:
         "results/tables/published_vs_reproduced.csv",
@@ -35,6 +37,10 @@ rule compare_published:
         CONDA_ENV
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
+    params:
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/compare_published.py"
 
@@ -116,6 +122,8 @@ rule verify:
         sensitivity=built_once("results/tables/sensitivity.csv"),
         manifest=built_once("results/manifest.tsv"),
         published=config["published"],
+        targets=config["targets"],
+        factors=replicate_factors_file,
         code=script_code("verify_outputs"),
     log:
         "logs/verify.log",
@@ -123,5 +131,8 @@ rule verify:
         CONDA_ENV
     params:
         raw=raw_input_file(None),
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/verify_outputs.py"

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.manifest import manifest_problems
 from socialwork_ict.report.published import compare_published, mismatches
 from socialwork_ict.rule_io import run_rule
@@ -39,14 +40,21 @@ def published_claims(snakemake) -> list[str]:
     """Every published claim that this run's results do not reproduce."""
     with open(snakemake.input.published, encoding="utf-8") as handle:
         published = yaml.safe_load(handle)
+    weighted = pd.read_parquet(RESULTS["weighted"])
+    params = snakemake.params
+    # the same variance design as rule compare_published (the "ubiquitous" intervals)
+    design = rule_design(
+        weighted, params.variance, params.weighting, params.seed, snakemake.input.targets
+    )
     comparison = compare_published(
-        pd.read_parquet(RESULTS["weighted"]),
+        weighted,
         pd.read_csv(RESULTS["model"]),
         pd.read_csv(RESULTS["tests"]),
         pd.read_csv(RESULTS["sensitivity"]),
         published,
         # a value withheld by disclosure control is not printed in a mismatch line either
         withheld=pd.read_csv(RESULTS["withheld"]) if Path(RESULTS["withheld"]).exists() else None,
+        design=design,
     )
     return mismatches(comparison)
 

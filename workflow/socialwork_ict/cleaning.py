@@ -32,9 +32,11 @@ Rules (each is a documented choice):
   (country codes are compared after trimming spaces and upper-casing);
   respondent_id empty; duplicate submissions.
 * Duplicates: rows sharing a respondent_id are the same respondent's repeated
-  submissions. The most complete submission (fewest missing answers) is
-  kept; identical copies keep the first. Two *different* submissions that are
-  equally complete cannot be resolved by this rule and stop the run.
+  submissions. The most complete submission (fewest missing answers, over
+  the columns with an answer somewhere in the file: an optional item the
+  export lacks does not count) is kept; identical copies keep the first.
+  Two *different* submissions that are equally complete cannot be resolved
+  by this rule and stop the run.
 * Invariant: rows read = rows kept + sum of rows excluded (tested).
 """
 
@@ -478,6 +480,9 @@ def _duplicate_submissions(
     if not repeated.any():
         return drop
     answers = [name for name in codebook.columns if name != "respondent_id"]
+    # a column without any answer in the file (an optional item the export lacks)
+    # says nothing about which submission is more complete
+    answers = [name for name in answers if typed[name].notna().any()]
     skipped = [f"{name}_skipped" for name in answers if f"{name}_skipped" in typed]
     n_missing = typed[answers].isna().sum(axis=1) - typed[skipped].sum(axis=1)  # skips: not missing
     candidates = pd.DataFrame(

@@ -108,6 +108,15 @@ CONTRACT_CODES: dict[str, dict[int, str]] = {
     **dict.fromkeys(CLIENT_POPULATION_ITEMS, YES_NO_LABELS),
 }
 
+#: the optional columns (data contract §1b) in contract order; a raw file may lack any
+OPTIONAL_COLUMNS = (
+    "contact_initiator",
+    "search_inappropriate",
+    "psychotherapy",
+    "field_of_practice",
+    *CLIENT_POPULATION_ITEMS,
+)
+
 #: contract columns with a range instead of codes
 CONTRACT_RANGES: dict[str, tuple[int, int]] = {"age": (18, 90), "years_practice": (0, 60)}
 

@@ -142,6 +142,9 @@ CLAIM_CELLS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "client_searched_worker": ("client_searched_worker", ("yes",), ("yes", "no")),
     "no_workplace_policy": ("workplace_policy", ("no",), ("yes", "no", "don't know")),
 }
+#: claim items published in no other table (contract v2 §1b items outside Tables 1-2):
+#: their count and base are cells of their own, bounded by the claim's total only
+UNLINKED_CLAIM_ITEMS = ("initiated_by_both", "search_inappropriate")
 _ANSWER = {1: "yes", 0: "no"}
 
 
@@ -419,7 +422,7 @@ def _claim_cells(
         if claim.get("kind") not in ("percent", "percent_above"):
             continue
         item, countries = claim["item"], list(claim["countries"])
-        if item not in CLAIM_CELLS and item != "no_discussion":
+        if item not in CLAIM_CELLS and item not in ("no_discussion", *UNLINKED_CLAIM_ITEMS):
             raise ValueError(f"claim {claim['id']}: no linked cells for item {item!r}")
         if any(c not in totals for c in countries):
             continue  # a country outside this run: the claim has no base
@@ -431,6 +434,9 @@ def _claim_cells(
         j_count = b.cell(("claim", claim["id"], "count"), count, upper)
         j_base = b.cell(("claim", claim["id"], "base"), base, upper)
         b.implies.append((j_base, j_count))  # a percentage is withheld with its base
+        if item in UNLINKED_CLAIM_ITEMS:
+            out[claim["id"]] = (j_count, j_base)
+            continue
         if item == "no_discussion":
             count_terms, base_terms = _no_discussion(b, frame, countries, totals)
         else:

@@ -59,6 +59,30 @@ Model of the data (eligible respondents; assumptions)
 - Country effects are the only between-country differences in the items'
   models (S1, S4: strong similarities across countries).
 
+Contract v2 optional items (§1b), drawn from their own random stream
+(``numpy.random.default_rng([seed, 2])``) after the v1 columns, so that
+adding them leaves every v1 column of a seed unchanged; they depend on the
+v1 answers only through the values already drawn:
+
+- contact_initiator (1 client, 2 social worker, 3 both): asked only of users
+  (skip logic as contact_after_hours). ``P(both) = expit(a + b (ict_freq -
+  3))`` with ``a`` solved so that 67 % of users say both, pooled CA+US+IL
+  (S3); the others split 60 / 40 % client / social worker (assumed).
+- search_inappropriate: ``P(yes) = expit(a + b searched_client_online)``,
+  ``b`` < 0 (who searched less often thinks it inappropriate; assumed), ``a``
+  solved so that 34 % say yes, pooled CA+US+IL (S3).
+- psychotherapy: ``P(yes) = expit(a_sector + c (ict_freq - 3))`` with
+  ``c`` > 0, so that providers are among the highest users (S2; the shares,
+  highest in private practice, are assumed).
+- field_of_practice (1-7): a country mix, independent of use, so that use is
+  the same across fields (S4: ubiquitous); assumed shares.
+- client_children ... client_families (multi-select): each population with
+  a probability that depends on the field of practice (assumed); a
+  respondent who drew none gets adults. Independent of use (S4).
+- Item non-response (``messiness=True``) at 3-5 %, the client populations
+  jointly (one question), contact_initiator among users only; duplicates
+  blank them (they follow every v1 column in the file).
+
 Messiness (``messiness=True``; on top of the exact eligible counts)
 -------------------------------------------------------------------
 - Rows with consent = 0 (1.5 % of the eligible count) and with consent = 1,
@@ -97,7 +121,15 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .codes import AGE_BREAKS, AGE_GROUPS, COUNTRIES, MISSING_CODE, RAW_COLUMNS
+from .codes import (
+    AGE_BREAKS,
+    AGE_GROUPS,
+    CLIENT_POPULATION_ITEMS,
+    COUNTRIES,
+    MISSING_CODE,
+    OPTIONAL_COLUMNS,
+    RAW_COLUMNS,
+)
 
 #: the answer columns (what a duplicate's blanking and "missing answers" count over)
 ANSWER_COLUMNS = RAW_COLUMNS[4:]
@@ -206,6 +238,42 @@ PARAMETERS: dict = {
     # a duplicate is blanked from a random answer column at position >= this
     # index in ANSWER_COLUMNS onward (4 = ict_freq)
     "duplicate_first_blank": 4,
+    # --- contract v2 optional items (own random stream) --------------------
+    "v2_stream": 2,  # numpy.random.default_rng([seed, v2_stream])
+    "initiated_both_target": 0.67,  # among users, pooled CA+US+IL (S3)
+    "initiated_both_slope": 0.30,
+    # shares of (client, social worker) among users who did not say both
+    "initiator_split": (0.60, 0.40),
+    "search_inappropriate_target": 0.34,  # pooled CA+US+IL (S3)
+    "search_inappropriate_searched": -1.0,  # log-odds shift for who searched
+    # psychotherapy: intercept by sector (public, non-profit, private practice, other)
+    "psychotherapy_intercepts": (-1.2, -0.8, 1.4, -1.0),
+    "psychotherapy_slope": 0.45,  # on ict_freq - 3
+    # field_of_practice shares (codes 1-7) by country
+    "field_probs": {
+        "CA": (0.20, 0.18, 0.24, 0.08, 0.08, 0.15, 0.07),
+        "US": (0.18, 0.20, 0.26, 0.10, 0.07, 0.12, 0.07),
+        "IL": (0.28, 0.16, 0.14, 0.10, 0.10, 0.17, 0.05),
+        "UK": (0.30, 0.14, 0.18, 0.05, 0.12, 0.14, 0.07),
+    },
+    # P(works with population | field): rows fields 1-7, columns children,
+    # adolescents, adults, older adults, families
+    "client_population_probs": (
+        (0.80, 0.60, 0.30, 0.05, 0.85),
+        (0.20, 0.25, 0.80, 0.60, 0.40),
+        (0.10, 0.35, 0.90, 0.30, 0.35),
+        (0.85, 0.80, 0.10, 0.02, 0.60),
+        (0.02, 0.02, 0.35, 0.95, 0.45),
+        (0.30, 0.35, 0.75, 0.35, 0.45),
+        (0.25, 0.30, 0.60, 0.30, 0.35),
+    ),
+    "nonresponse_v2": {
+        "contact_initiator": 0.040,
+        "search_inappropriate": 0.045,
+        "psychotherapy": 0.030,
+        "field_of_practice": 0.030,
+        "client_populations": 0.035,
+    },
 }
 
 
@@ -273,7 +341,9 @@ def calibrated_model(params: dict | None = None) -> dict:
 
     Returns ``{"thresholds": [tau_1..tau_4], "beta_country": {...},
     "beta_age_group", "beta_gender", "beta_sector", "expected_any_use": {...},
-    "item_intercepts": {...}, "discussed_neither_users": float}``; the log-odds
+    "item_intercepts": {...}, "discussed_neither_users": float}``
+    (``item_intercepts`` include the v2 items ``initiated_both`` and
+    ``search_inappropriate``); the log-odds
     scale is the contract's (positive = more frequent use).
     """
     params = PARAMETERS if params is None else params
@@ -318,6 +388,25 @@ def calibrated_model(params: dict | None = None) -> dict:
             return float(np.sum(p * _expit(a + slope * x))) - target
 
         intercepts[item] = _bisect(gap, -20.0, 20.0)
+
+    p_users = pooled[user] / pooled[user].sum()
+    slope = params["initiated_both_slope"]
+    target = params["initiated_both_target"]
+    intercepts["initiated_both"] = _bisect(
+        lambda a: float(np.sum(p_users * _expit(a + slope * (freq[user] - 3)))) - target,
+        -20.0,
+        20.0,
+    )
+    searched = intercepts["searched_client_online"]
+    searched_slope = params["item_slopes"]["searched_client_online"]
+    p_searched = float(np.sum(pooled * _expit(searched + searched_slope * (freq - 3))))
+    shift = params["search_inappropriate_searched"]
+    target = params["search_inappropriate_target"]
+    intercepts["search_inappropriate"] = _bisect(
+        lambda a: p_searched * _expit(a + shift) + (1 - p_searched) * _expit(a) - target,
+        -20.0,
+        20.0,
+    )
 
     p_user = float(pooled[user].sum())
     neither_users = (
@@ -444,6 +533,60 @@ def _complete_rows(rng: np.random.Generator, country_idx: np.ndarray, params: di
     return out
 
 
+def _optional_rows(rng: np.random.Generator, country_idx: np.ndarray, data: dict, params: dict):
+    """The contract v2 items (module docstring); contact_initiator -1 = skipped."""
+    n = country_idx.size
+    truth = calibrated_model(params)
+    ict = data["ict_freq"]
+    user = ict >= 2
+    out: dict[str, np.ndarray] = {}
+    a = truth["item_intercepts"]["initiated_both"]
+    both = rng.random(n) < _expit(a + params["initiated_both_slope"] * (ict - 3))
+    split = np.asarray(params["initiator_split"], dtype=float)
+    worker = rng.random(n) < split[1] / split.sum()
+    initiator = np.where(both, 3, np.where(worker, 2, 1))
+    out["contact_initiator"] = np.where(user, initiator, -1)
+    a = truth["item_intercepts"]["search_inappropriate"]
+    shift = params["search_inappropriate_searched"] * data["searched_client_online"]
+    out["search_inappropriate"] = (rng.random(n) < _expit(a + shift)).astype(np.int64)
+    a_sector = np.asarray(params["psychotherapy_intercepts"], dtype=float)[data["sector"] - 1]
+    p_psy = _expit(a_sector + params["psychotherapy_slope"] * (ict - 3))
+    out["psychotherapy"] = (rng.random(n) < p_psy).astype(np.int64)
+    field_p = np.asarray([params["field_probs"][c] for c in COUNTRIES], dtype=float)
+    field = _draw_categorical(rng, field_p[country_idx])
+    out["field_of_practice"] = field + 1
+    pop_p = np.asarray(params["client_population_probs"], dtype=float)[field]
+    pops = rng.random((n, len(CLIENT_POPULATION_ITEMS))) < pop_p
+    pops[~pops.any(axis=1), CLIENT_POPULATION_ITEMS.index("client_adults")] = True
+    for j, name in enumerate(CLIENT_POPULATION_ITEMS):
+        out[name] = pops[:, j].astype(np.int64)
+    return out
+
+
+def _optional_missing(
+    rng: np.random.Generator, data: dict, n_elig: int, params: dict, messiness: bool
+) -> tuple[dict, dict]:
+    """Missing and -99 masks of the v2 items (eligible rows; skip logic kept apart)."""
+    n = data["contact_initiator"].size
+    missing = {name: np.zeros(n, dtype=bool) for name in OPTIONAL_COLUMNS}
+    minus99 = {name: np.zeros(n, dtype=bool) for name in OPTIONAL_COLUMNS}
+    skipped = data["contact_initiator"] < 0
+    missing["contact_initiator"] = skipped.copy()
+    if not messiness:
+        return missing, minus99
+    eligible = np.arange(n) < n_elig
+    for item, rate in params["nonresponse_v2"].items():
+        hit = eligible & (rng.random(n) < rate)
+        code99 = rng.random(n) < params["share_minus99"]
+        targets = list(CLIENT_POPULATION_ITEMS) if item == "client_populations" else [item]
+        if item == "contact_initiator":
+            hit &= ~skipped
+        for name in targets:
+            minus99[name] |= hit & code99
+            missing[name] |= hit & ~code99
+    return missing, minus99
+
+
 def generate_raw_survey(
     seed: int,
     n_eligible: Mapping[str, int] = PUBLISHED_N,
@@ -457,7 +600,8 @@ def generate_raw_survey(
     rule; countries may be omitted or 0. ``params`` defaults to
     :data:`PARAMETERS`. Columns in contract order: ``respondent_id`` and
     ``country`` text, all others pandas nullable ``Int64`` (missing = ``<NA>``
-    or -99).
+    or -99), then the optional v2 columns (``OPTIONAL_COLUMNS``, own random
+    stream: the v1 columns of a seed do not depend on them).
     """
     params = PARAMETERS if params is None else params
     n_eligible = dict(n_eligible)
@@ -563,4 +707,13 @@ def generate_raw_survey(
         mask = missing[name][src] | blank | (is_dup & (j >= dup_cut))
         values = np.where(is_dup & (j >= dup_cut), 0, values)
         frame[name] = int_column(np.where(mask, 0, values), mask)
-    return pd.DataFrame(frame, columns=list(RAW_COLUMNS))
+
+    # --- contract v2 items: their own stream, after every v1 draw ----------
+    rng_v2 = np.random.default_rng([seed, int(params["v2_stream"])])
+    optional = _optional_rows(rng_v2, country_idx, data, params)
+    missing_v2, minus99_v2 = _optional_missing(rng_v2, optional, n_elig, params, messiness)
+    for name in OPTIONAL_COLUMNS:  # after every v1 column: a duplicate blanks them all
+        values = np.where(minus99_v2[name], MISSING_CODE, optional[name])[src]
+        mask = missing_v2[name][src] | blank | is_dup
+        frame[name] = int_column(np.where(mask, 0, values), mask)
+    return pd.DataFrame(frame, columns=[*RAW_COLUMNS, *OPTIONAL_COLUMNS])

@@ -284,3 +284,111 @@ def _model_pieces(fit, x, at_least):
         return np.vstack([d_beta, d_theta]) @ lmat
 
     return probs, names, gradient
+
+
+def standardised_contrast(
+    fit: OrdinalFit | LogisticFit,
+    frame: pd.DataFrame,
+    coefficients: dict[str, float],
+    *,
+    factor: str = "age_group",
+    at_least: int = 4,
+    level: float = 0.95,
+    design=None,
+    rows: np.ndarray | None = None,
+) -> dict[str, float]:
+    """A linear contrast of standardised predictions over all respondents, with its SE.
+
+    ``sum_a c_a P_a`` for the levels ``a`` and coefficients ``c_a`` of
+    ``coefficients`` (for the published age claim: 1/4 for each older group,
+    -1 for <30: the mean predicted probability of the four older groups minus
+    that of the under-30s), on the outcome ``ict_freq>=at_least`` of an
+    ordinal fit (often or very often) or ``P(y = 1)`` of a logistic one;
+    ``P_a`` is :func:`standardised_predictions`' pooled (ALL) estimate. Its
+    influence value is ``sum_a c_a z_a`` with the ``z_a`` of the module
+    docstring (so the covariances between the levels' predictions, which
+    share the respondents and the parameters, are included); variance as
+    R's ``svyrecvar`` of it, or from ``design`` (linearisation, calibrated or
+    not; replicates: the model refitted per replicate). The interval is the
+    Wald interval ``estimate -/+ z_q se`` (a difference of probabilities, on
+    the probability scale). Returns ``{"estimate", "std_error", "ci_low",
+    "ci_high"}``.
+    """
+    if factor not in fit.design.factors:
+        raise InputError("the model has no such factor", column=factor)
+    w = pd.to_numeric(frame[fit.weight]).to_numpy(dtype=float)
+    total = w.sum()
+    xs, cs = [], []
+    for lev, c in coefficients.items():
+        code = FACTOR_LEVELS[factor].index(lev)
+        counterfactual = frame.assign(
+            **{
+                factor: pd.Categorical.from_codes(
+                    np.full(len(frame), code), categories=FACTOR_LEVELS[factor]
+                )
+            }
+        )
+        xs.append(apply_design(counterfactual, fit.design))
+        cs.append(float(c))
+
+    def outcome_index(names: list[str]) -> int:
+        wanted = fit.response if isinstance(fit, LogisticFit) and fit.at_least is None else None
+        wanted = wanted or (
+            f"{fit.response}>={fit.at_least}"
+            if isinstance(fit, LogisticFit)
+            else f"{fit.response}>={at_least}"
+        )
+        return names.index(wanted)
+
+    def estimate_at(moved, weights) -> float:
+        out = 0.0
+        for x, c in zip(xs, cs, strict=True):
+            probs, names, _ = _model_pieces(moved, x, at_least)
+            out += c * float(weights @ probs[:, outcome_index(names)]) / weights.sum()
+        return out
+
+    est = estimate_at(fit, w)
+    q = distributions.norm_ppf(0.5 + level / 2.0)
+    if design is not None and design.method != "linearization":
+        if isinstance(fit, OrdinalFit):
+            refit = ordinal_batch_refitter(fit, frame)
+        else:
+            one = logistic_refitter(fit, frame)
+
+            def refit(weights: np.ndarray) -> np.ndarray:
+                return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
+
+            refit.failures = one.failures
+
+        def replicate(block: np.ndarray) -> np.ndarray:
+            wr = block[rows]
+            thetas = refit(wr)
+            values = []
+            for j in range(wr.shape[1]):
+                moved = replace(fit, params=pd.Series(thetas[j], index=fit.params.index))
+                values.append(estimate_at(moved, wr[:, j]))
+            return np.asarray(values)[:, None]
+
+        variance = float(design.vcov(None, replicate, np.array([est]))[0, 0])
+        warn_failed_refits(refit.failures, "the model behind the contrast")
+    else:
+        influence = (
+            ordinal_influence(fit, frame)
+            if isinstance(fit, OrdinalFit)
+            else logistic_influence(fit, frame)
+        )
+        z = np.zeros(len(frame))
+        for x, c in zip(xs, cs, strict=True):
+            probs, names, gradient = _model_pieces(fit, x, at_least)
+            o = outcome_index(names)
+            p_a = float(w @ probs[:, o]) / total
+            z += c * (w * (probs[:, o] - p_a) / total + influence @ gradient(w)[:, o] / total)
+        if design is None:
+            strata = frame[fit.strata].astype(str).to_numpy()
+            variance = float(stratified_variance(z, strata)[0, 0])
+        else:
+            full = np.zeros(design.n)
+            full[rows] = z
+            variance = float(design.vcov(lambda: full[:, None])[0, 0])
+    se = float(np.sqrt(max(variance, 0.0)))
+    return {"estimate": est, "std_error": se, "ci_low": est - q * se, "ci_high": est + q * se}

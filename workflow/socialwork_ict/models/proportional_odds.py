@@ -33,7 +33,9 @@ class ProportionalOddsCheck:
     ``coefficients``: term x cut (``ict_freq>k``) estimate and std_error of the
     binary logits, with the PO estimate; ``spread``: per term, min/max over cuts
     and their spread; ``tests``: the joint and per-term design-based Wald
-    tests of equal coefficients across cuts; ``verdict``: one sentence.
+    tests of equal coefficients across cuts (the test factor jointly, each of
+    its terms, and every term of the model jointly: ``proportional_odds[all
+    terms]``); ``verdict``: one sentence.
     """
 
     coefficients: pd.DataFrame
@@ -202,6 +204,8 @@ def proportional_odds_check(
 
     tests = [wald(test_terms, f"proportional_odds[{test_factor}]")]
     tests += [wald([t], f"proportional_odds[{t}]") for t in test_terms]
+    every_term = [t for t in po.terms if t in fits[0].params.index]
+    tests.append(wald(every_term, "proportional_odds[all terms]"))
     tests_frame = pd.DataFrame(tests)
     joint = tests[0]
     outcome = "rejected" if joint["p_value"] < alpha else "not rejected"

@@ -306,7 +306,8 @@ def report_context(
         ),
         "published_status": [
             {"status": s, "n": int((comparison["status"] == s).sum())}
-            for s in ("match", "mismatch", "not reproducible")
+            for s in ("match", "mismatch", "not reproducible", "not in this export")
+            if s != "not in this export" or (comparison["status"] == s).any()
         ],
         "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
         "figures": list(figures),

@@ -9,6 +9,9 @@ Sentences, in order:
 
 1. the age effect: odds ratio and 95 % CI of each age group vs the
    under-30s in the primary proportional-odds model, and its direction;
+   then the published claim as stated (the under-30s against the older
+   groups, one contrast), the overall age test and the departure from a
+   linear trend;
 2. the Rao-Scott tests of age group x frequency, per country and pooled;
 3. the age x country interaction (does the age pattern differ between
    countries?), the design-based Wald F test;
@@ -32,6 +35,8 @@ AGE_TERMS = tuple(f"age_group[{group}]" for group in AGE_GROUPS[1:])
 RAO_SCOTT = "rao_scott_age_group_x_ict_freq[{}]"
 WALD = "wald_age_group_x_country"
 PO_TEST = "proportional_odds[age_group]"
+PO_ALL = "proportional_odds[all terms]"
+AGE_CLAIM_TESTS = ("contrast_under_30_vs_older", "wald_age_group", "nonlinearity_age_group")
 USE_CATEGORIES = tuple(ICT_FREQ_LABELS[code] for code in (2, 3, 4, 5))
 NEVER = ICT_FREQ_LABELS[1]
 
@@ -105,6 +110,35 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
     )
 
 
+def _f_text(row) -> str:
+    return (
+        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
+        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}"
+    )
+
+
+def age_claim_sentence(tests: pd.DataFrame, alpha: float) -> str | None:
+    """The claim "under-30s use less than older groups" tested as stated (one contrast),
+    with the overall age test and the departure from linearity (None if not computed)."""
+    by_name = tests.set_index("test")
+    if not set(AGE_CLAIM_TESTS) <= set(by_name.index):
+        return None
+    contrast, overall, nonlinear = (by_name.loc[name] for name in AGE_CLAIM_TESTS)
+    verdict = "supported" if contrast["p_value"] < alpha else "not supported"
+    shape = (
+        "departs from a straight line over the age groups, so the linear trend "
+        "test says nothing about a steady increase with age"
+        if nonlinear["p_value"] < alpha
+        else "does not depart detectably from a straight line over the age groups"
+    )
+    return (
+        f"Tested as stated (the under-30s against the four older groups, one design-based "
+        f"contrast), the published age claim is {verdict} at {alpha:g} ({_f_text(contrast)}); "
+        f"{contrast['method'].split(': ', 1)[1]}. Overall age effect: {_f_text(overall)}. "
+        f"The age pattern {shape} ({_f_text(nonlinear)})."
+    )
+
+
 def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: float) -> str:
     """Which countries show an age x frequency association at ``alpha``."""
     by_name = tests.set_index("test")
@@ -162,15 +196,22 @@ def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
         f"design-based Brant-type Wald F = {row['statistic']:.2f} on "
         f"{format_df(row['df_num'])} and {format_df(row['df_den'])} df, {format_p(row['p_value'])}"
     )
+    every = tests[tests["test"] == PO_ALL]
+    tail = (
+        f" For every covariate jointly: {_f_text(every.iloc[0])}"
+        f" ({'rejected' if every.iloc[0]['p_value'] < alpha else 'not rejected'})."
+        if not every.empty
+        else ""
+    )
     if row["p_value"] < alpha:
         return (
             f"The proportional-odds assumption for age group was rejected at {alpha:g} ({stats}): "
             "the age effects differ across the cut-points of the frequency scale; the binary "
-            "sensitivity fit (often or very often) shows one of them."
+            "sensitivity fit (often or very often) shows one of them." + tail
         )
     return (
         f"The proportional-odds assumption for age group was not rejected at {alpha:g} "
-        f"({stats}): one odds ratio per age group summarises the cut-points."
+        f"({stats}): one odds ratio per age group summarises the cut-points." + tail
     )
 
 
@@ -233,10 +274,15 @@ def published_sentence(comparison: pd.DataFrame) -> str:
     match = int(counts.get("match", 0))
     mismatch = int(counts.get("mismatch", 0))
     not_rep = int(counts.get("not reproducible", 0))
+    absent = int(counts.get("not in this export", 0))
     sentence = (
         f"Of {len(comparison)} published figures and claims, {match} match within tolerance, "
         f"{mismatch} do not and {not_rep} cannot be reproduced from the data contract's items."
     )
+    if absent:
+        sentence += (
+            f" {absent} need optional items (data contract §1b) that are not in this export."
+        )
     if mismatch:
         ids = comparison.loc[comparison["status"] == "mismatch", "id"].astype(str)
         sentence += f" Mismatches: {_list(list(ids))}."
@@ -256,6 +302,7 @@ def key_findings(
     """The report's key-finding sentences (plain text), in the module docstring's order."""
     sentences = [
         age_effect_sentence(model),
+        *[s for s in (age_claim_sentence(tests, alpha),) if s],
         rao_scott_sentence(tests, countries, alpha),
         interaction_sentence(tests, alpha),
         proportional_odds_sentence(tests, alpha),
