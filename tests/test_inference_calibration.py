@@ -118,11 +118,20 @@ def _weighting(**changes):
     return {**base, **changes}
 
 
-def test_default_settings_keep_the_v1_code_paths():
+def test_default_is_calibrated_linearisation_over_every_respondent():
     from socialwork_ict.inference.variance import DEFAULT_SETTINGS, rule_design
 
-    assert rule_design(oracle.frame(), None, _weighting(), 1, None) is None
-    assert rule_design(oracle.frame(), dict(DEFAULT_SETTINGS), _weighting(), 1, None) is None
+    frame = oracle.frame()
+    targets = oracle.DIR / "targets.yaml"
+    for settings in (None, dict(DEFAULT_SETTINGS)):
+        design = rule_design(frame, settings, _weighting(), 1, targets)
+        assert design.method == "linearization"
+        assert design.calibration is not None
+        assert design.calibration.x.shape[1] == 28  # the oracle's calibration columns
+        assert design.n == len(frame) == 2000  # item non-response as domains
+    fixed = {"method": "linearization", "calibration": "fixed"}
+    design = rule_design(frame, fixed, _weighting(), 1, targets)
+    assert design.calibration is None and design.n == len(frame)
 
 
 def test_design_from_config_builds_the_fixture_designs():

@@ -2,7 +2,9 @@
 
 Runs the real snakemake CLI on ``tests/fixtures/oracle_calibration/raw.csv``
 (item non-response) with its targets, ``weighting.outside_rule: not_raked``
-and (1) ``variance: {method: linearization, calibration: calibrated}``, (2)
+and (0) ``variance: {method: linearization, calibration: fixed}`` (R's
+``expected/``: fixed weights, item non-response as domains), (1)
+``variance: {method: linearization, calibration: calibrated}`` (the default), (2)
 ``variance: {method: bootstrap, calibration: calibrated,
 replicate_factors: <R's bootstrap_factors.csv>}`` (every replicate re-raked),
 and compares the written tables (15 significant digits) with R's
@@ -28,6 +30,7 @@ TARGETS = (
     "results/internal_unsuppressed/table2_freq_by_age.csv",
 )
 RUNS = {
+    "fixed": ({"method": "linearization", "calibration": "fixed"}, 1e-5),
     "calibrated": ({"method": "linearization", "calibration": "calibrated"}, 1e-5),
     "bootstrap_reraked": (
         {

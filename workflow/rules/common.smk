@@ -129,7 +129,7 @@ def sensitivity_batch(wildcards):
     return [wildcards.batch]
 
 
-#: the variance settings (data contract v2 §3); absent = linearisation, fixed weights
+#: the variance settings (data contract v2 §3); absent = calibrated linearisation
 VARIANCE = config.get("variance") or {}
 
 

@@ -25,11 +25,12 @@ def main(snakemake):
     frame, n_left_out = complete_cases(everyone)
     rows = complete_case_rows(everyone)
     fit = fit_ordinal(frame)
-    variance = "Taylor linearization, strata = country, R survey::svyrecvar factors"
-    if design is not None:
-        vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows)
-        fit = replace(fit, vcov=vcov, df_residual=df_residual)
-        variance = f"{design_description(design)}, strata = country, every respondent (R domains)"
+    vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows)
+    fit = replace(fit, vcov=vcov, df_residual=df_residual)
+    variance = (
+        f"{design_description(design)}, strata = country, every eligible respondent in the "
+        "design (item non-response as domains, R's rule)"
+    )
     log.info("%d complete cases, %d left out; converged=%s after %d iterations",
              fit.n, n_left_out, fit.converged, fit.iterations)  # fmt: skip
     for warning in fit.warnings:
