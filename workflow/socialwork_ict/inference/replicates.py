@@ -44,6 +44,7 @@ an (n, b) float block with ``n b`` at most :data:`BLOCK_CELLS`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,8 +59,8 @@ from socialwork_ict.inference.calibration import RakingCalibration
 
 #: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
 BLOCK_CELLS = 1_000_000
-#: largest rows x replicates matrix whose rank is found by QR (64 MB; else its Gram matrix)
-RANK_CELLS = 8_000_000
+#: largest rows x replicates matrix whose rank is found by QR (else its smaller Gram matrix)
+QR_CELLS = 40_000
 #: R's qr() tolerance in degf() of a replicate design
 RANK_TOL = 1e-5
 SEED_ATTEMPTS = 50
@@ -291,6 +292,7 @@ class ReplicateDesign:
     calibration: RakingCalibration | None = None
     block_cells: int = BLOCK_CELLS
     cell_factors: np.ndarray | None = field(default=None, repr=False)
+    _df_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.weights = np.asarray(self.weights, dtype=float)
@@ -349,7 +351,15 @@ class ReplicateDesign:
         return replicate_variance(thetas, full, f.scale, f.rscales, f.mse)
 
     def df(self, rows: np.ndarray | None = None) -> int:
-        """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all)."""
+        """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all).
+
+        The rank of the (m, R) replicate weights A of the m respondents, by
+        R's column rule: column-pivoted QR when A is small or wide
+        (:func:`column_rank`; m < R), else :func:`gram_rank` of ``A'A``
+        (R x R, accumulated over row blocks; m >= R, where the columns are
+        far from dependent). Results are cached per set of rows (Table 2, the
+        tests and the models ask for the same domains more than once).
+        """
         index = np.arange(self.n) if rows is None else np.flatnonzero(np.asarray(rows, bool))
         if index.size < 2:
             return 0
@@ -357,14 +367,22 @@ class ReplicateDesign:
             # JKn, whole design: the n - H + 1 independent delete-one columns
             # (R's rank there; an n x n QR otherwise)
             return int(self.n - pd.unique(self.strata).size)
-        if index.size * self.n_replicates <= RANK_CELLS:
-            return column_rank(self.replicate_rows(index), RANK_TOL) - 1
-        gram = np.zeros((self.n_replicates, self.n_replicates))
-        step = max(1, self.block_cells // self.n_replicates)
-        for start in range(0, index.size, step):
-            w = self.replicate_rows(index[start : start + step])
-            gram += w.T @ w
-        return min(gram_rank(gram, RANK_TOL), index.size) - 1
+        key = hashlib.sha1(index.astype(np.int64).tobytes()).hexdigest()
+        cached = self._df_cache.get(key)
+        if cached is not None:
+            return cached
+        m, r = index.size, self.n_replicates
+        if m * r <= QR_CELLS or m < r:
+            value = column_rank(self.replicate_rows(index), RANK_TOL) - 1
+        else:
+            gram = np.zeros((r, r))
+            step = max(1, self.block_cells // r)
+            for start in range(0, m, step):
+                w = self.replicate_rows(index[start : start + step])
+                gram += w.T @ w
+            value = min(gram_rank(gram, RANK_TOL), m) - 1
+        self._df_cache[key] = value
+        return value
 
 
 def column_rank(matrix: np.ndarray, tol: float) -> int:
@@ -395,27 +413,26 @@ def gram_rank(gram: np.ndarray, tol: float) -> int:
     columns are far from dependent (many more rows than columns), which is
     where it is used.
     """
-    kept: list[int] = []
-    chol = np.zeros((0, 0))
-    for j in range(gram.shape[0]):
+    kept_index = np.zeros(gram.shape[0], dtype=np.intp)
+    size = gram.shape[0]
+    chol = np.zeros((size, size))  # rows/columns 0..k-1: the kept columns' Cholesky factor
+    k = 0
+    for j in range(size):
         diag = gram[j, j]
         if diag <= 0:
             continue
-        if kept:
-            v = linalg.solve_triangular(chol, gram[kept, j], lower=True)
+        if k:
+            v = linalg.solve_triangular(chol[:k, :k], gram[kept_index[:k], j], lower=True)
             resid = diag - v @ v
         else:
             v = np.zeros(0)
             resid = diag
         if resid > tol * tol * diag:
-            k = len(kept)
-            new = np.zeros((k + 1, k + 1))
-            new[:k, :k] = chol
-            new[k, :k] = v
-            new[k, k] = np.sqrt(resid)
-            chol = new
-            kept.append(j)
-    return len(kept)
+            chol[k, :k] = v
+            chol[k, k] = np.sqrt(resid)
+            kept_index[k] = j
+            k += 1
+    return k
 
 
 def make_replicate_factors(

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import design_df
@@ -350,6 +350,14 @@ def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     return scores
 
 
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell index of every row of ``matrix`` and the first row of every distinct cell."""
+    a = np.ascontiguousarray(matrix, dtype=float)
+    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    _, first, cells = np.unique(keys, return_index=True, return_inverse=True)
+    return cells.ravel().astype(np.intp), first
+
+
 def _check_separation(x, y, w, columns, n_cat, observed) -> None:
     positive = w > 0
     for j, name in enumerate(columns):
@@ -442,7 +450,9 @@ REFIT_LAST_STEP = 1e-7
 def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     """``refit(W) -> (b, P) estimates`` for an (n, b) matrix of replicate weights.
 
-    Newton-Raphson for all b columns at once (the same estimator as
+    Newton-Raphson for all b columns at once on the distinct (x, y) cells
+    of the model (each cell's replicate weights summed: the same
+    log-likelihood, score and Hessian, with as many rows as cells; the same estimator as
     :func:`_refitter`: full steps from the full-sample estimate; a column stops
     after taking a step below 1e-7, which leaves an error of order 1e-14 by
     quadratic convergence); the score and Hessian of every column come from a
@@ -452,8 +462,18 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     halving.
     """
     y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
-    y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
-    x = apply_design(frame, fit.design)
+    y_rows = np.clip(
+        np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None
+    )
+    x_rows = apply_design(frame, fit.design)
+    # the likelihood sees a respondent only through its (x, y) cell: sum the
+    # replicate weights per distinct cell and work on the cells
+    cells, first = _distinct_rows(np.column_stack([x_rows, y_rows]))
+    x, y = x_rows[first], y_rows[first]
+    n_rows = y_rows.size
+    collapse = sparse.csr_matrix(
+        (np.ones(n_rows), (cells, np.arange(n_rows))), shape=(first.size, n_rows)
+    )
     n, p = x.shape
     n_cat = len(fit.categories)
     q = n_cat - 1
@@ -520,7 +540,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         return ll, grad, hess
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        w_all = weights / weights.mean(axis=0)
+        w_all = collapse @ (weights / weights.mean(axis=0))  # (cells, b)
         b = w_all.shape[1]
         out = np.tile(start, (b, 1))
         active = np.arange(b)
