@@ -409,30 +409,37 @@ def column_rank(matrix: np.ndarray, tol: float) -> int:
 def gram_rank(gram: np.ndarray, tol: float) -> int:
     """:func:`column_rank` from the Gram matrix ``A'A`` (for tall matrices, never built whole).
 
-    The same in-order rule on squared norms (``tol^2``); reliable where the
-    columns are far from dependent (many more rows than columns), which is
-    where it is used.
+    R's in-order rule on squared norms: column j is kept when the squared
+    norm of its part orthogonal to the kept earlier columns (the Schur
+    complement of the kept block, the squared diagonal of a Cholesky factor)
+    exceeds ``tol^2`` times its own squared norm. One Cholesky factorisation
+    answers when every column passes (the usual case: rank = columns);
+    otherwise the rule is applied column by column with rank-one Schur
+    updates. Reliable where the columns are far from dependent (many more
+    rows than columns), which is where it is used.
     """
-    kept_index = np.zeros(gram.shape[0], dtype=np.intp)
-    size = gram.shape[0]
-    chol = np.zeros((size, size))  # rows/columns 0..k-1: the kept columns' Cholesky factor
-    k = 0
+    g = np.asarray(gram, dtype=float)
+    size = g.shape[0]
+    norms = np.diag(g).copy()
+    if size == 0:
+        return 0
+    try:
+        chol = np.linalg.cholesky(g)
+    except np.linalg.LinAlgError:
+        pass
+    else:
+        if np.all(np.diag(chol) ** 2 > tol * tol * norms):
+            return size
+    schur = g.copy()
+    kept = 0
     for j in range(size):
-        diag = gram[j, j]
-        if diag <= 0:
+        resid = schur[j, j]
+        if norms[j] <= 0 or resid <= tol * tol * norms[j]:
             continue
-        if k:
-            v = linalg.solve_triangular(chol[:k, :k], gram[kept_index[:k], j], lower=True)
-            resid = diag - v @ v
-        else:
-            v = np.zeros(0)
-            resid = diag
-        if resid > tol * tol * diag:
-            chol[k, :k] = v
-            chol[k, k] = np.sqrt(resid)
-            kept_index[k] = j
-            k += 1
-    return k
+        kept += 1
+        col = schur[j + 1 :, j]
+        schur[j + 1 :, j + 1 :] -= np.outer(col, col) / resid
+    return kept
 
 
 def make_replicate_factors(
