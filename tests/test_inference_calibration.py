@@ -172,3 +172,30 @@ def test_design_from_config_refuses_what_it_cannot_do(settings, weighting, messa
             targets=oracle.targets(),
             seed=1,
         )
+
+
+def test_sensitivity_variance_rows_match_r():
+    """sensitivity.csv's weighted (fixed), calibrated and bootstrap rows: the primary
+    model's age terms with R's fixed, calibrated and re-raked bootstrap SEs."""
+    from socialwork_ict.models.sensitivity import sensitivity_table
+
+    cases, rows = oracle.model_inputs()
+    designs = {
+        "weighted": oracle.design("fixed"),
+        "calibrated": oracle.design("calibrated"),
+        "bootstrap": oracle.design("bootstrap_reraked"),
+    }
+    table = sensitivity_table(cases, only=list(designs), designs=designs, rows=rows)
+    assert list(dict.fromkeys(table["specification"])) == list(designs)
+    for spec, name, rtol in (
+        ("weighted", "fixed", 1e-5),
+        ("calibrated", "calibrated", 1e-5),
+        ("bootstrap", "bootstrap_reraked", 1e-8),
+    ):
+        got = table[table["specification"] == spec].set_index("term")
+        r = oracle.expected(oracle.PREFIX[name] + "model_ordinal").set_index("term")
+        r = r.loc[got.index]
+        assert len(got) == 4
+        np.testing.assert_allclose(got["estimate"], r["estimate"], atol=1e-6)
+        np.testing.assert_allclose(got["std_error"], r["std_error"], rtol=rtol, atol=0)
+        assert (got["n"] == oracle.MODEL_ROWS_N).all()

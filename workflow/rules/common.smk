@@ -112,7 +112,10 @@ PUBLISHED_OUTPUTS = (
 
 #: sensitivity specifications (socialwork_ict.models.sensitivity), in table order
 SENSITIVITY_SPECIFICATIONS = (
-    ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+    ["weighted"]
+    # the primary model under each variance method (calibrated needs raked weights)
+    + (["calibrated"] if config["weighting"]["method"] == "rake" else [])
+    + ["bootstrap", "unweighted", "trimmed_weights", "binary_logit"]
     + [f"country_{country}" for country in config["countries"]]
     + ["age_continuous"]
 )

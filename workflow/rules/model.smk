@@ -103,6 +103,8 @@ rule fit_sensitivity_model:
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("fit_sensitivity_model"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         "results/models/sensitivity/{batch}.csv",
     log:
@@ -118,6 +120,9 @@ rule fit_sensitivity_model:
     params:
         countries=config["countries"],
         specifications=sensitivity_batch,
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/fit_sensitivity_model.py"
 

@@ -101,9 +101,8 @@ def design_description(design) -> str:
             return "Taylor linearisation (calibrated: residuals from the raking cells)"
         where = ", ".join(np.asarray(cal.countries)[cal.approximate])
         return (
-            "Taylor linearisation (calibrated: residuals from the raking cells; in "
-            f"{where} the respondents outside the targets make it the linearisation of the "
-            "margins they meet, outside_rule rake_available)"
+            "Taylor linearisation (calibrated: residuals from the raking cells; respondents "
+            f"outside the targets in {where}: the margins they meet)"
         )
     kind = "re-raked" if design.calibrated else "fixed weights"
     return f"{design.method}, {design.n_replicates} replicates ({kind})"
