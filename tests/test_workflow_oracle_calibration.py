@@ -42,6 +42,10 @@ RUNS = {
         1e-8,
     ),
 }
+#: the same bootstrap with the primary model's replicate refits fanned out over three
+#: fit_replicate_block jobs (replicate_jobs: per_block, as the SLURM profile sets)
+RUNS["bootstrap_reraked_blocks"] = RUNS["bootstrap_reraked"]
+FAN_OUT = {"replicate_jobs": "per_block", "replicate_blocks": 3}
 
 
 @pytest.fixture(scope="module", params=list(RUNS))
@@ -54,11 +58,14 @@ def run(request, tmp_path_factory):
         "targets": str(oracle.DIR / "targets.yaml"),
         "weighting": {**config["weighting"], "outside_rule": "not_raked"},
         "variance": {**config["variance"], **RUNS[name][0]},
+        **(FAN_OUT if name.endswith("_blocks") else {}),
     }
     (project / "variance.yaml").write_text(yaml.safe_dump(extra))
     result = snakemake(project, *TARGETS, "--configfile", "variance.yaml")
     assert result.returncode == 0, result.stderr[-3000:]
-    return name, RUNS[name][1], project / "results"
+    blocks = sorted(p.name for p in (project / "results/models/replicates").glob("*.npy"))
+    assert blocks == ([f"block_{k}.npy" for k in range(3)] if name.endswith("_blocks") else [])
+    return name.removesuffix("_blocks"), RUNS[name][1], project / "results"
 
 
 def _rel(a, b):

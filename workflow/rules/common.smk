@@ -136,6 +136,21 @@ def sensitivity_batch(wildcards):
 VARIANCE = config.get("variance") or {}
 
 
+#: the primary model's replicate refits in blocks, one job each (replicate_jobs:
+#: per_block, set by the SLURM profile, with a replicate variance method)
+REPLICATE_BLOCKS = (
+    list(range(config.get("replicate_blocks", 10)))
+    if config.get("replicate_jobs", "one") == "per_block"
+    and VARIANCE.get("method", "linearization") != "linearization"
+    else []
+)
+
+
+def replicate_block_files(wildcards):
+    """The blocks' replicate estimates fit_ordinal_model collects (none: one job)."""
+    return expand("results/models/replicates/block_{block}.npy", block=REPLICATE_BLOCKS)
+
+
 def replicate_factors_file(wildcards):
     """The supplied replicate factor file, when variance.replicate_factors names one."""
     path = VARIANCE.get("replicate_factors")

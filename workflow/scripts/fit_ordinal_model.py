@@ -3,6 +3,7 @@
 import logging
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from socialwork_ict.inference.variance import design_description, rule_design
@@ -25,7 +26,10 @@ def main(snakemake):
     frame, n_left_out = complete_cases(everyone)
     rows = complete_case_rows(everyone)
     fit = fit_ordinal(frame)
-    vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows)
+    # replicate_jobs: per_block: the replicate refits come from fit_replicate_block's jobs
+    blocks = list(snakemake.input.replicate_blocks)
+    thetas = np.vstack([np.load(path, allow_pickle=False) for path in blocks]) if blocks else None
+    vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows, thetas=thetas)
     fit = replace(fit, vcov=vcov, df_residual=df_residual)
     variance = (
         f"{design_description(design)}, strata = country, every eligible respondent in the "

@@ -96,6 +96,21 @@ class ReplicateFactors:
     def n_replicates(self) -> int:
         return int(self.rscales.size)
 
+    def subset(self, start: int, stop: int) -> ReplicateFactors:
+        """The factors of replicates ``start:stop`` (same scale: a block of the design)."""
+        return ReplicateFactors(
+            kind=self.kind,
+            strata=self.strata,
+            scale=self.scale,
+            rscales=self.rscales[start:stop],
+            mse=self.mse,
+            counts=None if self.counts is None else self.counts[start:stop],
+            multiplier=self.multiplier,
+            deleted=None if self.deleted is None else self.deleted[start:stop],
+            dense=None if self.dense is None else self.dense[:, start:stop],
+            _stratum_size=self._stratum_size,
+        )
+
     def block(self, start: int, stop: int) -> np.ndarray:
         """(n, stop - start) factors of replicates ``start:stop``."""
         return self.rows(np.arange(self.n), start, stop)
@@ -342,13 +357,29 @@ class ReplicateDesign:
         pieces = [np.atleast_2d(np.asarray(replicate(w), dtype=float)) for w in self.blocks()]
         return np.vstack(pieces)
 
-    def vcov(self, influence=None, replicate=None, full=None) -> np.ndarray:
-        """(p, p) replicate covariance of the estimate that ``replicate`` recomputes."""
-        if replicate is None:
-            raise ValueError("a replicate design needs the estimator's replicate function")
-        thetas = self.replicate_estimates(replicate)
+    def vcov(self, influence=None, replicate=None, full=None, thetas=None) -> np.ndarray:
+        """(p, p) replicate covariance of the estimate that ``replicate`` recomputes
+        (or of the given (R, p) replicate estimates ``thetas``, e.g. collected from
+        the jobs of :meth:`subset` blocks)."""
+        if thetas is None:
+            if replicate is None:
+                raise ValueError("a replicate design needs the estimator's replicate function")
+            thetas = self.replicate_estimates(replicate)
         f = self.factors
         return replicate_variance(thetas, full, f.scale, f.rscales, f.mse)
+
+    def subset(self, start: int, stop: int) -> ReplicateDesign:
+        """The design of replicates ``start:stop`` only (already re-raked: the full
+        design's cell factors of those replicates), for one job of a fan-out."""
+        cell = None if self.cell_factors is None else self.cell_factors[:, start:stop]
+        return ReplicateDesign(
+            self.factors.subset(start, stop),
+            self.strata,
+            self.weights,
+            self.calibration,
+            self.block_cells,
+            cell,
+        )
 
     def df(self, rows: np.ndarray | None = None) -> int:
         """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all).
@@ -383,6 +414,13 @@ class ReplicateDesign:
             value = min(gram_rank(gram, RANK_TOL), m) - 1
         self._df_cache[key] = value
         return value
+
+
+def block_ranges(n_replicates: int, n_blocks: int) -> list[tuple[int, int]]:
+    """``n_blocks`` contiguous (start, stop) ranges of replicates, as equal as possible
+    (the fan-out of ``replicate_jobs: per_block``; fewer when there are fewer replicates)."""
+    edges = np.linspace(0, n_replicates, min(n_blocks, n_replicates) + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def column_rank(matrix: np.ndarray, tol: float) -> int:

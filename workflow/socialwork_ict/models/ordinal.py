@@ -383,8 +383,21 @@ def _check_separation(x, y, w, columns, n_cat, observed) -> None:
 # variance on a design (calibrated linearisation, replicates; R's domain rule)
 
 
-def ordinal_design_vcov(
+def ordinal_replicate_estimates(
     fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray
+) -> np.ndarray:
+    """(R, P) estimates refitted with every replicate's weights of a replicate design
+    (one job's share when ``design`` is a ``ReplicateDesign.subset`` block);
+    ``frame``, ``rows`` as :func:`ordinal_design_vcov`."""
+    rows = np.asarray(rows)
+    refit = ordinal_batch_refitter(fit, frame)
+    thetas = design.replicate_estimates(lambda block: refit(block[rows]))
+    warn_failed_refits(refit.failures, "the proportional-odds model")
+    return thetas
+
+
+def ordinal_design_vcov(
+    fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray, thetas=None
 ) -> tuple[pd.DataFrame, int]:
     """Covariance of ``fit.params`` and the residual df on a design of all respondents.
 
@@ -397,7 +410,9 @@ def ordinal_design_vcov(
     refitted with every replicate's weights (Newton-Raphson from the
     full-sample estimate to max |step| < 1e-12, the exact estimator). df:
     ``design.df(rows)`` (linearisation) or ``design.df()`` (replicates, R
-    ``degf`` of the replicate design) minus the coefficients.
+    ``degf`` of the replicate design) minus the coefficients. ``thetas``: the
+    (R, P) replicate estimates already computed (:func:`ordinal_replicate_estimates`
+    in the jobs of a fan-out), used instead of refitting.
     """
     rows = np.asarray(rows)
     names = list(fit.params.index)
@@ -412,7 +427,10 @@ def ordinal_design_vcov(
     def replicate(block: np.ndarray) -> np.ndarray:
         return refit(block[rows])
 
-    vcov = design.vcov(influence, replicate, fit.params.to_numpy())
+    if thetas is not None:
+        vcov = design.vcov(None, None, fit.params.to_numpy(), thetas=np.asarray(thetas))
+    else:
+        vcov = design.vcov(influence, replicate, fit.params.to_numpy())
     vcov = (vcov + vcov.T) / 2.0
     warn_failed_refits(refit.failures, "the proportional-odds model")
     mask = np.zeros(design.n, dtype=bool)
