@@ -8,7 +8,7 @@ import pandas as pd
 
 from socialwork_ict.inference.variance import design_description, rule_design
 from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
-from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
+from socialwork_ict.models.ordinal import coefficient_deff, fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.predict import standardised_predictions
 from socialwork_ict.rule_io import run_rule, write_json, write_table
 
@@ -39,7 +39,9 @@ def main(snakemake):
              fit.n, n_left_out, fit.converged, fit.iterations)  # fmt: skip
     for warning in fit.warnings:
         log.warning("model warning: %s", warning)
-    write_table(fit.coef_table(), snakemake.output.coefficients)
+    coefficients = fit.coef_table()
+    coefficients["deff"] = coefficient_deff(fit).to_numpy()
+    write_table(coefficients, snakemake.output.coefficients)
     write_table(fit.vcov.rename_axis("term").reset_index(), snakemake.output.vcov)
     predictions = standardised_predictions(fit, frame, design=design, rows=rows)
     write_table(predictions, snakemake.output.predicted)

@@ -239,6 +239,23 @@ def fit_ordinal(
     )
 
 
+def coefficient_deff(fit: OrdinalFit) -> pd.Series:
+    """Design effect of every coefficient: design variance over the SRS variance.
+
+    ``deff_j = vcov_jj / (A^-1)_jj``, with ``A^-1`` (``fit.bread``) the
+    inverse information of the weighted log-likelihood with the weights
+    scaled to sum to n: the variance the same estimate would be given under
+    simple random sampling with replacement of n respondents and a correct
+    model (Kish & Frankel 1974, *JRSS B* 36:1; the misspecification effect
+    of Skinner, Holt & Smith 1989, *Analysis of Complex Surveys*, §2.3; Stata
+    ``estat effects``). It measures what stratification, weighting and
+    calibration do to the variance (near 1 for equal weights, one stratum and
+    a correct model).
+    """
+    base = np.diag(fit.bread)
+    return pd.Series(np.diag(fit.vcov.to_numpy()) / base, index=fit.params.index, name="deff")
+
+
 def threshold_labels(categories: Sequence[int]) -> list[str]:
     """``threshold 1|2`` ... between consecutive observed categories."""
     return [f"threshold {a}|{b}" for a, b in zip(categories[:-1], categories[1:], strict=True)]
