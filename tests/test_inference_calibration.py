@@ -132,6 +132,9 @@ def test_default_is_calibrated_linearisation_over_every_respondent():
     fixed = {"method": "linearization", "calibration": "fixed"}
     design = rule_design(frame, fixed, _weighting(), 1, targets)
     assert design.calibration is None and design.n == len(frame)
+    # equal weights (weighting.method none): nothing to calibrate, the default is fixed
+    design = rule_design(frame.assign(weight=1.0), None, _weighting(method="none"), 1, targets)
+    assert design.calibration is None and design.n == len(frame)
 
 
 def test_design_from_config_builds_the_fixture_designs():

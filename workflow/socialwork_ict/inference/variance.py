@@ -217,9 +217,15 @@ def rule_design(
     margins (Deville & Särndal 1992; Lumley 2010, *Complex Surveys*, §7.4;
     Valliant, Dever & Kreuter 2018, *Practical Tools for Designing and
     Weighting Survey Samples*, §13.5); ``calibration: fixed`` is R's
-    ``svydesign(weights = ~weight)`` (the v1 variance).
+    ``svydesign(weights = ~weight)`` (the v1 variance). With
+    ``weighting.method: none`` (equal weights, nothing calibrated)
+    ``calibrated`` is ``fixed``.
     """
     settings = {**DEFAULT_SETTINGS, **(variance or {})}
+    if weighting["method"] == "none" and settings["calibration"] == "calibrated":
+        # equal weights: there is no calibration to carry, fixed is exact
+        log.info("variance: weighting.method none, so calibration 'calibrated' is 'fixed'")
+        settings["calibration"] = "fixed"
     targets = None
     if settings["calibration"] == "calibrated" and weighting["method"] == "rake":
         from pathlib import Path
