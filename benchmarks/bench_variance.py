@@ -339,13 +339,15 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="the 1,000,000 run (once)")
     args = parser.parse_args()
 
-    store = json.loads(STORE.read_text()) if STORE.exists() else {}
     if args.million:
-        store["million"] = million_part(args)
+        key, part = "million", million_part(args)
     elif args.pipeline:
-        store["pipeline"] = pipeline_part(args)
+        key, part = "pipeline", pipeline_part(args)
     else:
-        store["estimates"] = estimates_part(args)
+        key, part = "estimates", estimates_part(args)
+    # read the stored parts only now: another part may have finished meanwhile
+    store = json.loads(STORE.read_text()) if STORE.exists() else {}
+    store[key] = part
     STORE.write_text(json.dumps(store, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     text = write_markdown(store)
     OUT.write_text(text, encoding="utf-8")
