@@ -118,11 +118,23 @@ def _weighting(**changes):
     return {**base, **changes}
 
 
-def test_default_settings_keep_the_v1_code_paths():
+def test_default_is_calibrated_linearisation_over_every_respondent():
     from socialwork_ict.inference.variance import DEFAULT_SETTINGS, rule_design
 
-    assert rule_design(oracle.frame(), None, _weighting(), 1, None) is None
-    assert rule_design(oracle.frame(), dict(DEFAULT_SETTINGS), _weighting(), 1, None) is None
+    frame = oracle.frame()
+    targets = oracle.DIR / "targets.yaml"
+    for settings in (None, dict(DEFAULT_SETTINGS)):
+        design = rule_design(frame, settings, _weighting(), 1, targets)
+        assert design.method == "linearization"
+        assert design.calibration is not None
+        assert design.calibration.x.shape[1] == 28  # the oracle's calibration columns
+        assert design.n == len(frame) == 2000  # item non-response as domains
+    fixed = {"method": "linearization", "calibration": "fixed"}
+    design = rule_design(frame, fixed, _weighting(), 1, targets)
+    assert design.calibration is None and design.n == len(frame)
+    # equal weights (weighting.method none): nothing to calibrate, the default is fixed
+    design = rule_design(frame.assign(weight=1.0), None, _weighting(method="none"), 1, targets)
+    assert design.calibration is None and design.n == len(frame)
 
 
 def test_design_from_config_builds_the_fixture_designs():
@@ -163,3 +175,30 @@ def test_design_from_config_refuses_what_it_cannot_do(settings, weighting, messa
             targets=oracle.targets(),
             seed=1,
         )
+
+
+def test_sensitivity_variance_rows_match_r():
+    """sensitivity.csv's weighted (fixed), calibrated and bootstrap rows: the primary
+    model's age terms with R's fixed, calibrated and re-raked bootstrap SEs."""
+    from socialwork_ict.models.sensitivity import sensitivity_table
+
+    cases, rows = oracle.model_inputs()
+    designs = {
+        "weighted": oracle.design("fixed"),
+        "calibrated": oracle.design("calibrated"),
+        "bootstrap": oracle.design("bootstrap_reraked"),
+    }
+    table = sensitivity_table(cases, only=list(designs), designs=designs, rows=rows)
+    assert list(dict.fromkeys(table["specification"])) == list(designs)
+    for spec, name, rtol in (
+        ("weighted", "fixed", 1e-5),
+        ("calibrated", "calibrated", 1e-5),
+        ("bootstrap", "bootstrap_reraked", 1e-8),
+    ):
+        got = table[table["specification"] == spec].set_index("term")
+        r = oracle.expected(oracle.PREFIX[name] + "model_ordinal").set_index("term")
+        r = r.loc[got.index]
+        assert len(got) == 4
+        np.testing.assert_allclose(got["estimate"], r["estimate"], atol=1e-6)
+        np.testing.assert_allclose(got["std_error"], r["std_error"], rtol=rtol, atol=0)
+        assert (got["n"] == oracle.MODEL_ROWS_N).all()

@@ -102,3 +102,35 @@ def test_logit_ci_formula():
     assert low[0] == pytest.approx(special.expit(special.logit(0.2) - half), rel=1e-12)
     assert high[0] == pytest.approx(special.expit(special.logit(0.2) + half), rel=1e-12)
     assert np.isnan(low[1:]).all() and np.isnan(high[1:]).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "rtol"), [("fixed", 1e-8), ("calibrated", 1e-8), ("bootstrap_reraked", 1e-8)]
+)
+def test_cell_variances_and_proportion_deff_match_r_svymean_deff(name, rtol):
+    """The yes/no items' proportions per country (and ALL): variance and deff as R's
+    svymean(deff = "replace") on the fixed, calibrated and re-raked bootstrap designs."""
+    import calibration_oracle as oracle
+    from scipy import sparse
+
+    from socialwork_ict.inference.proportions import cell_variances, proportion_deff
+
+    frame = oracle.frame()
+    design = oracle.design(name)
+    r = oracle.expected(oracle.PREFIX[name] + "item_means")
+    countries = frame["country"].astype(str).to_numpy()
+    num, den = [], []
+    for row in r.itertuples():
+        y = pd.to_numeric(frame[row.item], errors="coerce").to_numpy(dtype=float)
+        domain = (countries == row.country) if row.country != "ALL" else np.ones(y.size, bool)
+        answered = domain & ~np.isnan(y)
+        num.append(answered & (y == 1))
+        den.append(answered)
+    numerators = sparse.csr_matrix(np.array(num, dtype=float))
+    denominators = sparse.csr_matrix(np.array(den, dtype=float))
+    variance = cell_variances(design, numerators, denominators, chunk=7)
+    np.testing.assert_allclose(np.sqrt(variance), r["se"], rtol=rtol, atol=0)
+    n = np.asarray(denominators.sum(axis=1)).ravel()
+    assert n.tolist() == r["n"].tolist()
+    deff = proportion_deff(r["mean"].to_numpy(), variance, n)
+    np.testing.assert_allclose(deff, r["deff"], rtol=rtol, atol=0)

@@ -256,3 +256,39 @@ def test_threshold_model_probabilities_are_consistent(main_fit):
     """logit P(y <= k) = theta_k - x'beta at the reference: expit(theta) increasing."""
     theta = main_fit.params[main_fit.threshold_names].to_numpy()
     assert np.all(np.diff(special.expit(theta)) > 0)
+
+
+def test_coefficient_deff_is_near_one_under_srs_and_a_correct_model():
+    """Equal weights, one stratum, data from the model: design variance = SRS variance
+    up to sampling noise of the variance estimate (a few % at n = 6,000)."""
+    from socialwork_ict.models.ordinal import coefficient_deff
+
+    rng = np.random.default_rng(11)
+    n = 6000
+    age = rng.choice(["<30", "30-39", "40-49", "50-59", "60+"], size=n)
+    country = np.full(n, "CA")
+    gender = rng.choice(["woman", "man"], size=n)
+    sector = rng.choice(["public", "non-profit"], size=n)
+    eta = 0.5 * (age != "<30") + 0.3 * (gender == "man")
+    cuts = np.array([-1.0, 0.0, 1.0, 2.0])
+    u = rng.logistic(size=n)
+    y = 1 + np.searchsorted(cuts, eta + u)
+    frame = pd.DataFrame(
+        {
+            "ict_freq": y,
+            "age_group": pd.Categorical(age, categories=["<30", "30-39", "40-49", "50-59", "60+"]),
+            "country": pd.Categorical(country, categories=["CA", "US", "IL", "UK"]),
+            "gender": pd.Categorical(gender, categories=["woman", "man", "another gender"]),
+            "sector": pd.Categorical(
+                sector, categories=["public", "non-profit", "private practice", "other"]
+            ),
+            "weight": 1.0,
+        }
+    )
+    fit = fit_ordinal(frame)
+    deff = coefficient_deff(fit)
+    assert list(deff.index) == list(fit.params.index)
+    assert np.all(np.abs(deff - 1.0) < 0.15), deff
+    # weights that vary at random inflate the variance: Kish's 1 + cv^2 for the mean
+    weighted = fit_ordinal(frame.assign(weight=rng.choice([0.5, 2.0], size=n)))
+    assert np.median(coefficient_deff(weighted)) > 1.1

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -386,3 +387,23 @@ def test_thresholds_are_not_shown_as_odds_ratios_and_no_zero_count_is_red():
     assert row and "0.37" not in row.group(1) and "0.30" not in row.group(1)
     assert "not odds ratios" in html
     assert not re.search(r'class="status-mismatch">0 mismatch', html)
+
+
+def test_variance_comparison_puts_the_methods_side_by_side():
+    from socialwork_ict.report.context import variance_comparison
+
+    rows = []
+    for spec, se in (("weighted", 0.10), ("calibrated", 0.099), ("bootstrap", 0.102)):
+        for term, estimate in (("age_group[30-39]", 0.3), ("age_group[60+]", 0.4)):
+            rows.append({"specification": spec, "term": term, "estimate": estimate,
+                         "std_error": se, "odds_ratio": np.exp(estimate),
+                         "ci_low": np.exp(estimate - 1.96 * se),
+                         "ci_high": np.exp(estimate + 1.96 * se)})  # fmt: skip
+    rows.append({**rows[0], "specification": "unweighted", "std_error": 9.0})
+    table = variance_comparison(pd.DataFrame(rows))
+    assert table["term"].tolist() == ["age_group[30-39]", "age_group[60+]"]
+    assert table["se_fixed"].tolist() == [0.10, 0.10]
+    np.testing.assert_allclose(table["se_calibrated_vs_fixed_pct"], [-1.0, -1.0])
+    np.testing.assert_allclose(table["se_bootstrap_vs_fixed_pct"], [2.0, 2.0])
+    assert table["ci_fixed"].iloc[0] == f"{np.exp(0.3 - 0.196):.2f}-{np.exp(0.3 + 0.196):.2f}"
+    assert variance_comparison(pd.DataFrame(rows[-1:]).iloc[:0]).empty

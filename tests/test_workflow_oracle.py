@@ -3,6 +3,9 @@
 Runs the real snakemake CLI on ``tests/fixtures/oracle_small/raw.csv`` with
 its ``targets.yaml`` and compares the published tables, as written to disk
 (15 significant digits), with ``expected/`` (R 4.2.2, survey 4.1.1).
+The fixture's R design treats the raked weights as fixed sampling weights,
+so the run sets ``variance.calibration: fixed`` (the default is calibrated;
+``test_workflow_oracle_calibration.py`` checks that against R).
 Tolerances are the issue's acceptance bounds (tighter than the fixture
 README's suggestions where the issue asks for it).
 """
@@ -12,14 +15,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from workflow_runner import copy_project, snakemake
 
 
 @pytest.fixture(scope="module")
 def oracle_run(tmp_path_factory, oracle_dir):
     project = copy_project(tmp_path_factory.mktemp("oracle"))
+    fixed = {"variance": {"method": "linearization", "calibration": "fixed"}}
+    (project / "fixed.yaml").write_text(yaml.safe_dump(fixed))
     result = snakemake(
         project,
+        "--configfile",
+        "fixed.yaml",
         "--config",
         f"input={oracle_dir / 'raw.csv'}",
         f"targets={oracle_dir / 'targets.yaml'}",

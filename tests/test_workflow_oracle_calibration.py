@@ -2,7 +2,9 @@
 
 Runs the real snakemake CLI on ``tests/fixtures/oracle_calibration/raw.csv``
 (item non-response) with its targets, ``weighting.outside_rule: not_raked``
-and (1) ``variance: {method: linearization, calibration: calibrated}``, (2)
+and (0) ``variance: {method: linearization, calibration: fixed}`` (R's
+``expected/``: fixed weights, item non-response as domains), (1)
+``variance: {method: linearization, calibration: calibrated}`` (the default), (2)
 ``variance: {method: bootstrap, calibration: calibrated,
 replicate_factors: <R's bootstrap_factors.csv>}`` (every replicate re-raked),
 and compares the written tables (15 significant digits) with R's
@@ -28,6 +30,7 @@ TARGETS = (
     "results/internal_unsuppressed/table2_freq_by_age.csv",
 )
 RUNS = {
+    "fixed": ({"method": "linearization", "calibration": "fixed"}, 1e-5),
     "calibrated": ({"method": "linearization", "calibration": "calibrated"}, 1e-5),
     "bootstrap_reraked": (
         {
@@ -39,6 +42,10 @@ RUNS = {
         1e-8,
     ),
 }
+#: the same bootstrap with the primary model's replicate refits fanned out over three
+#: fit_replicate_block jobs (replicate_jobs: per_block, as the SLURM profile sets)
+RUNS["bootstrap_reraked_blocks"] = RUNS["bootstrap_reraked"]
+FAN_OUT = {"replicate_jobs": "per_block", "replicate_blocks": 3}
 
 
 @pytest.fixture(scope="module", params=list(RUNS))
@@ -51,11 +58,14 @@ def run(request, tmp_path_factory):
         "targets": str(oracle.DIR / "targets.yaml"),
         "weighting": {**config["weighting"], "outside_rule": "not_raked"},
         "variance": {**config["variance"], **RUNS[name][0]},
+        **(FAN_OUT if name.endswith("_blocks") else {}),
     }
     (project / "variance.yaml").write_text(yaml.safe_dump(extra))
     result = snakemake(project, *TARGETS, "--configfile", "variance.yaml")
     assert result.returncode == 0, result.stderr[-3000:]
-    return name, RUNS[name][1], project / "results"
+    blocks = sorted(p.name for p in (project / "results/models/replicates").glob("*.npy"))
+    assert blocks == ([f"block_{k}.npy" for k in range(3)] if name.endswith("_blocks") else [])
+    return name.removesuffix("_blocks"), RUNS[name][1], project / "results"
 
 
 def _rel(a, b):

@@ -112,7 +112,10 @@ PUBLISHED_OUTPUTS = (
 
 #: sensitivity specifications (socialwork_ict.models.sensitivity), in table order
 SENSITIVITY_SPECIFICATIONS = (
-    ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+    ["weighted"]
+    # the primary model under each variance method (calibrated needs raked weights)
+    + (["calibrated"] if config["weighting"]["method"] == "rake" else [])
+    + ["bootstrap", "unweighted", "trimmed_weights", "binary_logit"]
     + [f"country_{country}" for country in config["countries"]]
     + ["age_continuous"]
 )
@@ -129,8 +132,23 @@ def sensitivity_batch(wildcards):
     return [wildcards.batch]
 
 
-#: the variance settings (data contract v2 §3); absent = linearisation, fixed weights
+#: the variance settings (data contract v2 §3); absent = calibrated linearisation
 VARIANCE = config.get("variance") or {}
+
+
+#: the primary model's replicate refits in blocks, one job each (replicate_jobs:
+#: per_block, set by the SLURM profile, with a replicate variance method)
+REPLICATE_BLOCKS = (
+    list(range(config.get("replicate_blocks", 10)))
+    if config.get("replicate_jobs", "one") == "per_block"
+    and VARIANCE.get("method", "linearization") != "linearization"
+    else []
+)
+
+
+def replicate_block_files(wildcards):
+    """The blocks' replicate estimates fit_ordinal_model collects (none: one job)."""
+    return expand("results/models/replicates/block_{block}.npy", block=REPLICATE_BLOCKS)
 
 
 def replicate_factors_file(wildcards):

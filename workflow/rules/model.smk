@@ -40,6 +40,36 @@ rule tabulate_sample:
         "../scripts/tabulate_sample.py"
 
 
+rule fit_replicate_block:
+    """The primary model refitted with one block of replicate weights: with
+    replicate_jobs: per_block (the SLURM profile) the replicate refits fan out
+    over replicate_blocks jobs, collected by fit_ordinal_model."""
+    input:
+        weighted="results/weights/weighted_responses.parquet",
+        code=script_code("fit_replicate_block"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
+    output:
+        "results/models/replicates/block_{block}.npy",
+    log:
+        "logs/fit_replicate_block/{block}.log",
+    benchmark:
+        "logs/benchmarks/fit_replicate_block/{block}.tsv"
+    wildcard_constraints:
+        block="[0-9]+",
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
+    params:
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
+        blocks=len(REPLICATE_BLOCKS),
+    script:
+        "../scripts/fit_replicate_block.py"
+
+
 rule fit_ordinal_model:
     """Primary proportional-odds model, its design-based variance and predictions."""
     input:
@@ -47,6 +77,7 @@ rule fit_ordinal_model:
         code=script_code("fit_ordinal_model"),
         targets=config["targets"],
         factors=replicate_factors_file,
+        replicate_blocks=replicate_block_files,
     output:
         coefficients="results/tables/model_ordinal.csv",
         vcov="results/models/model_ordinal_vcov.csv",
@@ -103,6 +134,8 @@ rule fit_sensitivity_model:
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("fit_sensitivity_model"),
+        targets=config["targets"],
+        factors=replicate_factors_file,
     output:
         "results/models/sensitivity/{batch}.csv",
     log:
@@ -118,6 +151,9 @@ rule fit_sensitivity_model:
     params:
         countries=config["countries"],
         specifications=sensitivity_batch,
+        variance=VARIANCE,
+        weighting=config["weighting"],
+        seed=config["seed"],
     script:
         "../scripts/fit_sensitivity_model.py"
 

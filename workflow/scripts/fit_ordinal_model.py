@@ -3,11 +3,12 @@
 import logging
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from socialwork_ict.inference.variance import design_description, rule_design
 from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
-from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
+from socialwork_ict.models.ordinal import coefficient_deff, fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.predict import standardised_predictions
 from socialwork_ict.rule_io import run_rule, write_json, write_table
 
@@ -25,16 +26,22 @@ def main(snakemake):
     frame, n_left_out = complete_cases(everyone)
     rows = complete_case_rows(everyone)
     fit = fit_ordinal(frame)
-    variance = "Taylor linearization, strata = country, R survey::svyrecvar factors"
-    if design is not None:
-        vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows)
-        fit = replace(fit, vcov=vcov, df_residual=df_residual)
-        variance = f"{design_description(design)}, strata = country, every respondent (R domains)"
+    # replicate_jobs: per_block: the replicate refits come from fit_replicate_block's jobs
+    blocks = list(snakemake.input.replicate_blocks)
+    thetas = np.vstack([np.load(path, allow_pickle=False) for path in blocks]) if blocks else None
+    vcov, df_residual = ordinal_design_vcov(fit, frame, design, rows, thetas=thetas)
+    fit = replace(fit, vcov=vcov, df_residual=df_residual)
+    variance = (
+        f"{design_description(design)}, strata = country, every eligible respondent in the "
+        "design (item non-response as domains, R's rule)"
+    )
     log.info("%d complete cases, %d left out; converged=%s after %d iterations",
              fit.n, n_left_out, fit.converged, fit.iterations)  # fmt: skip
     for warning in fit.warnings:
         log.warning("model warning: %s", warning)
-    write_table(fit.coef_table(), snakemake.output.coefficients)
+    coefficients = fit.coef_table()
+    coefficients["deff"] = coefficient_deff(fit).to_numpy()
+    write_table(coefficients, snakemake.output.coefficients)
     write_table(fit.vcov.rename_axis("term").reset_index(), snakemake.output.vcov)
     predictions = standardised_predictions(fit, frame, design=design, rows=rows)
     write_table(predictions, snakemake.output.predicted)

@@ -26,11 +26,11 @@ def main(snakemake):
     with open(snakemake.input.published, encoding="utf-8") as handle:
         claims = (yaml.safe_load(handle) or {}).get("claims") or []
     countries = tuple(snakemake.params.countries)
-    table1 = table1_sample(frame, countries=countries)
     params = snakemake.params
     design = rule_design(
         frame, params.variance, params.weighting, params.seed, snakemake.input.targets
     )
+    table1 = table1_sample(frame, countries=countries, design=design)
     table2 = table2_freq_by_age(frame, countries=countries, design=design)
     margins = _csv(snakemake.input.margins)
     diagnostics = _csv(snakemake.input.diagnostics)

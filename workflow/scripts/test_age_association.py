@@ -22,9 +22,8 @@ def main(snakemake):
     frame, _ = complete_cases(everyone)
     rows = complete_case_rows(everyone)
     primary = fit_ordinal(frame)
-    if design is not None:
-        vcov, df_residual = ordinal_design_vcov(primary, frame, design, rows)
-        primary = replace(primary, vcov=vcov, df_residual=df_residual)
+    vcov, df_residual = ordinal_design_vcov(primary, frame, design, rows)
+    primary = replace(primary, vcov=vcov, df_residual=df_residual)
     tests = age_association_tests(
         frame,
         primary,

@@ -129,8 +129,8 @@ AUDIT_COLUMNS = [
     "protection_required",
     "protected",
 ]
-TABLE1_VALUE_COLUMNS = ("pct_unweighted", "pct_weighted")
-TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted", "df")
+TABLE1_VALUE_COLUMNS = ("pct_unweighted", "pct_weighted", "deff")
+TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted", "deff", "df")
 MARGINS_VALUE_COLUMNS = ("sample_share", "weighted_share")
 
 #: claim item -> (Table 1 variable, categories counted, categories of the base)

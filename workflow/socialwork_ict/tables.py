@@ -64,8 +64,16 @@ def table1_sample(
     country: str = "country",
     countries: Sequence[str] = COUNTRIES,
     variables: Sequence[str] = TABLE1_VARIABLES,
+    design=None,
 ) -> pd.DataFrame:
     """Table 1: sample characteristics by country and pooled (``ALL``).
+
+    ``design``: a design of :mod:`~socialwork_ict.inference.variance` over
+    the rows of ``frame`` (its weights are ``frame[weight]``): adds ``deff``,
+    the design effect of ``pct_weighted`` (design variance over the SRS
+    with-replacement variance of the country's n respondents, as R
+    ``svymean(~factor(x), deff = "replace")``;
+    :func:`~socialwork_ict.inference.proportions.proportion_deff`).
 
     One row per country x variable x category with the unweighted count
     ``n``, the unweighted percentage and the weighted percentage (sum of the
@@ -110,6 +118,7 @@ def table1_sample(
 
     never_used = None
     pieces = []
+    cells = []  # per variable: (flat country x category index of every in-scope row, k)
     for variable in variables:
         categories, code_labels = _CATEGORIES[variable]
         index = _category_index(scoped[variable], categories, code_labels, variable)
@@ -124,6 +133,7 @@ def table1_sample(
         names.append(MISSING)
         k = len(names)
         flat = country_index * k + index
+        cells.append((flat, k))
         counts = np.bincount(flat, minlength=n_countries * k).reshape(n_countries, k)
         sums = np.bincount(flat, weights=weights, minlength=n_countries * k).reshape(n_countries, k)
         counts = np.vstack([counts, counts.sum(axis=0)])
@@ -146,10 +156,44 @@ def table1_sample(
             )
         )
     table = pd.concat(pieces, ignore_index=True)
+    if design is not None:
+        table["deff"] = _table1_deff(table, cells, country_index, in_scope, n_countries, design)
     # rows: countries then ALL, variables in order, categories in order
     order = {label: i for i, label in enumerate([*countries, ALL])}
     table = table.sort_values("country", key=lambda s: s.map(order), kind="stable")
-    return table.reset_index(drop=True)[list(TABLE1_COLUMNS)]
+    columns = [*TABLE1_COLUMNS, "deff"] if design is not None else list(TABLE1_COLUMNS)
+    return table.reset_index(drop=True)[columns]
+
+
+def _table1_deff(table, cells, country_index, in_scope, n_countries, design) -> np.ndarray:
+    """``deff`` of every Table 1 row (in the unsorted row order of ``table``)."""
+    from scipy import sparse
+
+    from socialwork_ict.inference.proportions import cell_variances, proportion_deff
+
+    n = in_scope.size
+    positions = np.flatnonzero(in_scope)
+    num_rows, num_cols, den_rows, den_cols = [], [], [], []
+    offset = 0
+    for flat, k in cells:
+        # countries' cells, then ALL's (row offset + n_countries * k + category)
+        num_rows += [offset + flat, offset + n_countries * k + flat % k]
+        num_cols += [positions, positions]
+        for j in range(k):
+            den_rows += [offset + country_index * k + j, np.full(positions.size, offset
+                         + n_countries * k + j)]  # fmt: skip
+            den_cols += [positions, positions]
+        offset += (n_countries + 1) * k
+    shape = (offset, n)
+    numerators = sparse.csr_matrix(
+        (np.ones(sum(r.size for r in num_rows)), (np.concatenate(num_rows),
+         np.concatenate(num_cols))), shape=shape)  # fmt: skip
+    denominators = sparse.csr_matrix(
+        (np.ones(sum(r.size for r in den_rows)), (np.concatenate(den_rows),
+         np.concatenate(den_cols))), shape=shape)  # fmt: skip
+    variance = cell_variances(design, numerators, denominators)
+    n_domain = np.asarray(denominators.sum(axis=1)).ravel()
+    return proportion_deff(table["pct_weighted"].to_numpy() / 100.0, variance, n_domain)
 
 
 def _category_index(

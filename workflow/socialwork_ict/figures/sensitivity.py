@@ -30,7 +30,9 @@ from socialwork_ict.figures.common import (
 )
 
 SPECIFICATION_NAMES = {
-    "weighted": "Primary (weighted)",
+    "weighted": "Weighted, fixed-weight SE",
+    "calibrated": "Weighted, calibrated SE",
+    "bootstrap": "Weighted, bootstrap SE",
     "unweighted": "Unweighted",
     "trimmed_weights": "Trimmed weights",
     "binary_logit": "Binary logit (often+)",

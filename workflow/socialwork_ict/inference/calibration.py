@@ -161,18 +161,21 @@ class RakingCalibration:
                     "raking category with a positive target share",
                     column=self.variables[var],
                 )
+        steps = []  # per raking variable: its cells' group and the group-sum matrix
+        for levels, listed in zip(self.cell_levels, self.listed, strict=True):
+            width = listed.shape[1]
+            key = self.cell_country * width + levels
+            in_step = raked & listed.ravel()[key]
+            group = np.where(in_step, key, n_countries * width)  # last = not scaled
+            steps.append((group, _group_sum_matrix(group, n_countries * width + 1)))
         active = np.arange(mass.shape[1])  # columns not yet converged
         for _sweep in range(RERAKE_MAX_SWEEPS):
             sub = mass[:, active]
             before = sub.copy()
-            for levels, listed, shares in zip(
-                self.cell_levels, self.listed, self.shares, strict=True
+            for (group, onehot), listed, shares in zip(
+                steps, self.listed, self.shares, strict=True
             ):
                 width = listed.shape[1]
-                key = self.cell_country * width + levels
-                in_step = raked & listed.ravel()[key]
-                group = np.where(in_step, key, n_countries * width)  # last = not scaled
-                onehot = _group_sum_matrix(group, n_countries * width + 1)
                 totals = onehot @ sub  # (groups + 1, R)
                 totals = totals[:-1].reshape(n_countries, width, -1)
                 fixed = np.broadcast_to(self._raked_total()[:, None], totals[:, 0].shape)

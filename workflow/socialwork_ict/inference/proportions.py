@@ -39,6 +39,8 @@ from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
 
 ALL = "ALL"
+#: a design effect below this is round-off of a zero variance (a raking margin)
+DEFF_ZERO = 1e-12
 ICT_FREQ_CODES = (1, 2, 3, 4, 5)
 
 TABLE2_COLUMNS = (
@@ -50,6 +52,7 @@ TABLE2_COLUMNS = (
     "ci_low",
     "ci_high",
     "se_weighted",
+    "deff",
     "df",
 )
 
@@ -103,6 +106,87 @@ def domain_proportions(
     )
 
 
+def proportion_deff(proportion, variance, n_answered) -> np.ndarray:
+    """Design effect of a weighted proportion, as R ``svymean(..., deff = "replace")``.
+
+    ``deff = V / V_srs``: the design variance ``variance`` of the proportion
+    p (0-1 scale) over the variance under simple random sampling with
+    replacement of the same ``n_answered`` respondents (those of the domain
+    with an answer), ``V_srs = [n / (n - 1) sum w (y - p)^2 / sum w] / n =
+    p (1 - p) / (n - 1)`` for a 0/1 indicator y (Kish 1965, *Survey
+    Sampling*, §8.2; Lumley 2010, *Complex Surveys*, §2.4; data contract v2
+    §4: R's ``deff = TRUE`` without-replacement version is undefined when the
+    weights sum to the sample size). NaN where p is 0 or 1 or n < 2; below
+    :data:`DEFF_ZERO` (round-off of a proportion the calibration fixes) 0.
+    Element-wise on arrays; also for Table 3's proportions.
+    """
+    p = np.asarray(proportion, dtype=float)
+    v = np.asarray(variance, dtype=float)
+    n = np.asarray(n_answered, dtype=float)
+    ok = (p > 0) & (p < 1) & (n >= 2)
+    v_srs = np.where(ok, p * (1.0 - p) / np.where(n >= 2, n - 1.0, 1.0), 1.0)
+    deff = np.where(ok, v / v_srs, np.nan)
+    # a proportion the calibration fixes (a raking margin) has no variance:
+    # its round-off (~1e-29) is written as 0
+    return np.where(np.abs(deff) < DEFF_ZERO, 0.0, deff)
+
+
+def cell_variances(design, numerators, denominators, *, chunk: int = 16) -> np.ndarray:
+    """Design variances of M ratios ``p_m = (N w)_m / (D w)_m`` on any design.
+
+    ``numerators``, ``denominators``: (M, n) sparse 0/1 matrices over the
+    design's respondents (a cell's members with the category, and its
+    domain's members); w the design's weights. Linearisation: the ratio's
+    influence values ``w_i (N_mi - p_m D_mi) / (D w)_m`` (Lumley 2010, §2.3),
+    ``chunk`` cells at a time (so at most n x chunk values are held);
+    replicates: every replicate's ratios from two sparse products per block
+    of replicate weights. Returns (M,) variances (NaN where a domain has no
+    weight).
+    """
+    from scipy import sparse
+
+    num = sparse.csr_matrix(numerators, dtype=float)
+    den = sparse.csr_matrix(denominators, dtype=float)
+    w = np.asarray(design.weights, dtype=float)
+    totals = den @ w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (num @ w) / totals
+    out = np.full(p.size, np.nan)
+    ok = totals > 0
+    if design.method != "linearization":
+        rows = np.flatnonzero(ok)
+        n_sub, d_sub = num[rows], den[rows]
+
+        def replicate(block: np.ndarray) -> np.ndarray:
+            return ((n_sub @ block) / (d_sub @ block)).T
+
+        out[rows] = np.diag(design.vcov(None, replicate, p[rows]))
+        return out
+    for start in range(0, p.size, chunk):
+        rows = np.arange(start, min(start + chunk, p.size))
+        rows = rows[ok[rows]]
+        if rows.size == 0:
+            continue
+        n_t, d_t = num[rows].T.tocsr(), den[rows].T.tocsr()
+
+        def influence(rows=rows, n_t=n_t, d_t=d_t) -> np.ndarray:
+            z = n_t.toarray() - d_t.toarray() * p[rows][None, :]
+            return z * (w / 1.0)[:, None] / totals[rows][None, :]
+
+        out[rows] = np.diag(design.vcov(influence))
+    return out
+
+
+def _with_deff(table: pd.DataFrame) -> pd.DataFrame:
+    """Table 2 with ``deff`` of every cell (:func:`proportion_deff`; n = the domain's
+    respondents with an answer, the sum of ``n`` over its codes)."""
+    answered = table.groupby(["country", "age_group"], sort=False)["n"].transform("sum")
+    table["deff"] = proportion_deff(
+        table["pct_weighted"] / 100.0, (table["se_weighted"] / 100.0) ** 2, answered
+    )
+    return table
+
+
 def logit_ci(
     proportion: np.ndarray, se: np.ndarray, df: np.ndarray, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +231,8 @@ def table2_freq_by_age(
     ``svyciprop(method = "logit")``.
 
     Columns: country, age_group, ict_freq (integer code), n, pct_weighted,
-    ci_low, ci_high, se_weighted (all on the 0-100 scale), df. Every
+    ci_low, ci_high, se_weighted (all on the 0-100 scale), deff
+    (:func:`proportion_deff`), df. Every
     country x age group x code row is present; an empty cell has n = 0,
     pct_weighted = 0, se_weighted = 0 and empty (NaN) CI bounds. Rows are in
     the order countries, then ALL; age groups; codes.
@@ -162,9 +247,10 @@ def table2_freq_by_age(
     is 0 or 1.
     """
     if design is not None:
-        return _table2_with_design(
+        table = _table2_with_design(
             frame, design, country, age_group, item, countries, age_groups, codes
         )
+        return _with_deff(table)[list(TABLE2_COLUMNS)]
     country_labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)
     age_codes = pd.Categorical(frame[age_group].astype("string"), categories=list(age_groups)).codes
     values = pd.to_numeric(frame[item], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -198,7 +284,7 @@ def table2_freq_by_age(
                     }
                 )
             )
-    return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
+    return _with_deff(pd.concat(pieces, ignore_index=True))[list(TABLE2_COLUMNS)]
 
 
 def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) -> dict:
@@ -281,7 +367,7 @@ def _table2_with_design(frame, design, country, age_group, item, countries, age_
                 }
             )
         )
-    return pd.concat(pieces, ignore_index=True)[list(TABLE2_COLUMNS)]
+    return pd.concat(pieces, ignore_index=True)
 
 
 def _design_proportions(values, weights, domain, cats, design, level=0.95) -> dict:

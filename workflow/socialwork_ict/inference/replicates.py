@@ -44,6 +44,7 @@ an (n, b) float block with ``n b`` at most :data:`BLOCK_CELLS`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,8 +59,8 @@ from socialwork_ict.inference.calibration import RakingCalibration
 
 #: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
 BLOCK_CELLS = 1_000_000
-#: largest rows x replicates matrix whose rank is found by QR (64 MB; else its Gram matrix)
-RANK_CELLS = 8_000_000
+#: largest rows x replicates matrix whose rank is found by QR (else its smaller Gram matrix)
+QR_CELLS = 40_000
 #: R's qr() tolerance in degf() of a replicate design
 RANK_TOL = 1e-5
 SEED_ATTEMPTS = 50
@@ -94,6 +95,21 @@ class ReplicateFactors:
     @property
     def n_replicates(self) -> int:
         return int(self.rscales.size)
+
+    def subset(self, start: int, stop: int) -> ReplicateFactors:
+        """The factors of replicates ``start:stop`` (same scale: a block of the design)."""
+        return ReplicateFactors(
+            kind=self.kind,
+            strata=self.strata,
+            scale=self.scale,
+            rscales=self.rscales[start:stop],
+            mse=self.mse,
+            counts=None if self.counts is None else self.counts[start:stop],
+            multiplier=self.multiplier,
+            deleted=None if self.deleted is None else self.deleted[start:stop],
+            dense=None if self.dense is None else self.dense[:, start:stop],
+            _stratum_size=self._stratum_size,
+        )
 
     def block(self, start: int, stop: int) -> np.ndarray:
         """(n, stop - start) factors of replicates ``start:stop``."""
@@ -291,6 +307,7 @@ class ReplicateDesign:
     calibration: RakingCalibration | None = None
     block_cells: int = BLOCK_CELLS
     cell_factors: np.ndarray | None = field(default=None, repr=False)
+    _df_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.weights = np.asarray(self.weights, dtype=float)
@@ -340,16 +357,40 @@ class ReplicateDesign:
         pieces = [np.atleast_2d(np.asarray(replicate(w), dtype=float)) for w in self.blocks()]
         return np.vstack(pieces)
 
-    def vcov(self, influence=None, replicate=None, full=None) -> np.ndarray:
-        """(p, p) replicate covariance of the estimate that ``replicate`` recomputes."""
-        if replicate is None:
-            raise ValueError("a replicate design needs the estimator's replicate function")
-        thetas = self.replicate_estimates(replicate)
+    def vcov(self, influence=None, replicate=None, full=None, thetas=None) -> np.ndarray:
+        """(p, p) replicate covariance of the estimate that ``replicate`` recomputes
+        (or of the given (R, p) replicate estimates ``thetas``, e.g. collected from
+        the jobs of :meth:`subset` blocks)."""
+        if thetas is None:
+            if replicate is None:
+                raise ValueError("a replicate design needs the estimator's replicate function")
+            thetas = self.replicate_estimates(replicate)
         f = self.factors
         return replicate_variance(thetas, full, f.scale, f.rscales, f.mse)
 
+    def subset(self, start: int, stop: int) -> ReplicateDesign:
+        """The design of replicates ``start:stop`` only (already re-raked: the full
+        design's cell factors of those replicates), for one job of a fan-out."""
+        cell = None if self.cell_factors is None else self.cell_factors[:, start:stop]
+        return ReplicateDesign(
+            self.factors.subset(start, stop),
+            self.strata,
+            self.weights,
+            self.calibration,
+            self.block_cells,
+            cell,
+        )
+
     def df(self, rows: np.ndarray | None = None) -> int:
-        """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all)."""
+        """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all).
+
+        The rank of the (m, R) replicate weights A of the m respondents, by
+        R's column rule: column-pivoted QR when A is small or wide
+        (:func:`column_rank`; m < R), else :func:`gram_rank` of ``A'A``
+        (R x R, accumulated over row blocks; m >= R, where the columns are
+        far from dependent). Results are cached per set of rows (Table 2, the
+        tests and the models ask for the same domains more than once).
+        """
         index = np.arange(self.n) if rows is None else np.flatnonzero(np.asarray(rows, bool))
         if index.size < 2:
             return 0
@@ -357,14 +398,29 @@ class ReplicateDesign:
             # JKn, whole design: the n - H + 1 independent delete-one columns
             # (R's rank there; an n x n QR otherwise)
             return int(self.n - pd.unique(self.strata).size)
-        if index.size * self.n_replicates <= RANK_CELLS:
-            return column_rank(self.replicate_rows(index), RANK_TOL) - 1
-        gram = np.zeros((self.n_replicates, self.n_replicates))
-        step = max(1, self.block_cells // self.n_replicates)
-        for start in range(0, index.size, step):
-            w = self.replicate_rows(index[start : start + step])
-            gram += w.T @ w
-        return min(gram_rank(gram, RANK_TOL), index.size) - 1
+        key = hashlib.sha1(index.astype(np.int64).tobytes()).hexdigest()
+        cached = self._df_cache.get(key)
+        if cached is not None:
+            return cached
+        m, r = index.size, self.n_replicates
+        if m * r <= QR_CELLS or m < r:
+            value = column_rank(self.replicate_rows(index), RANK_TOL) - 1
+        else:
+            gram = np.zeros((r, r))
+            step = max(1, self.block_cells // r)
+            for start in range(0, m, step):
+                w = self.replicate_rows(index[start : start + step])
+                gram += w.T @ w
+            value = min(gram_rank(gram, RANK_TOL), m) - 1
+        self._df_cache[key] = value
+        return value
+
+
+def block_ranges(n_replicates: int, n_blocks: int) -> list[tuple[int, int]]:
+    """``n_blocks`` contiguous (start, stop) ranges of replicates, as equal as possible
+    (the fan-out of ``replicate_jobs: per_block``; fewer when there are fewer replicates)."""
+    edges = np.linspace(0, n_replicates, min(n_blocks, n_replicates) + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def column_rank(matrix: np.ndarray, tol: float) -> int:
@@ -391,31 +447,37 @@ def column_rank(matrix: np.ndarray, tol: float) -> int:
 def gram_rank(gram: np.ndarray, tol: float) -> int:
     """:func:`column_rank` from the Gram matrix ``A'A`` (for tall matrices, never built whole).
 
-    The same in-order rule on squared norms (``tol^2``); reliable where the
-    columns are far from dependent (many more rows than columns), which is
-    where it is used.
+    R's in-order rule on squared norms: column j is kept when the squared
+    norm of its part orthogonal to the kept earlier columns (the Schur
+    complement of the kept block, the squared diagonal of a Cholesky factor)
+    exceeds ``tol^2`` times its own squared norm. One Cholesky factorisation
+    answers when every column passes (the usual case: rank = columns);
+    otherwise the rule is applied column by column with rank-one Schur
+    updates. Reliable where the columns are far from dependent (many more
+    rows than columns), which is where it is used.
     """
-    kept: list[int] = []
-    chol = np.zeros((0, 0))
-    for j in range(gram.shape[0]):
-        diag = gram[j, j]
-        if diag <= 0:
+    g = np.asarray(gram, dtype=float)
+    size = g.shape[0]
+    norms = np.diag(g).copy()
+    if size == 0:
+        return 0
+    try:
+        chol = np.linalg.cholesky(g)
+    except np.linalg.LinAlgError:
+        pass
+    else:
+        if np.all(np.diag(chol) ** 2 > tol * tol * norms):
+            return size
+    schur = g.copy()
+    kept = 0
+    for j in range(size):
+        resid = schur[j, j]
+        if norms[j] <= 0 or resid <= tol * tol * norms[j]:
             continue
-        if kept:
-            v = linalg.solve_triangular(chol, gram[kept, j], lower=True)
-            resid = diag - v @ v
-        else:
-            v = np.zeros(0)
-            resid = diag
-        if resid > tol * tol * diag:
-            k = len(kept)
-            new = np.zeros((k + 1, k + 1))
-            new[:k, :k] = chol
-            new[k, :k] = v
-            new[k, k] = np.sqrt(resid)
-            chol = new
-            kept.append(j)
-    return len(kept)
+        kept += 1
+        col = schur[j + 1 :, j]
+        schur[j + 1 :, j + 1 :] -= np.outer(col, col) / resid
+    return kept
 
 
 def make_replicate_factors(

@@ -94,16 +94,25 @@ class LinearizationDesign:
 def design_description(design) -> str:
     """One line naming the variance method, for ``method`` columns and the report."""
     if design.method == "linearization":
-        kind = "calibrated" if design.calibration is not None else "fixed weights"
-        return f"Taylor linearisation ({kind})"
+        cal = design.calibration
+        if cal is None:
+            return "Taylor linearisation (fixed weights)"
+        if not np.any(cal.approximate):
+            return "Taylor linearisation (calibrated: residuals from the raking cells)"
+        where = ", ".join(np.asarray(cal.countries)[cal.approximate])
+        return (
+            "Taylor linearisation (calibrated: residuals from the raking cells; respondents "
+            f"outside the targets in {where}: the margins they meet)"
+        )
     kind = "re-raked" if design.calibrated else "fixed weights"
     return f"{design.method}, {design.n_replicates} replicates ({kind})"
 
 
-#: the config's ``variance`` block when it is absent (v1 behaviour)
+#: the config's ``variance`` block when it is absent: calibration-aware linearisation
+#: (see :func:`rule_design` for why)
 DEFAULT_SETTINGS = {
     "method": "linearization",
-    "calibration": "fixed",
+    "calibration": "calibrated",
     "replicates": 500,
     "replicate_factors": None,
 }
@@ -112,11 +121,6 @@ DEFAULT_SETTINGS = {
 def variance_settings(config: dict) -> dict:
     """The ``variance`` block of a config with the defaults filled in."""
     return {**DEFAULT_SETTINGS, **(config.get("variance") or {})}
-
-
-def is_default(settings: dict) -> bool:
-    """Linearisation with fixed weights on the complete cases: the v1 code paths."""
-    return settings["method"] == "linearization" and settings["calibration"] == "fixed"
 
 
 def design_from_config(
@@ -176,7 +180,7 @@ def design_from_config(
             targets_source=targets_source,
         )
         if np.any(cal.approximate):
-            log.warning(
+            log.info(
                 "calibrated linearisation under outside_rule rake_available with respondents "
                 "outside the targets in %s: their weights are not a calibration to fixed totals, "
                 "so the linearisation uses the margins they meet (an approximation); "
@@ -201,15 +205,29 @@ def design_from_config(
 
 def rule_design(
     frame: pd.DataFrame, variance: dict | None, weighting: dict, seed: int, targets_path
-) -> LinearizationDesign | None:
-    """The design a rule script uses: None for the default (the v1 code paths, whose
-    outputs stay byte-identical), else :func:`design_from_config` with the targets read
-    from ``targets_path`` when the design is calibrated."""
+):
+    """The design a rule script uses: :func:`design_from_config` over every respondent of
+    ``frame``, with the targets read from ``targets_path`` when the design is calibrated.
+
+    Every setting keeps all eligible respondents in the design (R's domain
+    rule: a model's or a proportion's respondents with a missing value have
+    zero influence and still count in n_h). The default is calibration-aware
+    linearisation: the weights are raked, so the variance that treats them
+    as fixed sampling weights ignores the information in the population
+    margins (Deville & Särndal 1992; Lumley 2010, *Complex Surveys*, §7.4;
+    Valliant, Dever & Kreuter 2018, *Practical Tools for Designing and
+    Weighting Survey Samples*, §13.5); ``calibration: fixed`` is R's
+    ``svydesign(weights = ~weight)`` (the v1 variance). With
+    ``weighting.method: none`` (equal weights, nothing calibrated)
+    ``calibrated`` is ``fixed``.
+    """
     settings = {**DEFAULT_SETTINGS, **(variance or {})}
-    if is_default(settings):
-        return None
+    if weighting["method"] == "none" and settings["calibration"] == "calibrated":
+        # equal weights: there is no calibration to carry, fixed is exact
+        log.info("variance: weighting.method none, so calibration 'calibrated' is 'fixed'")
+        settings["calibration"] = "fixed"
     targets = None
-    if settings["calibration"] == "calibrated":
+    if settings["calibration"] == "calibrated" and weighting["method"] == "rake":
         from pathlib import Path
 
         from socialwork_ict.weighting import load_targets

@@ -4,12 +4,10 @@ Models and design-based tests use complete-case analysis: respondents with a
 missing value in the response, a model factor or the weight are left out of
 the model (R's default ``na.action = na.omit`` in ``svyolr``/``svyglm``).
 The number left out is reported (log, model info) so that a reader can judge
-it; with a few percent item non-response it is small. With the default
-variance settings respondents outside the model are not used for the
-variance either (n_h counts complete cases only: the v1 rule). With any
-other ``variance`` settings the design keeps every respondent and the left-out
-ones are a domain with zero influence (R's rule: n_h is the whole country's
-count; :func:`complete_case_rows` gives the model rows' positions in it).
+it; with a few percent item non-response it is small. The pipeline's
+variance design keeps every respondent and the left-out ones are a domain
+with zero influence (R's rule: n_h is the whole country's count;
+:func:`complete_case_rows` gives the model rows' positions in it).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import design_df
@@ -239,6 +239,23 @@ def fit_ordinal(
     )
 
 
+def coefficient_deff(fit: OrdinalFit) -> pd.Series:
+    """Design effect of every coefficient: design variance over the SRS variance.
+
+    ``deff_j = vcov_jj / (A^-1)_jj``, with ``A^-1`` (``fit.bread``) the
+    inverse information of the weighted log-likelihood with the weights
+    scaled to sum to n: the variance the same estimate would be given under
+    simple random sampling with replacement of n respondents and a correct
+    model (Kish & Frankel 1974, *JRSS B* 36:1; the misspecification effect
+    of Skinner, Holt & Smith 1989, *Analysis of Complex Surveys*, §2.3; Stata
+    ``estat effects``). It measures what stratification, weighting and
+    calibration do to the variance (near 1 for equal weights, one stratum and
+    a correct model).
+    """
+    base = np.diag(fit.bread)
+    return pd.Series(np.diag(fit.vcov.to_numpy()) / base, index=fit.params.index, name="deff")
+
+
 def threshold_labels(categories: Sequence[int]) -> list[str]:
     """``threshold 1|2`` ... between consecutive observed categories."""
     return [f"threshold {a}|{b}" for a, b in zip(categories[:-1], categories[1:], strict=True)]
@@ -350,6 +367,14 @@ def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     return scores
 
 
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell index of every row of ``matrix`` and the first row of every distinct cell."""
+    a = np.ascontiguousarray(matrix, dtype=float)
+    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    _, first, cells = np.unique(keys, return_index=True, return_inverse=True)
+    return cells.ravel().astype(np.intp), first
+
+
 def _check_separation(x, y, w, columns, n_cat, observed) -> None:
     positive = w > 0
     for j, name in enumerate(columns):
@@ -375,8 +400,21 @@ def _check_separation(x, y, w, columns, n_cat, observed) -> None:
 # variance on a design (calibrated linearisation, replicates; R's domain rule)
 
 
-def ordinal_design_vcov(
+def ordinal_replicate_estimates(
     fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray
+) -> np.ndarray:
+    """(R, P) estimates refitted with every replicate's weights of a replicate design
+    (one job's share when ``design`` is a ``ReplicateDesign.subset`` block);
+    ``frame``, ``rows`` as :func:`ordinal_design_vcov`."""
+    rows = np.asarray(rows)
+    refit = ordinal_batch_refitter(fit, frame)
+    thetas = design.replicate_estimates(lambda block: refit(block[rows]))
+    warn_failed_refits(refit.failures, "the proportional-odds model")
+    return thetas
+
+
+def ordinal_design_vcov(
+    fit: OrdinalFit, frame: pd.DataFrame, design, rows: np.ndarray, thetas=None
 ) -> tuple[pd.DataFrame, int]:
     """Covariance of ``fit.params`` and the residual df on a design of all respondents.
 
@@ -389,7 +427,9 @@ def ordinal_design_vcov(
     refitted with every replicate's weights (Newton-Raphson from the
     full-sample estimate to max |step| < 1e-12, the exact estimator). df:
     ``design.df(rows)`` (linearisation) or ``design.df()`` (replicates, R
-    ``degf`` of the replicate design) minus the coefficients.
+    ``degf`` of the replicate design) minus the coefficients. ``thetas``: the
+    (R, P) replicate estimates already computed (:func:`ordinal_replicate_estimates`
+    in the jobs of a fan-out), used instead of refitting.
     """
     rows = np.asarray(rows)
     names = list(fit.params.index)
@@ -404,7 +444,10 @@ def ordinal_design_vcov(
     def replicate(block: np.ndarray) -> np.ndarray:
         return refit(block[rows])
 
-    vcov = design.vcov(influence, replicate, fit.params.to_numpy())
+    if thetas is not None:
+        vcov = design.vcov(None, None, fit.params.to_numpy(), thetas=np.asarray(thetas))
+    else:
+        vcov = design.vcov(influence, replicate, fit.params.to_numpy())
     vcov = (vcov + vcov.T) / 2.0
     warn_failed_refits(refit.failures, "the proportional-odds model")
     mask = np.zeros(design.n, dtype=bool)
@@ -442,7 +485,9 @@ REFIT_LAST_STEP = 1e-7
 def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     """``refit(W) -> (b, P) estimates`` for an (n, b) matrix of replicate weights.
 
-    Newton-Raphson for all b columns at once (the same estimator as
+    Newton-Raphson for all b columns at once on the distinct (x, y) cells
+    of the model (each cell's replicate weights summed: the same
+    log-likelihood, score and Hessian, with as many rows as cells; the same estimator as
     :func:`_refitter`: full steps from the full-sample estimate; a column stops
     after taking a step below 1e-7, which leaves an error of order 1e-14 by
     quadratic convergence); the score and Hessian of every column come from a
@@ -452,8 +497,18 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     halving.
     """
     y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
-    y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
-    x = apply_design(frame, fit.design)
+    y_rows = np.clip(
+        np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None
+    )
+    x_rows = apply_design(frame, fit.design)
+    # the likelihood sees a respondent only through its (x, y) cell: sum the
+    # replicate weights per distinct cell and work on the cells
+    cells, first = _distinct_rows(np.column_stack([x_rows, y_rows]))
+    x, y = x_rows[first], y_rows[first]
+    n_rows = y_rows.size
+    collapse = sparse.csr_matrix(
+        (np.ones(n_rows), (cells, np.arange(n_rows))), shape=(first.size, n_rows)
+    )
     n, p = x.shape
     n_cat = len(fit.categories)
     q = n_cat - 1
@@ -520,7 +575,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         return ll, grad, hess
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        w_all = weights / weights.mean(axis=0)
+        w_all = collapse @ (weights / weights.mean(axis=0))  # (cells, b)
         b = w_all.shape[1]
         out = np.tile(start, (b, 1))
         active = np.arange(b)

@@ -13,6 +13,16 @@ or the coding of age. One row per specification x age term, in this order:
     Binder 1983 pseudo-ML, Lumley 2010 ``svyolr``), design-based
     linearisation SE with strata = country. Its rows are exactly the age rows
     of ``fit_ordinal(...).coef_table()``.
+``calibrated``, ``bootstrap`` (when the caller passes ``designs``; the workflow does)
+    The primary model's point estimates with the variance of another method
+    of :mod:`~socialwork_ict.inference.variance` (data contract v2 §4), every
+    eligible respondent in the design (item non-response as domains):
+    ``calibrated`` the calibration-aware linearisation (Deville & Särndal
+    1992; R ``calibrate(calfun = "raking")``), ``bootstrap`` the Rao-Wu
+    rescaling bootstrap with every replicate re-raked (Rao & Wu 1988; R
+    ``as.svrepdesign(type = "subbootstrap")`` + ``calibrate``). With
+    ``designs``, ``weighted`` uses the fixed-weight design over every
+    respondent too, so the three rows differ only in the variance method.
 ``unweighted``
     The same model with every weight set to 1, still with the design-based
     (stratified sandwich) SE. A material difference between weighted and
@@ -75,7 +85,8 @@ are needed only by their own specifications. The function is pure: no I/O,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -84,7 +95,7 @@ from socialwork_ict.codes import AGE_GROUPS, COUNTRIES
 from socialwork_ict.errors import InputError
 from socialwork_ict.models.design_matrix import AGE_PER_10_TERM, term_name
 from socialwork_ict.models.logistic import fit_logistic
-from socialwork_ict.models.ordinal import fit_ordinal
+from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
 
 RESPONSE = "ict_freq"
 BINARY_AT_LEAST = 4  # often (4) or very often (5)
@@ -105,6 +116,8 @@ SENSITIVITY_COLUMNS = [
     "warnings",
 ]
 _NUMERIC = ["estimate", "std_error", "odds_ratio", "ci_low", "ci_high", "p_value"]
+#: specifications whose variance comes from a design of ``designs`` (in table order)
+VARIANCE_SPECIFICATIONS = ("calibrated", "bootstrap")
 #: the age terms of the grouped coding, in contract order
 AGE_TERMS = tuple(term_name(AGE_FACTOR, level) for level in AGE_GROUPS[1:])
 
@@ -118,8 +131,17 @@ def sensitivity_table(
     terms: Sequence[str] = ("age_group", "country", "gender", "sector"),
     countries: Sequence[str] = COUNTRIES,
     only: Sequence[str] | None = None,
+    designs: Mapping[str, object] | None = None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Age terms under each sensitivity specification (see the module docstring).
+
+    ``designs``: ``{"weighted": fixed, "calibrated": ..., "bootstrap": ...}``
+    designs of :mod:`~socialwork_ict.inference.variance` over every eligible
+    respondent, ``rows`` the positions of ``frame``'s rows among them (the
+    designs' weights at ``rows`` are ``frame[weight]``); None: no
+    ``calibrated`` / ``bootstrap`` rows and ``weighted`` on the complete
+    cases alone.
 
     ``only``: fit just these specifications (names of
     :func:`specification_names`), e.g. one per job when the workflow fans the
@@ -153,15 +175,47 @@ def sensitivity_table(
         )
         return _Fitted(fit.coef_table(), fit.warnings, fit.n)
 
+    designs = dict(designs or {})
+
+    def on_design(name: str) -> Callable[[pd.DataFrame], _Fitted]:
+        def fitter(data: pd.DataFrame) -> _Fitted:
+            fit = fit_ordinal(data, weight=weight, strata=strata, terms=terms)
+            vcov, df_residual = ordinal_design_vcov(fit, data, designs[name], rows)
+            fit = replace(fit, vcov=vcov, df_residual=df_residual)
+            return _Fitted(fit.coef_table(), fit.warnings, fit.n)
+
+        return fitter
+
+    def described(name: str) -> str:
+        from socialwork_ict.inference.variance import design_description
+
+        return design_description(designs[name])
+
     specs: list[tuple[str, str, pd.DataFrame, str, Callable[[pd.DataFrame], _Fitted], bool]] = [
         (
             "weighted",
-            "primary model: survey-weighted proportional odds, design-based SE",
+            "survey-weighted proportional odds, raked weights fixed: "
+            + (described("weighted") + ", every respondent" if "weighted" in designs
+               else "design-based SE"),
             frame,
             weight,
-            ordinal,
+            on_design("weighted") if "weighted" in designs else ordinal,
             False,
         ),
+    ]  # fmt: skip
+    for name in VARIANCE_SPECIFICATIONS:
+        if name in designs:
+            specs.append(
+                (
+                    name,
+                    f"survey-weighted proportional odds: {described(name)}, every respondent",
+                    frame,
+                    weight,
+                    on_design(name),
+                    False,
+                )
+            )
+    specs += [
         (
             "unweighted",
             "proportional odds with all weights 1, design-based SE (strata kept)",
@@ -210,7 +264,8 @@ def sensitivity_table(
         )
     )
 
-    names = specification_names(countries)
+    names = specification_names(countries, variance=[v for v in VARIANCE_SPECIFICATIONS
+                                                     if v in designs])  # fmt: skip
     wanted = names if only is None else list(only)
     unknown = [name for name in wanted if name not in names]
     if unknown:
@@ -225,9 +280,12 @@ def sensitivity_table(
     return table[SENSITIVITY_COLUMNS]
 
 
-def specification_names(countries: Sequence[str] = COUNTRIES) -> list[str]:
-    """The specifications of :func:`sensitivity_table`, in table order."""
-    head = ["weighted", "unweighted", "trimmed_weights", "binary_logit"]
+def specification_names(
+    countries: Sequence[str] = COUNTRIES, variance: Sequence[str] = ()
+) -> list[str]:
+    """The specifications of :func:`sensitivity_table`, in table order (``variance``:
+    those of :data:`VARIANCE_SPECIFICATIONS` whose design is given)."""
+    head = ["weighted", *variance, "unweighted", "trimmed_weights", "binary_logit"]
     return head + [f"country_{country}" for country in countries] + ["age_continuous"]
 
 
@@ -292,3 +350,46 @@ def _check_complete(frame: pd.DataFrame, columns: Sequence[str]) -> None:
                 column=column,
                 n_rows=n_missing,
             )
+
+
+def sensitivity_designs(
+    everyone: pd.DataFrame,
+    specifications: Sequence[str],
+    *,
+    variance: Mapping | None,
+    weighting: Mapping,
+    seed: int,
+    targets_path,
+) -> dict:
+    """The designs of the ``weighted``, ``calibrated`` and ``bootstrap`` rows among
+    ``specifications``, over every respondent of ``everyone``.
+
+    ``weighted``: linearisation with fixed weights; ``calibrated``:
+    calibration-aware linearisation (needs ``weighting.method: rake``);
+    ``bootstrap``: ``variance.replicates`` Rao-Wu replicates (the factors of
+    ``variance.replicate_factors`` when ``variance.method`` is bootstrap),
+    re-raked when the weights are raked and not trimmed, else fixed.
+    """
+    from socialwork_ict.inference.variance import rule_design, variance_settings
+
+    settings = variance_settings({"variance": variance})
+    raked = weighting["method"] == "rake"
+    wanted = {
+        "weighted": {"method": "linearization", "calibration": "fixed"},
+        "calibrated": {"method": "linearization", "calibration": "calibrated"},
+        "bootstrap": {
+            "method": "bootstrap",
+            "calibration": "calibrated" if raked and weighting.get("trim_cap") is None else "fixed",
+            "replicates": settings["replicates"],
+            "replicate_factors": settings["replicate_factors"]
+            if settings["method"] == "bootstrap"
+            else None,
+        },
+    }
+    if not raked:
+        wanted.pop("calibrated")
+    return {
+        name: rule_design(everyone, spec, dict(weighting), seed, targets_path)
+        for name, spec in wanted.items()
+        if name in specifications
+    }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from socialwork_ict.report.findings import collect_warnings, key_findings
@@ -143,6 +144,43 @@ def _methods(
             ),
         },
     ]
+
+
+#: sensitivity rows that differ only in the variance method, in column order
+VARIANCE_ROWS = {"weighted": "fixed", "calibrated": "calibrated", "bootstrap": "bootstrap"}
+
+
+def variance_comparison(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """The age effects under each variance method side by side (one row per age term).
+
+    From ``sensitivity.csv``'s ``weighted`` (fixed weights), ``calibrated``
+    and ``bootstrap`` rows (the same point estimate, three variances): the
+    odds ratio, each method's SE of the log odds ratio and 95 % CI of the
+    odds ratio, and each SE relative to the fixed-weight one. Empty when the
+    table has none of those rows.
+    """
+    needed = {"specification", "term", "odds_ratio", "std_error", "ci_low", "ci_high"}
+    if not needed <= set(sensitivity.columns):
+        return pd.DataFrame({"term": []})
+    parts = sensitivity[sensitivity["specification"].isin(list(VARIANCE_ROWS))]
+    if parts.empty:
+        return pd.DataFrame({"term": []})
+    out = None
+    for spec, label in VARIANCE_ROWS.items():
+        part = parts[parts["specification"] == spec].set_index("term")
+        if part.empty:
+            continue
+        if out is None:
+            out = pd.DataFrame({"odds_ratio": part["odds_ratio"]})
+            base = part["std_error"] if spec == "weighted" else None
+        out[f"se_{label}"] = part["std_error"]
+        out[f"ci_{label}"] = [
+            f"{lo:.2f}-{hi:.2f}" if np.isfinite(lo) and np.isfinite(hi) else ""
+            for lo, hi in zip(part["ci_low"], part["ci_high"], strict=True)
+        ]
+        if base is not None and spec != "weighted":
+            out[f"se_{label}_vs_fixed_pct"] = 100.0 * (part["std_error"] / base - 1.0)
+    return out.rename_axis("term").reset_index()
 
 
 def _label_table1(table1: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
@@ -292,6 +330,35 @@ def report_context(
                 "ci_low": 2,
                 "ci_high": 2,
                 "n": 0,
+            },
+            row_header="term",
+        ),
+        "variance_comparison": table_view(
+            variance_comparison(sensitivity),
+            caption=(
+                "Age effects of the primary model under each variance method: the same odds "
+                "ratio; SE of the log odds ratio and 95 % CI with the raked weights fixed, "
+                "calibrated (the raking carried into the variance) and from re-raked bootstrap "
+                "replicates; SE change against fixed weights (%)"
+            ),
+            decimals={
+                "odds_ratio": 2,
+                "se_fixed": 4,
+                "se_calibrated": 4,
+                "se_bootstrap": 4,
+                "se_calibrated_vs_fixed_pct": 2,
+                "se_bootstrap_vs_fixed_pct": 2,
+            },
+            headers={
+                "odds_ratio": "odds ratio",
+                "se_fixed": "SE, fixed weights",
+                "ci_fixed": "95 % CI, fixed",
+                "se_calibrated": "SE, calibrated",
+                "ci_calibrated": "95 % CI, calibrated",
+                "se_calibrated_vs_fixed_pct": "calibrated vs fixed (%)",
+                "se_bootstrap": "SE, bootstrap",
+                "ci_bootstrap": "95 % CI, bootstrap",
+                "se_bootstrap_vs_fixed_pct": "bootstrap vs fixed (%)",
             },
             row_header="term",
         ),
