@@ -156,3 +156,45 @@ def sensitivity_rows(pooled_ordinal: pd.DataFrame, n: int, m: int) -> pd.DataFra
 
 def _test_values(result: dict) -> dict:
     return {key: result[key] for key in ("statistic", "df_num", "df_den", "p_value", "riv")}
+
+
+#: raw columns never imputed (identifiers, eligibility, the design's strata)
+NOT_IMPUTED = ("respondent_id", "country", "consent", "direct_client_contact")
+SKIPPED_SUFFIX = "_skipped"
+COUNTS_COLUMNS = ("variable", "n_eligible", "n_missing", "pct_missing", "n_imputed",
+                  "n_skip_logic")  # fmt: skip
+
+
+def imputed_counts(weighted: pd.DataFrame, completed: Sequence) -> pd.DataFrame:
+    """Per raw variable: eligible respondents, item non-response (skip-logic blanks not
+    counted), the values the completed files fill (the most over the files: every
+    imputation fills the same cells) and the skip-logic blanks (never imputed)."""
+    files = [pd.read_csv(path, dtype={"respondent_id": str}) for path in completed]
+    ids = weighted["respondent_id"].astype(str)
+    rows = []
+    for column in weighted.columns:
+        if column in NOT_IMPUTED or column not in files[0].columns:
+            continue
+        skipped_column = f"{column}{SKIPPED_SUFFIX}"
+        skipped = (
+            weighted[skipped_column].to_numpy(dtype=bool)
+            if skipped_column in weighted.columns
+            else np.zeros(len(weighted), dtype=bool)
+        )
+        empty = weighted[column].isna().to_numpy()
+        missing = empty & ~skipped
+        filled = 0
+        for table in files:
+            present = table.set_index("respondent_id")[column].reindex(ids).notna().to_numpy()
+            filled = max(filled, int(np.count_nonzero(empty & present)))
+        rows.append(
+            {
+                "variable": column,
+                "n_eligible": len(weighted),
+                "n_missing": int(missing.sum()),
+                "pct_missing": 100.0 * missing.mean() if len(weighted) else np.nan,
+                "n_imputed": filled,
+                "n_skip_logic": int(skipped.sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COUNTS_COLUMNS))

@@ -100,15 +100,24 @@ def read_completed(path: str | Path, weighted: pd.DataFrame) -> pd.DataFrame:
         wrong_ids = set(expected[wrong])
         _raise_rows(name, "country", "country differs from the raw file's",
                     raw["country"], ids.isin(wrong_ids))  # fmt: skip
-    frame = pd.DataFrame({"respondent_id": expected.to_numpy()})
-    frame["country"] = weighted["country"].to_numpy()
-    frame["age"] = codes["age"].to_numpy()
-    frame["age_group"] = age_group_from_age(frame["age"])
-    frame["gender"] = as_factor(codes["gender"].map(GENDER_LABELS), "gender")
-    frame["sector"] = as_factor(codes["sector"].map(SECTOR_LABELS), "sector")
-    frame["ict_freq"] = codes["ict_freq"].to_numpy()
-    frame["weight"] = weighted["weight"].to_numpy(dtype=float)
+    frame = completed_frame(pd.DataFrame(codes), weighted)
     _warn_changed_observed(name, frame, weighted)
+    return frame
+
+
+def completed_frame(codes: pd.DataFrame, weighted: pd.DataFrame) -> pd.DataFrame:
+    """The analysis frame of completed raw codes (age, gender, sector, ict_freq; rows in
+    ``weighted``'s order) with ``weighted``'s respondent_id, country and weight."""
+    frame = pd.DataFrame({"respondent_id": weighted["respondent_id"].astype(str).to_numpy()})
+    frame["country"] = weighted["country"].to_numpy()
+    frame["age"] = np.asarray(codes["age"], dtype=np.int64)
+    frame["age_group"] = age_group_from_age(frame["age"])
+    gender = pd.Series(np.asarray(codes["gender"], dtype=np.int64))
+    sector = pd.Series(np.asarray(codes["sector"], dtype=np.int64))
+    frame["gender"] = as_factor(gender.map(GENDER_LABELS), "gender")
+    frame["sector"] = as_factor(sector.map(SECTOR_LABELS), "sector")
+    frame["ict_freq"] = np.asarray(codes["ict_freq"], dtype=np.int64)
+    frame["weight"] = weighted["weight"].to_numpy(dtype=float)
     return frame
 
 
