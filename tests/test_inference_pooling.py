@@ -155,3 +155,44 @@ def test_pooling_the_completed_files_matches_r():
     check_d2(tests.loc["rao_scott_age_group_x_ict_freq[ALL]"].to_dict())
     table2 = pooled["table2"]
     assert len(table2) == 5 * 5 * 5 and table2["pct_weighted"].between(0, 100).all()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.drop(columns="sector"), "lacks model columns; values: 'sector'"),
+        (lambda t: t.assign(ict_freq=t["ict_freq"].where(t.index != 3, "")),
+         "column 'ict_freq': empty or invalid values in a completed model variable; "
+         "values: ''; 1 row; first at data row 4"),
+        (lambda t: t.assign(age=t["age"].where(t.index != 0, "17")),
+         "column 'age': empty or invalid values"),
+        (lambda t: t.iloc[1:], "eligible respondents missing from the completed file"),
+        (lambda t: pd.concat([t, t.iloc[[5]]]), "duplicate respondent ids"),
+        (lambda t: t.assign(country=t["country"].where(t.index != 2, "ZZ")),
+         "country differs from the raw file's"),
+    ],
+)  # fmt: skip
+def test_bad_completed_files_are_one_error_naming_file_column_and_row(tmp_path, edit, message):
+    from socialwork_ict.errors import InputError
+    from socialwork_ict.imputation.supplied import read_completed
+
+    table = pd.read_csv(oracle.EXPECTED / "mi" / "imputation_1.csv", dtype=str)
+    path = tmp_path / "imputation_1.csv"
+    edit(table).to_csv(path, index=False)
+    with pytest.raises(InputError) as error:
+        read_completed(path, oracle.frame())
+    text = error.value.message()
+    assert text.startswith("file imputation_1.csv") and message in text, text
+    assert "\n" not in text
+
+
+def test_a_completed_file_that_changes_observed_values_warns(tmp_path, caplog):
+    from socialwork_ict.imputation.supplied import read_completed
+
+    table = pd.read_csv(oracle.EXPECTED / "mi" / "imputation_1.csv", dtype=str)
+    observed = oracle.frame()["ict_freq"].notna().to_numpy()
+    first = int(np.flatnonzero(observed)[0])
+    table.loc[first, "ict_freq"] = "5" if table.loc[first, "ict_freq"] != "5" else "1"
+    table.to_csv(tmp_path / "edited.csv", index=False)
+    read_completed(tmp_path / "edited.csv", oracle.frame())
+    assert "column ict_freq: 1 observed values differ" in caplog.text

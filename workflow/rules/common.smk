@@ -95,6 +95,17 @@ IMPUTATION_OUTPUTS = (
     if IMPUTATIONS
     else []
 )
+#: the report's multiple-imputation section inputs (none without imputation)
+IMPUTATION_REPORT_FILES = (
+    {
+        "mi_model": "results/tables/model_ordinal_mi.csv",
+        "mi_tests": "results/tables/tests_mi.csv",
+        "mi_counts": "results/tables/imputed_counts.csv",
+        "mi_template": "workflow/templates/imputation_section.html.j2",
+    }
+    if IMPUTATIONS
+    else {}
+)
 
 
 #: the report's figures in two sets, each drawn by one job (figures.smk): the
