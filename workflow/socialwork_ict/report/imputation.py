@@ -48,7 +48,7 @@ def imputation_section(
             "shift_in_cc_se": (mi["estimate"].to_numpy() - cc.loc[mi.index, "estimate"])
             / cc.loc[mi.index, "std_error"],
             "fmi": mi["fmi_barnard_rubin"].to_numpy(),
-            "df": mi["df_barnard_rubin"].to_numpy(),
+            "df_barnard_rubin": mi["df_barnard_rubin"].to_numpy(),
         }
     )
     cc_tests = tests_cc.set_index("test")
@@ -82,13 +82,15 @@ def imputation_section(
             counts[["variable", "n_missing", "pct_missing", "n_imputed", "n_skip_logic"]],
             caption="Item non-response and imputed values per variable",
             decimals={"n_missing": 0, "pct_missing": 1, "n_imputed": 0, "n_skip_logic": 0},
-            note="Skip-logic blanks (not asked) are not item non-response and never imputed.",
+            note="Skip-logic blanks (not asked) are not item non-response and never imputed; "
+            "a follow-up item whose filter question was itself missing is imputed only where "
+            "the imputed filter answer asks it (n imputed: the most over the imputations).",
         ),
         "comparison": table_view(
             comparison,
             caption="Primary model: complete cases (CC) vs multiple imputation (MI), with the "
             "fraction of missing information (FMI) per term",
-            decimals={"se_change_pct": 1, "shift_in_cc_se": 2, "df": 0},
+            decimals={"se_change_pct": 1, "shift_in_cc_se": 2, "df_barnard_rubin": 0},
         ),
         "tests": table_view(
             tests,
