@@ -55,7 +55,8 @@ def test_pooled_tests_match_d1_and_d2(results):
     tests = pd.read_csv(results / "tables/tests_mi.csv").set_index("test")
     check_d1(tests.loc["wald_age_group"].to_dict())
     check_d2(tests.loc["rao_scott_age_group_x_ict_freq[ALL]"].to_dict())
-    assert len(tests) == 1 + 5  # D1, then D2 for CA, US, IL, UK and ALL
+    # D1 (age, age x country), then D2 for CA, US, IL, UK and ALL
+    assert len(tests) == 2 + 5 and tests.loc["wald_age_group_x_country", "df_num"] == 12
 
 
 def test_one_analysis_job_per_imputation(results):

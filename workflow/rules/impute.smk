@@ -48,6 +48,7 @@ rule analyse_imputation:
         factors=replicate_factors_file,
     output:
         ordinal="results/imputation/analysis/{imputation}/ordinal.csv",
+        interaction="results/imputation/analysis/{imputation}/interaction.csv",
         tests="results/imputation/analysis/{imputation}/tests.csv",
         table2="results/imputation/analysis/{imputation}/table2.csv",
     log:
@@ -76,6 +77,10 @@ rule pool_imputations:
     input:
         ordinal=expand(
             "results/imputation/analysis/{imputation}/ordinal.csv",
+            imputation=IMPUTATIONS,
+        ),
+        interaction=expand(
+            "results/imputation/analysis/{imputation}/interaction.csv",
             imputation=IMPUTATIONS,
         ),
         tests=expand(

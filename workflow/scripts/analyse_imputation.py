@@ -26,7 +26,7 @@ def main(snakemake):
     )
     frame = read_completed(snakemake.input.completed, everyone)
     result = analyse_completed(frame, design=design, countries=tuple(params.countries))
-    for name in ("ordinal", "tests", "table2"):
+    for name in ("ordinal", "interaction", "tests", "table2"):
         write_table(result[name], snakemake.output[name])
 
 

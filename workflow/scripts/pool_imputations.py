@@ -12,13 +12,10 @@ log = logging.getLogger("socialwork_ict.pool_imputations")
 
 def main(snakemake):
     inp = snakemake.input
+    keys = ("ordinal", "interaction", "tests", "table2")
     analyses = [
-        {
-            "ordinal": pd.read_csv(ordinal),
-            "tests": pd.read_csv(tests),
-            "table2": pd.read_csv(table2),
-        }
-        for ordinal, tests, table2 in zip(inp.ordinal, inp.tests, inp.table2, strict=True)
+        {key: pd.read_csv(path) for key, path in zip(keys, paths, strict=True)}
+        for paths in zip(*(inp[key] for key in keys), strict=True)
     ]
     pooled = pool_analyses(analyses)
     weighted = pd.read_parquet(inp.weighted)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from socialwork_ict.codes import COUNTRIES
+from socialwork_ict.errors import InputError
 from socialwork_ict.inference.pooling import (
     D1_METHOD,
     D2_METHOD,
@@ -63,16 +64,14 @@ def analyse_completed(
     """The per-imputation results of one completed analysis frame.
 
     Returns ``ordinal`` (term, estimate, df_residual, then one column per
-    term: the covariance), ``tests`` (:data:`TESTS_COLUMNS`) and ``table2``
-    (country, age_group, ict_freq, n, pct_weighted, se_weighted, df).
+    term: the covariance), ``interaction`` (the same for the model with the
+    age_group x country interaction), ``tests`` (:data:`TESTS_COLUMNS`) and
+    ``table2`` (country, age_group, ict_freq, n, pct_weighted, se_weighted, df).
     """
-    fit = fit_ordinal(frame)
-    vcov, df_residual = fit.vcov, fit.df_residual
-    if design is not None:
-        vcov, df_residual = ordinal_design_vcov(fit, frame, design, np.arange(len(frame)))
-    ordinal = pd.DataFrame({"term": fit.params.index, "estimate": fit.params.to_numpy()})
-    ordinal["df_residual"] = int(df_residual)
-    ordinal = pd.concat([ordinal, vcov.reset_index(drop=True)], axis=1)
+    ordinal = _model_table(fit_ordinal(frame), frame, design)
+    interaction = _model_table(
+        fit_ordinal(frame, interaction=("age_group", "country")), frame, design
+    )
 
     labels = frame["country"].astype("string")
     rows = []
@@ -91,32 +90,55 @@ def analyse_completed(
 
     table2 = table2_freq_by_age(frame, countries=countries, design=design)
     table2 = table2[[*TABLE2_KEYS, "n", "pct_weighted", "se_weighted", "df"]]
-    return {"ordinal": ordinal, "tests": tests, "table2": table2}
+    return {"ordinal": ordinal, "interaction": interaction, "tests": tests, "table2": table2}
+
+
+def _model_table(fit, frame: pd.DataFrame, design) -> pd.DataFrame:
+    """term, estimate, df_residual and the covariance columns of a fit (on ``design``)."""
+    vcov, df_residual = fit.vcov, fit.df_residual
+    if design is not None:
+        vcov, df_residual = ordinal_design_vcov(fit, frame, design, np.arange(len(frame)))
+    table = pd.DataFrame({"term": fit.params.index, "estimate": fit.params.to_numpy()})
+    table["df_residual"] = int(df_residual)
+    return pd.concat([table, vcov.reset_index(drop=True)], axis=1)
+
+
+def _pool_model(analyses, key: str):
+    """Rubin's rules over the m fits of one model (the same terms in every imputation)."""
+    names = list(analyses[0][key]["term"])
+    for analysis in analyses[1:]:
+        if list(analysis[key]["term"]) != names:
+            raise InputError(
+                "the imputations' fits of one model have different terms (a level or "
+                "interaction cell empty in some completed files)",
+                values=sorted(set(analysis[key]["term"]) ^ set(names)),
+            )
+    q = np.stack([a[key]["estimate"].to_numpy(dtype=float) for a in analyses])
+    u = np.stack([a[key][names].to_numpy(dtype=float) for a in analyses])
+    return rubin_pool(q, u, names, df_complete=float(analyses[0][key]["df_residual"].iloc[0]))
 
 
 def pool_analyses(analyses: Sequence[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     """Pool m results of :func:`analyse_completed` (formulas in the module docstring).
 
     Returns ``ordinal`` (:data:`~socialwork_ict.inference.pooling.POOLED_COLUMNS`),
-    ``tests`` (:data:`POOLED_TESTS_COLUMNS`: ``wald_age_group`` by D1, each
-    Rao-Scott test by D2) and ``table2`` (the Table 2 keys, pooled
+    ``tests`` (:data:`POOLED_TESTS_COLUMNS`: ``wald_age_group`` and
+    ``wald_age_group_x_country`` (the 12 interaction terms of the interaction
+    model) by D1, each Rao-Scott test by D2) and ``table2`` (the Table 2 keys, pooled
     ``pct_weighted`` with its logit interval ``ci_low``/``ci_high`` and
     ``se_weighted`` on the 0-100 scale, ``df``, ``fmi``).
     """
     m = len(analyses)
-    names = list(analyses[0]["ordinal"]["term"])
-    for analysis in analyses[1:]:
-        if list(analysis["ordinal"]["term"]) != names:
-            raise ValueError("the imputations' models have different terms")
-    q = np.stack([a["ordinal"]["estimate"].to_numpy(dtype=float) for a in analyses])
-    u = np.stack([a["ordinal"][names].to_numpy(dtype=float) for a in analyses])
-    df_complete = float(analyses[0]["ordinal"]["df_residual"].iloc[0])
-    pooled = rubin_pool(q, u, names, df_complete=df_complete)
-
-    age_terms = [term for term in AGE_TERMS if term in names]
-    d1 = d1_test(pooled, age_terms)
-    rows = [{"test": "wald_age_group", "country": ALL, "m": m, **_test_values(d1),
-             "method": D1_METHOD}]  # fmt: skip
+    pooled = _pool_model(analyses, "ordinal")
+    age_terms = [term for term in AGE_TERMS if term in pooled.names]
+    rows = [{"test": "wald_age_group", "country": ALL, "m": m,
+             **_test_values(d1_test(pooled, age_terms)), "method": D1_METHOD}]  # fmt: skip
+    if "interaction" in analyses[0]:
+        interaction = _pool_model(analyses, "interaction")
+        terms = [term for term in interaction.names if ":" in term]
+        rows.append({"test": "wald_age_group_x_country", "country": ALL, "m": m,
+                     **_test_values(d1_test(interaction, terms)),
+                     "method": D1_METHOD})  # fmt: skip
     tests = [a["tests"].set_index("test") for a in analyses]
     for test in tests[0].index:
         chisq = [t.loc[test, "chisq_first_order"] for t in tests]
