@@ -106,6 +106,8 @@ rule pool_imputations:
         "logs/benchmarks/pool_imputations.tsv"
     conda:
         CONDA_ENV
+    resources:
+        mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         method=IMPUTATION["method"],
     script:
