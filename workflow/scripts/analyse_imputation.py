@@ -1,21 +1,17 @@
 """Rule analyse_imputation: the per-imputation model, tests and Table 2 of one completed file."""
 
-import os
+import pandas as pd
 
-# one BLAS thread: the m analyses are parallel jobs (OpenBLAS threads oversubscribe)
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import pandas as pd  # noqa: E402
-
-from socialwork_ict.imputation.analysis import analyse_completed  # noqa: E402
-from socialwork_ict.imputation.supplied import read_completed  # noqa: E402
-from socialwork_ict.inference.variance import rule_design  # noqa: E402
-from socialwork_ict.models.model_frame import MODEL_VARIABLES  # noqa: E402
-from socialwork_ict.rule_io import run_rule, write_table  # noqa: E402
+from socialwork_ict.blas import single_thread
+from socialwork_ict.imputation.analysis import analyse_completed
+from socialwork_ict.imputation.supplied import read_completed
+from socialwork_ict.inference.variance import rule_design
+from socialwork_ict.models.model_frame import MODEL_VARIABLES
+from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
+    single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
     everyone = pd.read_parquet(
         snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "age", "weight"]
     )

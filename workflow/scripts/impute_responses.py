@@ -1,23 +1,18 @@
 """Rule impute_responses: one completed dataset by chained equations."""
 
-import os
+import logging
 
-# one BLAS thread: the m imputations are parallel jobs, and the imputation models'
-# small matrix products slow down by an order of magnitude when threads oversubscribe
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import pandas as pd
 
-import logging  # noqa: E402
-
-import pandas as pd  # noqa: E402
-
-from socialwork_ict.imputation.chained import impute_chained  # noqa: E402
-from socialwork_ict.rule_io import run_rule, write_table  # noqa: E402
+from socialwork_ict.blas import single_thread
+from socialwork_ict.imputation.chained import impute_chained
+from socialwork_ict.rule_io import run_rule, write_table
 
 log = logging.getLogger("socialwork_ict.impute_responses")
 
 
 def main(snakemake):
+    single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
     settings = snakemake.params.imputation
     weighted = pd.read_parquet(snakemake.input.weighted)
     number = int(snakemake.wildcards.imputation)

@@ -106,7 +106,7 @@ def impute_chained(
     *,
     seed: int,
     imputation: int,
-    iterations: int = 10,
+    iterations: int = 5,
     variables: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One completed dataset of the weighted analysis file (raw canonical columns, codes).
@@ -144,6 +144,7 @@ def impute_chained(
         if observed.size == 0:
             raise InputError("no observed values to impute from", column=v)
         values[v][missing[v]] = rng.choice(observed, size=int(missing[v].sum()))
+    starts: dict = {}  # each model's last estimate: the next sweep's Newton start
     for _ in range(int(iterations)):
         for v in targets:
             rows_mis = missing[v].copy()
@@ -157,7 +158,7 @@ def impute_chained(
                 continue
             x = _predictors(values, design, [p for p in predictors if p != v])
             values[v][rows_mis] = _draw(
-                KINDS[v], x[rows_obs], data[v].to_numpy()[rows_obs], x[rows_mis], rng
+                KINDS[v], x[rows_obs], data[v].to_numpy()[rows_obs], x[rows_mis], rng, starts, v
             )
     out = pd.DataFrame({"respondent_id": weighted["respondent_id"].astype(str).to_numpy()})
     for column in RAW_COLUMNS[1:]:
@@ -200,8 +201,11 @@ def _predictors(values: dict, design: np.ndarray, names: Sequence[str]) -> np.nd
     return np.column_stack(columns)
 
 
-def _draw(kind, x_obs, y_obs, x_mis, rng) -> np.ndarray:
-    """Imputed values for the rows ``x_mis`` from a model of ``y_obs`` on ``x_obs``."""
+def _draw(kind, x_obs, y_obs, x_mis, rng, starts, name) -> np.ndarray:
+    """Imputed values for the rows ``x_mis`` from a model of ``y_obs`` on ``x_obs``.
+
+    ``starts[name]``: the model's estimate in the previous sweep, where the
+    Newton-Raphson starts (the same maximum, fewer steps); updated here."""
     if kind == "range":
         return _pmm(x_obs, y_obs, x_mis, rng)
     levels = np.unique(y_obs)
@@ -209,14 +213,19 @@ def _draw(kind, x_obs, y_obs, x_mis, rng) -> np.ndarray:
         return np.full(x_mis.shape[0], levels[0])
     y = np.searchsorted(levels, y_obs)
     if kind == "ordinal":
-        params, info = proportional_odds_ml(x_obs[:, 1:], y, levels.size, ridge=RIDGE * len(y))
+        start = starts.get(name)
+        params, info = proportional_odds_ml(
+            x_obs[:, 1:], y, levels.size, ridge=RIDGE * len(y), start=start
+        )
+        starts[name] = params
         p = x_obs.shape[1] - 1
         drawn = _posterior_draw(params, info, rng)
         beta, theta = drawn[:p], np.sort(drawn[p:])
         cum = special.expit(theta[None, :] - (x_mis[:, 1:] @ beta)[:, None])
         probs = np.diff(np.hstack([np.zeros((len(x_mis), 1)), cum, np.ones((len(x_mis), 1))]))
     else:  # binary and nominal: (multinomial) logistic regression
-        params, info = _multinomial_ml(x_obs, y, levels.size)
+        params, info = _multinomial_ml(x_obs, y, levels.size, start=starts.get(name))
+        starts[name] = params
         drawn = _posterior_draw(params.ravel(), info, rng).reshape(params.shape)
         probs = _softmax(x_mis @ drawn)
     cumulative = np.cumsum(probs, axis=1)
@@ -240,15 +249,17 @@ def _softmax(eta: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _multinomial_ml(x, y, n_cat, max_iter: int = 50, tol: float = 1e-8):
-    """Ridge-penalised multinomial logit (reference class 0): (p, K-1) estimate, information."""
+def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e-8):
+    """Ridge-penalised multinomial logit (reference class 0): (p, K-1) estimate, information.
+
+    Newton-Raphson with step halving from ``start`` (when its shape fits) or 0."""
     n, p = x.shape
     k = n_cat - 1
     ridge = RIDGE * n
     penalty = np.tile(np.r_[0.0, np.full(p - 1, ridge)], k)  # no penalty on intercepts
     target = np.zeros((n, n_cat))
     target[np.arange(n), y] = 1.0
-    beta = np.zeros((p, k))
+    beta = start.copy() if start is not None and start.shape == (p, k) else np.zeros((p, k))
 
     def pieces(beta):
         probs = _softmax(x @ beta)

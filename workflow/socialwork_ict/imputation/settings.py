@@ -6,7 +6,7 @@
       method: none | chained | supplied   # none: complete cases only (v1)
       m: 20                               # imputations (chained); supplied: len(files)
       seed: null                          # chained: null = the config's seed
-      iterations: 10                      # chained: sweeps over the variables
+      iterations: 5                       # chained: sweeps over the variables (mice's maxit)
       variables: null                     # chained: null = every imputable variable
       files: [PATHS]                      # supplied: one completed CSV per imputation
 """
@@ -20,7 +20,7 @@ DEFAULT_SETTINGS = {
     "method": "none",
     "m": 20,
     "seed": None,
-    "iterations": 10,
+    "iterations": 5,
     "variables": None,
     "files": [],
 }

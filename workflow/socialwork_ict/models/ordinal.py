@@ -245,6 +245,7 @@ def proportional_odds_ml(
     n_cat: int,
     *,
     ridge: float = 0.0,
+    start: np.ndarray | None = None,
     max_iter: int = 100,
     tol: float = 1e-10,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -264,8 +265,10 @@ def proportional_odds_ml(
     onehot[np.arange(len(y)), y] = 1.0
     cum = np.cumsum(np.bincount(y, minlength=n_cat))[:-1] / len(y)
     params = np.concatenate([np.zeros(x.shape[1]), special.logit(cum)])
-    plain = _evaluator(x, y, w, onehot)
     p = x.shape[1]
+    if start is not None and start.shape == params.shape and np.all(np.diff(start[p:]) > 0):
+        params = start.copy()  # e.g. the previous estimate: the same maximum, fewer steps
+    plain = _evaluator(x, y, w, onehot)
     penalty = np.concatenate([np.full(p, ridge), np.zeros(n_cat - 1)])
 
     def evaluate(params: np.ndarray) -> tuple:
