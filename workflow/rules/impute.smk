@@ -32,7 +32,10 @@ rule impute_responses:
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
-        imputation=IMPUTATION,
+        # what one imputation depends on (not m: adding imputations keeps the others)
+        seed=IMPUTATION["seed"],
+        iterations=IMPUTATION["iterations"],
+        variables=IMPUTATION["variables"],
     script:
         "../scripts/impute_responses.py"
 

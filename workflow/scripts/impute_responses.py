@@ -13,15 +13,15 @@ log = logging.getLogger("socialwork_ict.impute_responses")
 
 def main(snakemake):
     single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
-    settings = snakemake.params.imputation
+    settings = snakemake.params
     weighted = pd.read_parquet(snakemake.input.weighted)
     number = int(snakemake.wildcards.imputation)
     completed = impute_chained(
         weighted,
-        seed=int(settings["seed"]),
+        seed=int(settings.seed),
         imputation=number,
-        iterations=int(settings["iterations"]),
-        variables=settings["variables"],
+        iterations=int(settings.iterations),
+        variables=settings.variables,
     )
     log.info("imputation %d: %d respondents completed", number, len(completed))
     write_table(completed, snakemake.output[0])
