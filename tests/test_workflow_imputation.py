@@ -81,3 +81,22 @@ def test_imputed_counts_are_the_item_nonresponse(results):
         assert counts.loc[column, "n_imputed"] == raw[column].isna().sum()
     # skip logic: contact_after_hours is kept as in raw.csv by R's mice (never imputed)
     assert counts.loc["contact_after_hours", "n_imputed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("imputation", "message"),
+    [
+        ({"method": "supplied", "files": ["nope1.csv", "nope2.csv"]},
+         "ERROR: file nope1.csv: the completed file does not exist (config key imputation)"),
+        ({"method": "supplied", "files": ["nope1.csv"]},
+         "ERROR: imputation.method 'supplied' needs at least two completed files"),
+        ({"method": "chain"}, "key imputation.method: 'chain' is not one of"),
+    ],
+)  # fmt: skip
+def test_bad_imputation_config_stops_at_start_up(tmp_path, imputation, message):
+    project = copy_project(tmp_path)
+    (project / "bad.yaml").write_text(yaml.safe_dump({"imputation": imputation}))
+    result = snakemake(project, "-n", "--configfile", "bad.yaml")
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (project / "results").exists()
