@@ -22,6 +22,7 @@ only. Run the 1,000,000-respondent case at most once on the shared machine.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -94,8 +95,10 @@ def main() -> None:
         (work / "base.yaml").write_text(yaml.safe_dump(base))
         mi = {**base, "imputation": {"method": "chained", "m": args.m}}
         (work / "mi.yaml").write_text(yaml.safe_dump(mi))
+        load_before = os.getloadavg()[0]
         default_s = run(work, args.cores, "--configfile", "base.yaml")
         added_s = run(work, args.cores, "--configfile", "mi.yaml")
+        load_after = os.getloadavg()[0]
         bench = work / "logs" / "benchmarks"
         impute = job_seconds(bench / "impute_responses")
         analyse = job_seconds(bench / "analyse_imputation")
@@ -128,6 +131,10 @@ def main() -> None:
                 ["pool_imputations", f"{pool[0]:.2f}"],
             ],
         ),
+        "",
+        f"Machine load (1-minute load average) before / after: {load_before:.1f} / "
+        f"{load_after:.1f} on {os.cpu_count()} CPUs (a shared machine: other jobs slow these "
+        "timings in proportion).",
         "",
         (
             f"Goal: at most {goal:.0f} s; measured {added_s:.1f} s: "
