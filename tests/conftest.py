@@ -32,6 +32,7 @@ WORKFLOW_MODULES = {
     "test_reproducibility",
     "test_workflow_bad_input",
     "test_workflow_end_to_end",
+    "test_workflow_imputation",
     "test_workflow_oracle",
     "test_workflow_oracle_calibration",
     "test_workflow_resources",

@@ -13,6 +13,7 @@ import yaml
 from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
+from socialwork_ict.imputation.settings import imputation_numbers, imputation_settings
 from socialwork_ict.settings import check_against_schema
 from socialwork_ict.weighting.targets import load_targets, validate_targets
 
@@ -74,6 +75,39 @@ PACKAGE = "workflow/socialwork_ict"
 CONDA_ENV = "../../environment.yml"
 
 
+#: the imputation settings (data contract v2 §3); absent = none (complete cases)
+try:
+    IMPUTATION = imputation_settings(config)
+except InputError as error:
+    stop(error.message())
+for _path in IMPUTATION["files"] if IMPUTATION["method"] == "supplied" else []:
+    if not Path(_path).is_file():
+        stop(f"file {_path}: the completed file does not exist (config key imputation)")
+#: the imputations 1..m (the {imputation} wildcard); none without imputation
+IMPUTATIONS = imputation_numbers(IMPUTATION)
+#: what the multiple imputation adds to a run (nothing with method none)
+IMPUTATION_OUTPUTS = (
+    [
+        "results/tables/model_ordinal_mi.csv",
+        "results/tables/tests_mi.csv",
+        "results/tables/imputed_counts.csv",
+    ]
+    if IMPUTATIONS
+    else []
+)
+#: the report's multiple-imputation section inputs (none without imputation)
+IMPUTATION_REPORT_FILES = (
+    {
+        "mi_model": "results/tables/model_ordinal_mi.csv",
+        "mi_tests": "results/tables/tests_mi.csv",
+        "mi_counts": "results/tables/imputed_counts.csv",
+        "mi_template": "workflow/templates/imputation_section.html.j2",
+    }
+    if IMPUTATIONS
+    else {}
+)
+
+
 #: the report's figures in two sets, each drawn by one job (figures.smk): the
 #: sample set needs only the cleaning, weighting and Table 2 outputs, so it
 #: does not wait for the models
@@ -101,6 +135,7 @@ PUBLISHED_TABLES = [
 ]
 PUBLISHED_OUTPUTS = (
     ["reports/report.html"]
+    + IMPUTATION_OUTPUTS
     + [f"results/tables/{table}.csv" for table in PUBLISHED_TABLES]
     + [
         f"results/figures/{figure}.{ext}"
@@ -123,6 +158,13 @@ SENSITIVITY_SPECIFICATIONS = (
 SENSITIVITY_BATCHES = (
     ["all"] if config["sensitivity_jobs"] == "one" else SENSITIVITY_SPECIFICATIONS
 )
+
+
+#: every file of sensitivity.csv, in table order: the batches, then the pooled
+#: multiple-imputation rows when imputation is on
+SENSITIVITY_FILES = [
+    f"results/models/sensitivity/{batch}.csv" for batch in SENSITIVITY_BATCHES
+] + (["results/imputation/pooled/sensitivity.csv"] if IMPUTATIONS else [])
 
 
 def sensitivity_batch(wildcards):

@@ -161,9 +161,7 @@ rule fit_sensitivity_model:
 rule collect_sensitivity:
     """sensitivity.csv: the specifications' rows, in the documented order."""
     input:
-        specifications=expand(
-            "results/models/sensitivity/{batch}.csv", batch=SENSITIVITY_BATCHES
-        ),
+        specifications=SENSITIVITY_FILES,
         code=script_code("collect_sensitivity"),
     output:
         "results/tables/sensitivity.csv",

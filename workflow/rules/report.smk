@@ -49,6 +49,7 @@ rule render_report:
     """One self-contained HTML report from the declared tables and figures."""
     input:
         **REPORT_FIGURE_FILES,
+        **IMPUTATION_REPORT_FILES,
         origin="results/clean/data_origin.json",
         sample_flow="results/tables/sample_flow.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
@@ -81,6 +82,7 @@ rule render_report:
         weighting=config["weighting"],
         countries=config["countries"],
         config=config,
+        imputation=IMPUTATION["method"],
     script:
         "../scripts/render_report.py"
 

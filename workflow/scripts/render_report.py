@@ -9,6 +9,7 @@ import yaml
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.report.context import report_context
 from socialwork_ict.report.dictionary import data_dictionary
+from socialwork_ict.report.imputation import imputation_section, insert_section
 from socialwork_ict.report.provenance import git_commit, provenance, sha256_bytes
 from socialwork_ict.report.render import FIGURES, figure_view, render_report
 from socialwork_ict.rule_io import run_rule
@@ -59,6 +60,8 @@ def main(snakemake):
         ),
         f"template ({inp.template})": sha256_bytes(Path(inp.template).read_bytes()),
     }
+    if params.imputation != "none":
+        digests[f"template ({inp.mi_template})"] = sha256_bytes(Path(inp.mi_template).read_bytes())
     context = report_context(
         title=params.report["title"],
         origin=origin,
@@ -88,6 +91,17 @@ def main(snakemake):
         ),
     )
     html = render_report(Path(inp.template).read_text(encoding="utf-8"), context)
+    if params.imputation != "none":
+        section = imputation_section(
+            Path(inp.mi_template).read_text(encoding="utf-8"),
+            counts=_csv(inp.mi_counts),
+            model_mi=_csv(inp.mi_model),
+            model_cc=_csv(inp.model),
+            tests_mi=_csv(inp.mi_tests),
+            tests_cc=_csv(inp.tests),
+            method=params.imputation,
+        )
+        html = insert_section(html, section)
     output = Path(snakemake.output[0])
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8", newline="\n") as handle:

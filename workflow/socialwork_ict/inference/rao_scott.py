@@ -76,8 +76,11 @@ def rao_scott_test(
     have zero influence.
 
     Returns ``{"statistic", "df_num", "df_den", "p_value", "chisq_pearson",
-    "n"}``: the F statistic, d0, d0 * nu, its p-value, the Pearson X2 of the
-    weighted table rescaled to N, and N.
+    "chisq_first_order", "df_first_order", "n"}``: the F statistic, d0,
+    d0 * nu, its p-value, the Pearson X2 of the weighted table rescaled to N,
+    the first-order corrected chi-square ``X2 / mean(eigenvalues of Delta)``
+    on ``(r - 1)(c - 1)`` df (Rao & Scott 1981; what D2 pools over
+    imputations), and N.
     """
     n = len(frame)
     row_codes, n_rows = _level_codes(frame[row])
@@ -142,6 +145,8 @@ def rao_scott_test(
         "df_den": float(d0 * nu),
         "p_value": float(distributions.f_sf(statistic, d0, d0 * nu)),
         "chisq_pearson": float(chisq),
+        "chisq_first_order": float(chisq * contrasts.shape[1] / trace),
+        "df_first_order": int(contrasts.shape[1]),
         "n": n,
     }
 

@@ -256,6 +256,54 @@ def coefficient_deff(fit: OrdinalFit) -> pd.Series:
     return pd.Series(np.diag(fit.vcov.to_numpy()) / base, index=fit.params.index, name="deff")
 
 
+def proportional_odds_ml(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_cat: int,
+    *,
+    ridge: float = 0.0,
+    start: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unweighted maximum likelihood of the model above on a plain design matrix.
+
+    ``x``: (n, p) without intercept; ``y``: category indices 0..n_cat-1, each
+    observed. Returns ``(beta, theta)`` concatenated and the (observed)
+    information matrix at the estimate: the approximate posterior
+    ``N(estimate, information^-1)`` that proper imputation draws from
+    (Rubin 1987 §5.4; :mod:`socialwork_ict.imputation.chained`). The same
+    halving Newton-Raphson as :func:`fit_ordinal`. ``ridge``: a penalty
+    ``ridge |beta|^2 / 2`` on the slopes (not the thresholds), which keeps the
+    estimate finite under separation (a sparse level of a predictor).
+    """
+    w = np.ones(len(y))
+    onehot = np.zeros((len(y), n_cat))
+    onehot[np.arange(len(y)), y] = 1.0
+    cum = np.cumsum(np.bincount(y, minlength=n_cat))[:-1] / len(y)
+    params = np.concatenate([np.zeros(x.shape[1]), special.logit(cum)])
+    p = x.shape[1]
+    if start is not None and start.shape == params.shape and np.all(np.diff(start[p:]) > 0):
+        params = start.copy()  # e.g. the previous estimate: the same maximum, fewer steps
+    plain = _evaluator(x, y, w, onehot)
+    penalty = np.concatenate([np.full(p, ridge), np.zeros(n_cat - 1)])
+
+    def evaluate(params: np.ndarray) -> tuple:
+        loglik, grad, info = plain(params)
+        return (loglik - 0.5 * penalty @ params**2, grad - penalty * params,
+                info + np.diag(penalty))  # fmt: skip
+
+    loglik, grad, info = evaluate(params)
+    for _ in range(max_iter):
+        if np.max(np.abs(grad)) / len(y) < tol:
+            break
+        taken = halving_step(params, np.linalg.solve(info, grad), loglik, evaluate, _ordered(p))
+        if taken is None:
+            break
+        params, (loglik, grad, info), _ = taken
+    return params, info
+
+
 def threshold_labels(categories: Sequence[int]) -> list[str]:
     """``threshold 1|2`` ... between consecutive observed categories."""
     return [f"threshold {a}|{b}" for a, b in zip(categories[:-1], categories[1:], strict=True)]
