@@ -43,3 +43,26 @@ def test_design_df_below_8_and_several_reasons():
 
 def test_missing_estimate_is_not_flagged():
     assert flag(np.nan, np.nan, np.nan, np.nan) == ""
+
+
+def test_table1_flags_from_the_design_effect():
+    """SE from deff (sqrt(deff p (1 - p) / (n - 1))), the logit CI on df = n - strata."""
+    import pandas as pd
+
+    from socialwork_ict.reliability import table1_flags
+
+    table1 = pd.DataFrame(
+        {
+            "country": ["CA"] * 2 + ["UK"] * 2 + ["ALL"] * 2,
+            "variable": ["gender"] * 2 + ["item"] * 2 + ["item"] * 2,
+            "category": ["woman", "man"] * 3,
+            "n": [900, 100, 10, 10, 910, 110],
+            "pct_weighted": [80.0, 20.0, 50.0, 50.0, 79.0, 21.0],
+            "deff": [0.0, 0.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    flags = table1_flags(table1)
+    assert flags[0] == flags[1] == ""  # a raking margin (deff 0): no sampling variance
+    # UK: n = 20, deff 1, p = 0.5 -> n_eff = 0.25 / (0.25 / 19) = 19 < 30, and a wide CI
+    assert "n_eff < 30" in flags[2] and "CI width >= 30" in flags[2]
+    assert flags[4] == flags[5] == ""  # pooled: n = 1020, precise

@@ -9,7 +9,7 @@ import yaml
 from socialwork_ict.disclosure import protect_published, settings_from_config
 from socialwork_ict.inference.proportions import table2_freq_by_age
 from socialwork_ict.inference.variance import rule_design
-from socialwork_ict.reliability import reliability_flags
+from socialwork_ict.reliability import reliability_flags, table1_flags
 from socialwork_ict.rule_io import run_rule, write_table
 from socialwork_ict.tables import table1_sample
 
@@ -53,7 +53,11 @@ def main(snakemake):
         log.info("published_vs_reproduced: %s withheld (disclosure control)", row.id)
     write_table(table1, snakemake.output.table1_internal)
     write_table(table2, snakemake.output.table2_internal)
-    write_table(protected.table1, snakemake.output.table1)
+    flags1 = table1_flags(table1)
+    published1 = protected.table1.assign(flag=np.where(protected.table1["suppressed"], "", flags1))
+    log.info("table1: %d shown estimates flagged as unreliable (NCHS 2017)",
+             int((published1["flag"] != "").sum()))  # fmt: skip
+    write_table(published1, snakemake.output.table1)
     flags = reliability_flags(*(table2[c] for c in ("pct_weighted", "se_weighted", "ci_low",
                                                     "ci_high", "df", "n")))  # fmt: skip
     published2 = protected.table2.assign(flag=np.where(protected.table2["suppressed"], "", flags))

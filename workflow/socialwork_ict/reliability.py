@@ -1,8 +1,8 @@
 """Reliability flags of weighted proportions (not disclosure control).
 
-Stage: tables (the ``flag`` column of ``table2_freq_by_age.csv``; data
-contract v2). A proportion that is safe to publish but imprecise is shown
-with a flag, never suppressed.
+Stage: tables (the ``flag`` column of ``table1_sample.csv`` and
+``table2_freq_by_age.csv``; data contract v2). A proportion that is safe to
+publish but imprecise is shown with a flag, never suppressed.
 
 Rules: the NCHS Data Presentation Standards for Proportions (Parker et al.
 2017, *Vital and Health Statistics* 2(175), National Center for Health
@@ -26,8 +26,9 @@ from ``n``. Several reasons are joined with ``"; "``; empty = reliable.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["MIN_DF", "MIN_N_EFFECTIVE", "reliability_flags"]
+__all__ = ["MIN_DF", "MIN_N_EFFECTIVE", "reliability_flags", "table1_flags"]
 
 MIN_N_EFFECTIVE = 30
 MAX_ABSOLUTE_WIDTH = 30.0  # percentage points
@@ -79,3 +80,30 @@ def reliability_flags(
             reasons.append(f"df < {MIN_DF}")
         flags.append("; ".join(reasons))
     return np.array(flags, dtype=object)
+
+
+def table1_flags(table1: pd.DataFrame, pooled: str = "ALL") -> np.ndarray:
+    """The NCHS (2017) flag of each weighted percentage of Table 1 (unsuppressed rows).
+
+    Table 1 carries the weighted percentage and its design effect ``deff``
+    (R ``svymean(deff = "replace")``) over all ``n`` respondents of the
+    country; the standard error is ``sqrt(deff p (1 - p) / (n - 1))`` (the
+    inverse of :func:`~socialwork_ict.inference.proportions.proportion_deff`),
+    the interval the logit interval of Table 2 (R ``svyciprop(method =
+    "logit")``) on the design df, respondents minus strata (``n - 1`` in a
+    country, ``n`` minus the number of countries pooled). A margin the raking
+    fixes (deff 0) has no sampling variance and is not flagged for it.
+    """
+    from socialwork_ict.inference.proportions import logit_ci
+
+    n_cell = pd.to_numeric(table1["n"], errors="coerce")
+    n_base = n_cell.groupby([table1["country"], table1["variable"]]).transform("sum")
+    strata = table1.loc[table1["country"] != pooled, "country"].nunique()
+    df = np.where(table1["country"] == pooled, n_base - strata, n_base - 1).astype(float)
+    p = table1["pct_weighted"].to_numpy(dtype=float) / 100.0
+    deff = table1["deff"].to_numpy(dtype=float)
+    n = n_base.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(deff * p * (1.0 - p) / np.where(n > 1, n - 1.0, np.nan))
+    low, high = logit_ci(p, se, df)
+    return reliability_flags(100.0 * p, 100.0 * se, 100.0 * low, 100.0 * high, df, n)
