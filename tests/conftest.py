@@ -51,7 +51,8 @@ SLOW_MODULES = {
     "test_properties_cleaning",
     "test_weighting_properties",
 }
-#: slow tests in otherwise fast modules (by function name: every parameter)
+#: slow tests in otherwise fast modules (by function name, or module::name where
+#: the name recurs; every parameter)
 SLOW_TESTS = {
     "test_a_workbook_renamed_csv_is_named",
     "test_cells_hidden_to_protect_others_are_drawn_differently",
@@ -60,9 +61,11 @@ SLOW_TESTS = {
     "test_figure_code_does_not_import_pyplot",
     "test_item_means_with_deff",
     "test_labels_are_honest",
+    "test_linked_tables_agree",
     "test_layout_reads_as_the_plain_csv",
     "test_no_eligible_rows_and_missing_country_stop_the_run",
     "test_no_import_cycle_in_the_package",
+    "test_no_weighting_no_word_of_raking",
     "test_planted_leak_one_more_total_is_caught",
     "test_plot_returns_a_labelled_figure",
     "test_reliability_flag_marks_the_age_group",
@@ -72,6 +75,7 @@ SLOW_TESTS = {
     "test_snakefmt_is_clean",
     "test_split_checkboxes_unticked_blank",
     "test_suppressed_cells_are_not_drawn_as_zero",
+    "test_inference_replicates::test_table2",
     "test_unweighted_point_estimates_match_statsmodels_orderedmodel",
     "test_xlsx_several_sheets_without_sheet_is_a_warning",
     "test_xlsx_unknown_sheet_stops_listing_the_sheets",
@@ -94,6 +98,7 @@ def pytest_collection_modifyitems(config, items):
         if (
             module in SLOW_MODULES
             or item.originalname in SLOW_TESTS
+            or f"{module}::{item.originalname}" in SLOW_TESTS
             or item.get_closest_marker("workflow")
             or item.get_closest_marker("browser")
         ):
