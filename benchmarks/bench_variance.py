@@ -302,6 +302,19 @@ def write_markdown(store: dict) -> str:
             "",
         ]
     big = store.get("million")
+    if big and big.get("stopped"):
+        lines += [
+            "## 1,000,000 respondents, 100 re-raked bootstrap replicates, end to end",
+            "",
+            f"Command: `{big['command']}`. **Not completed**: {big['stopped']}",
+            "",
+            *markdown_table(
+                ["job", "wall (s)", "CPU (s)", "max RSS (MiB)"],
+                [[k, f"{v[0]:.1f}", f"{v[1]:.1f}", f"{v[2]:.0f}"] for k, v in big["jobs"].items()],
+            ),  # fmt: skip
+            "",
+        ]
+        big = None
     if big:
         ok = big["wall_s"] <= MILLION_GOAL_S and big["peak_gib"] <= MILLION_GOAL_GIB
         slow = sorted(big["jobs_s"].items(), key=lambda kv: -kv[1])[:6]

@@ -134,3 +134,10 @@ def test_cell_variances_and_proportion_deff_match_r_svymean_deff(name, rtol):
     assert n.tolist() == r["n"].tolist()
     deff = proportion_deff(r["mean"].to_numpy(), variance, n)
     np.testing.assert_allclose(deff, r["deff"], rtol=rtol, atol=0)
+    # the same with one denominator row per distinct domain (cell_domain)
+    keys = [row.tobytes() for row in np.array(den)]
+    first = {k: i for i, k in reversed(list(enumerate(keys)))}
+    unique = sorted(set(first.values()))
+    cell_domain = np.array([unique.index(first[k]) for k in keys])
+    shared = cell_variances(design, numerators, denominators[unique], cell_domain=cell_domain)
+    np.testing.assert_allclose(shared, variance, rtol=1e-12, atol=0)

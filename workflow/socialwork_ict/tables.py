@@ -173,26 +173,25 @@ def _table1_deff(table, cells, country_index, in_scope, n_countries, design) -> 
 
     n = in_scope.size
     positions = np.flatnonzero(in_scope)
-    num_rows, num_cols, den_rows, den_cols = [], [], [], []
+    # domains: the countries, then ALL
+    domains = sparse.csr_matrix(
+        (np.ones(2 * positions.size), (np.concatenate([country_index, np.full(positions.size,
+         n_countries)]), np.concatenate([positions, positions]))), shape=(n_countries + 1, n),
+    )  # fmt: skip
+    num_rows, num_cols, cell_domain = [], [], []
     offset = 0
     for flat, k in cells:
         # countries' cells, then ALL's (row offset + n_countries * k + category)
         num_rows += [offset + flat, offset + n_countries * k + flat % k]
         num_cols += [positions, positions]
-        for j in range(k):
-            den_rows += [offset + country_index * k + j, np.full(positions.size, offset
-                         + n_countries * k + j)]  # fmt: skip
-            den_cols += [positions, positions]
+        cell_domain.append(np.repeat(np.arange(n_countries + 1), k))
         offset += (n_countries + 1) * k
-    shape = (offset, n)
     numerators = sparse.csr_matrix(
         (np.ones(sum(r.size for r in num_rows)), (np.concatenate(num_rows),
-         np.concatenate(num_cols))), shape=shape)  # fmt: skip
-    denominators = sparse.csr_matrix(
-        (np.ones(sum(r.size for r in den_rows)), (np.concatenate(den_rows),
-         np.concatenate(den_cols))), shape=shape)  # fmt: skip
-    variance = cell_variances(design, numerators, denominators)
-    n_domain = np.asarray(denominators.sum(axis=1)).ravel()
+         np.concatenate(num_cols))), shape=(offset, n))  # fmt: skip
+    cell_domain = np.concatenate(cell_domain)
+    variance = cell_variances(design, numerators, domains, cell_domain=cell_domain)
+    n_domain = np.asarray(domains.sum(axis=1)).ravel()[cell_domain]
     return proportion_deff(table["pct_weighted"].to_numpy() / 100.0, variance, n_domain)
 
 

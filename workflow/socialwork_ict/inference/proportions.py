@@ -131,12 +131,16 @@ def proportion_deff(proportion, variance, n_answered) -> np.ndarray:
     return np.where(np.abs(deff) < DEFF_ZERO, 0.0, deff)
 
 
-def cell_variances(design, numerators, denominators, *, chunk: int = 16) -> np.ndarray:
+def cell_variances(
+    design, numerators, denominators, *, cell_domain=None, chunk: int = 16
+) -> np.ndarray:
     """Design variances of M ratios ``p_m = (N w)_m / (D w)_m`` on any design.
 
     ``numerators``, ``denominators``: (M, n) sparse 0/1 matrices over the
     design's respondents (a cell's members with the category, and its
-    domain's members); w the design's weights. Linearisation: the ratio's
+    domain's members); w the design's weights. ``cell_domain``: (M,) row of
+    ``denominators`` (then (D, n), one row per domain) of each cell, so that
+    cells sharing a domain share its row. Linearisation: the ratio's
     influence values ``w_i (N_mi - p_m D_mi) / (D w)_m`` (Lumley 2010, §2.3),
     ``chunk`` cells at a time (so at most n x chunk values are held);
     replicates: every replicate's ratios from two sparse products per block
@@ -147,18 +151,19 @@ def cell_variances(design, numerators, denominators, *, chunk: int = 16) -> np.n
 
     num = sparse.csr_matrix(numerators, dtype=float)
     den = sparse.csr_matrix(denominators, dtype=float)
+    domain = np.arange(num.shape[0]) if cell_domain is None else np.asarray(cell_domain)
     w = np.asarray(design.weights, dtype=float)
-    totals = den @ w
+    totals = (den @ w)[domain]
     with np.errstate(divide="ignore", invalid="ignore"):
         p = (num @ w) / totals
     out = np.full(p.size, np.nan)
     ok = totals > 0
     if design.method != "linearization":
         rows = np.flatnonzero(ok)
-        n_sub, d_sub = num[rows], den[rows]
+        n_sub, d_of = num[rows], domain[rows]
 
         def replicate(block: np.ndarray) -> np.ndarray:
-            return ((n_sub @ block) / (d_sub @ block)).T
+            return ((n_sub @ block) / (den @ block)[d_of]).T
 
         out[rows] = np.diag(design.vcov(None, replicate, p[rows]))
         return out
@@ -167,7 +172,7 @@ def cell_variances(design, numerators, denominators, *, chunk: int = 16) -> np.n
         rows = rows[ok[rows]]
         if rows.size == 0:
             continue
-        n_t, d_t = num[rows].T.tocsr(), den[rows].T.tocsr()
+        n_t, d_t = num[rows].T.tocsr(), den[domain[rows]].T.tocsr()
 
         def influence(rows=rows, n_t=n_t, d_t=d_t) -> np.ndarray:
             z = n_t.toarray() - d_t.toarray() * p[rows][None, :]
