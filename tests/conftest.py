@@ -20,8 +20,8 @@ CHECKOUT_PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "socialwor
 
 
 #: test levels (tests/README.md). ``workflow``: runs the real snakemake CLI;
-#: ``browser``: headless Chromium. Everything else (unit tests, R known
-#: answers, properties) runs in the fast command
+#: ``browser``: headless Chromium; ``slurm``: a one-node SLURM cluster.
+#: Everything else (unit tests, R known answers, properties) runs in the fast command
 #: ``python -m pytest -m "not workflow and not browser"``.
 WORKFLOW_MODULES = {
     "test_analyst_mistakes",
@@ -34,6 +34,8 @@ WORKFLOW_MODULES = {
     "test_workflow_resources",
 }
 BROWSER_MODULES = {"test_report_browser"}
+#: the one-node SLURM cluster (also workflow: it runs the CLI)
+SLURM_MODULES = {"test_slurm_cluster"}
 #: fixtures that run the CLI: a test using one is a workflow test wherever it is
 WORKFLOW_FIXTURES = {"synthetic_run", "project"}
 #: single workflow tests in otherwise fast modules
@@ -45,6 +47,9 @@ def pytest_collection_modifyitems(config, items):
         module = item.module.__name__.rsplit(".", 1)[-1]
         if module in BROWSER_MODULES:
             item.add_marker(pytest.mark.browser)
+        elif module in SLURM_MODULES:
+            item.add_marker(pytest.mark.slurm)
+            item.add_marker(pytest.mark.workflow)
         elif (
             module in WORKFLOW_MODULES
             or WORKFLOW_FIXTURES & set(item.fixturenames)
