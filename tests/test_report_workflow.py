@@ -35,6 +35,24 @@ def test_verify_passes_and_reruns_each_time(project):
         assert "rule verify" in result.stdout + result.stderr
 
 
+def test_verify_prints_a_summary_of_what_it_checked(project):
+    result = snakemake(project, "verify")
+    assert result.returncode == 0, result.stderr[-3000:]
+    statuses = pd.read_csv(project / "results/tables/published_vs_reproduced.csv")["status"]
+    counts = statuses.value_counts()
+    manifest = pd.read_csv(project / "results/manifest.tsv", sep="\t")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("verify: ")]
+    assert lines == [
+        f"verify: published claims (config/published.yaml): {len(statuses)} checked: "
+        f"{counts.get('match', 0)} match, 0 mismatch, "
+        f"{counts.get('not reproducible', 0)} not reproducible",
+        f"verify: manifest (results/manifest.tsv): {len(manifest)} files ("
+        + ", ".join(f"{n} {role}" for role, n in sorted(manifest["role"].value_counts().items()))
+        + f") hashed (sha256): {len(manifest)} as recorded, 0 differing or missing",
+        "verify: passed: all 2 checks",
+    ], result.stdout
+
+
 def test_verify_fails_naming_an_edited_published_value(project):
     published = project / "config/published.yaml"
     original = published.read_text(encoding="utf-8")
@@ -51,3 +69,9 @@ def test_verify_fails_naming_an_edited_published_value(project):
     lines = [line for line in result.stderr.splitlines() if "mismatch: " in line]
     assert any("any_use_US" in line for line in lines), result.stderr[-3000:]
     assert not any("any_use_CA:" in line for line in lines)
+    assert "1 mismatch" in result.stdout
+    assert "verify: FAILED: 1 problem(s), named above and in logs/verify.log" in result.stdout
+    # repeated as the last lines, below Snakemake's own error text
+    tail = result.stderr.rstrip().splitlines()[-4:]
+    assert tail[-1] == "verify: FAILED: 1 problem(s), named above and in logs/verify.log", tail
+    assert any(line.startswith("ERROR mismatch: any_use_US") for line in tail), tail
