@@ -21,7 +21,7 @@
 # The cluster is "socialwork" with one partition "main" and one account
 # "socialwork" (root is its user), which is what profiles/slurm's
 # slurm_account and slurm_partition are set to in the README's block.
-set -euo pipefail
+set -Eeuo pipefail
 
 DIR=${SOCIALWORK_SLURM_DIR:-/tmp/socialwork-slurm}
 PORT_BASE=${SOCIALWORK_SLURM_PORT_BASE:-16810}
