@@ -337,8 +337,9 @@ RUN_STARTED = time.time()
 
 def repeat_verify_failure():
     """After a failed run whose ``verify`` job failed, repeat its problems and
-    summary (logs/verify.log, written by this run) as the last lines on the
-    console, below Snakemake's own error text."""
+    summary (logs/verify.log, written by this run) on the console below
+    Snakemake's own error text (only its closing log-file, elapsed-time and
+    WorkflowError lines come after)."""
     log = Path("logs/verify.log")
     if not log.is_file() or log.stat().st_mtime < RUN_STARTED:
         return
