@@ -45,15 +45,13 @@ FIGURES = {
 def main(snakemake):
     origin = json.loads(Path(snakemake.input.origin).read_text(encoding="utf-8"))
     synthetic = bool(origin["synthetic"])
-    # weighting.method, so that every label says what the method that ran did
-    weighting = snakemake.params.weighting_method
     for name in snakemake.params.figures:
         plot, caption_of, table_keys = FIGURES[name]
         tables = [pd.read_csv(snakemake.input[key]) for key in table_keys]
-        figure = plot(*tables, synthetic=synthetic, weighting=weighting)
+        figure = plot(*tables, synthetic=synthetic)
         for fmt in ("svg", "png"):
             write_bytes(render(figure, fmt), snakemake.output[f"{name}_{fmt}"])
-        caption = caption_of(*tables, synthetic=synthetic, weighting=weighting)
+        caption = caption_of(*tables, synthetic=synthetic)
         write_json(caption, snakemake.output[f"{name}_json"])
         log.info("%s: synthetic=%s; alt text: %s", name, synthetic, caption["alt"])
 

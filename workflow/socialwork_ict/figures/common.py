@@ -31,22 +31,8 @@ STYLE_FILE = Path(__file__).with_name("socialwork.mplstyle")
 SYNTHETIC_NOTE = "Synthetic data: illustrates the pipeline, not the study's findings"
 NOTE_COLOUR = "#A63603"
 
-#: the population and weighting named in figure titles (weighting.method: rake)
+#: the population and weighting named in figure titles
 WEIGHTED = "Social workers, weighted (raked to workforce margins)"
-#: the same per weighting.method: every label says what the method that ran did
-POPULATION_LABELS = {
-    "rake": WEIGHTED,
-    "poststratify": "Social workers, weighted (post-stratified to workforce cells)",
-    "none": "Social workers, unweighted (no survey weighting)",
-}
-#: how the weights were made, as an adjective, per weighting.method
-WEIGHTS_MADE = {"rake": "raked", "poststratify": "post-stratified", "none": "unweighted"}
-
-
-def population_label(weighting: str = "rake") -> str:
-    """The population and weighting a figure's subtitle names (POPULATION_LABELS)."""
-    return POPULATION_LABELS[weighting]
-
 
 COUNTRY_NAMES = {
     "CA": "Canada",

@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from socialwork_ict.codes import ICT_FREQ_LABELS
 from socialwork_ict.figures.common import (
     POOLED,
+    WEIGHTED,
     caption_record,
     country_name,
     figure_style,
@@ -23,7 +24,6 @@ from socialwork_ict.figures.common import (
     new_figure,
     ordered_age_groups,
     ordered_countries,
-    population_label,
     scale_colours,
 )
 
@@ -102,9 +102,8 @@ def often_share(table2: pd.DataFrame) -> dict[str, pd.Series]:
     return {c: (w[4] + w[5]).dropna() for c, w in weighted_percentages(table2).items()}
 
 
-def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> Figure:
-    """Diverging stacked bars of weighted ict_freq by age group, one panel per country
-    (``weighting``: the config's weighting.method, named in the labels)."""
+def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> Figure:
+    """Diverging stacked bars of weighted ict_freq by age group, one panel per country."""
     shares = weighted_percentages(table2)
     counts = country_sizes(table2)
     suppressed_text = suppressed_label(table2)
@@ -117,7 +116,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = 
             7.0,
             height,
             title="How often social workers use informal ICT with clients, by age group",
-            subtitle=population_label(weighting),
+            subtitle=WEIGHTED,
             synthetic=synthetic,
         )
         grid = fig.add_gridspec(len(shares) + 1, 1, height_ratios=[0.45] + [1.0] * len(shares))
@@ -176,8 +175,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = 
         axes[-1].xaxis.set_major_locator(MultipleLocator(20 if limit > 40 else 10))
         axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
         axes[-1].set_xlabel(
-            ("Weighted" if weighting != "none" else "Unweighted")
-            + " % of social workers   \u2190 never / rarely  |  often / very often \u2192"
+            "Weighted % of social workers   \u2190 never / rarely  |  often / very often \u2192"
         )
         for ax in axes[:-1]:
             ax.tick_params(axis="x", labelbottom=True)
@@ -192,7 +190,7 @@ def plot_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = 
         return finish(fig)
 
 
-def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> dict:
+def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool) -> dict:
     """Alt text and caption, with the age pattern of often/very often use read from the table."""
     shares = often_share(table2)
     countries = [c for c in shares if c != POOLED]
@@ -216,8 +214,7 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str
             )
     alt = (
         "Diverging stacked bar chart, one panel per country and one pooled: for each age "
-        f"group, the {'weighted' if weighting != 'none' else 'unweighted'} percentage of "
-        "social workers using informal ICT with clients "
+        "group, the weighted percentage of social workers using informal ICT with clients "
         "never or rarely (left of zero), sometimes (split at zero) and often or very often "
         f"(right of zero).{pattern}"
     )
@@ -241,13 +238,8 @@ def caption_freq_by_age(table2: pd.DataFrame, *, synthetic: bool, weighting: str
         )
     caption = (
         "Frequency of informal ICT use with clients between sessions, by age group and "
-        "country. "
-        + {
-            "rake": "Weighted percentages (weights raked to workforce margins)",
-            "poststratify": "Weighted percentages (weights post-stratified to workforce cells)",
-            "none": "Unweighted percentages (no survey weighting)",
-        }[weighting]
-        + "; 95 % confidence intervals are in Table 2. Numbers inside bars are "
+        "country. Weighted percentages (weights raked to workforce "
+        "margins); 95 % confidence intervals are in Table 2. Numbers inside bars are "
         f"percentages of at least {LABEL_MIN_PCT:.0f} %."
     )
     if small:

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from socialwork_ict.figures.common import (
     VARIABLE_NAMES,
+    WEIGHTED,
     caption_record,
     category_colours,
     draw_interval,
@@ -22,7 +23,6 @@ from socialwork_ict.figures.common import (
     finite_range,
     log_odds_axis,
     new_figure,
-    population_label,
     term_label,
     term_variable,
 )
@@ -34,7 +34,7 @@ def effect_terms(model: pd.DataFrame) -> pd.DataFrame:
     return model.loc[keep].reset_index(drop=True)
 
 
-def plot_odds_ratios(model: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> Figure:
+def plot_odds_ratios(model: pd.DataFrame, *, synthetic: bool) -> Figure:
     """Odds ratios with 95 % CIs on a log axis, a reference line at 1, one row per term."""
     terms = effect_terms(model)
     variables = list(dict.fromkeys(terms["term"].map(term_variable)))
@@ -44,7 +44,7 @@ def plot_odds_ratios(model: pd.DataFrame, *, synthetic: bool, weighting: str = "
             7.0,
             1.6 + 0.3 * len(terms) + (0.3 if synthetic else 0),
             title="Odds of more frequent informal ICT use (proportional-odds model)",
-            subtitle=f"{population_label(weighting)}; design-based 95 % CIs",
+            subtitle=f"{WEIGHTED}; design-based 95 % CIs",
             synthetic=synthetic,
         )
         ax = fig.add_subplot()
@@ -70,7 +70,7 @@ def plot_odds_ratios(model: pd.DataFrame, *, synthetic: bool, weighting: str = "
     return finish(fig)
 
 
-def caption_odds_ratios(model: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> dict:
+def caption_odds_ratios(model: pd.DataFrame, *, synthetic: bool) -> dict:
     """Alt text and caption; the alt text reads the age-group direction from the table."""
     terms = effect_terms(model)
     age = terms[terms["term"].map(term_variable) == "age_group"]

@@ -15,6 +15,7 @@ from matplotlib.ticker import PercentFormatter
 
 from socialwork_ict.figures.common import (
     POOLED,
+    WEIGHTED,
     caption_record,
     country_colours,
     country_name,
@@ -23,7 +24,6 @@ from socialwork_ict.figures.common import (
     new_figure,
     ordered_age_groups,
     ordered_countries,
-    population_label,
 )
 
 OUTCOME = "ict_freq>=4"
@@ -35,7 +35,7 @@ def often_predictions(predicted: pd.DataFrame, outcome: str = OUTCOME) -> pd.Dat
 
 
 def plot_predicted_often(
-    predicted: pd.DataFrame, *, synthetic: bool, outcome: str = OUTCOME, weighting: str = "rake"
+    predicted: pd.DataFrame, *, synthetic: bool, outcome: str = OUTCOME
 ) -> Figure:
     """Predicted probability (with 95 % CI) by age group, one dodged series per country."""
     rows = often_predictions(predicted, outcome)
@@ -47,7 +47,7 @@ def plot_predicted_often(
             7.0,
             4.4 + (0.3 if synthetic else 0),
             title="Predicted share using informal ICT often or very often, by age group",
-            subtitle=f"{population_label(weighting)}; model-based, 95 % CIs",
+            subtitle=f"{WEIGHTED}; model-based, 95 % CIs",
             synthetic=synthetic,
         )
         ax = fig.add_subplot()
@@ -82,7 +82,7 @@ def plot_predicted_often(
 
 
 def caption_predicted_often(
-    predicted: pd.DataFrame, *, synthetic: bool, outcome: str = OUTCOME, weighting: str = "rake"
+    predicted: pd.DataFrame, *, synthetic: bool, outcome: str = OUTCOME
 ) -> dict:
     """Alt text and caption; the alt text says in which countries under-30s are lowest."""
     rows = often_predictions(predicted, outcome)

@@ -19,7 +19,7 @@ from socialwork_ict.figures.common import (
 )
 
 
-def plot_sample_flow(flow: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> Figure:
+def plot_sample_flow(flow: pd.DataFrame, *, synthetic: bool) -> Figure:
     """Two bar panels sharing the steps: rows excluded, and rows remaining after each step."""
     flow = flow.sort_values("step", kind="stable").reset_index(drop=True)
     labels = [f"{int(s)}. {r}" for s, r in zip(flow["step"], flow["reason"], strict=True)]
@@ -55,7 +55,7 @@ def plot_sample_flow(flow: pd.DataFrame, *, synthetic: bool, weighting: str = "r
     return finish(fig)
 
 
-def caption_sample_flow(flow: pd.DataFrame, *, synthetic: bool, weighting: str = "rake") -> dict:
+def caption_sample_flow(flow: pd.DataFrame, *, synthetic: bool) -> dict:
     """Alt text and caption with the rows read, excluded and kept, and the largest step."""
     flow = flow.sort_values("step", kind="stable").reset_index(drop=True)
     read = int(flow["n_remaining"].iloc[0] + flow["n_excluded"].iloc[0])

@@ -16,7 +16,6 @@ from matplotlib.lines import Line2D
 
 from socialwork_ict.figures.common import (
     POOLED_COLOUR,
-    WEIGHTS_MADE,
     caption_record,
     category_colours,
     country_name,
@@ -53,9 +52,7 @@ def age_rows(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return sensitivity.loc[keep].reset_index(drop=True)
 
 
-def plot_sensitivity(
-    sensitivity: pd.DataFrame, *, synthetic: bool, weighting: str = "rake"
-) -> Figure:
+def plot_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> Figure:
     """Forest plot: one band per specification, the age terms dodged within it."""
     rows = age_rows(sensitivity)
     specs = list(dict.fromkeys(rows["specification"].astype(str)))
@@ -66,12 +63,7 @@ def plot_sensitivity(
             7.0,
             2.0 + 0.55 * len(specs) + (0.3 if synthetic else 0),
             title="Age effects across model specifications",
-            subtitle=(
-                f"Social workers; weighted ({WEIGHTS_MADE[weighting]}) unless stated"
-                if weighting != "none"
-                else "Social workers; no survey weighting"
-            )
-            + "; odds ratios with 95 % CIs",
+            subtitle="Social workers; weighted (raked) unless stated; odds ratios with 95 % CIs",
             synthetic=synthetic,
         )
         ax = fig.add_subplot()
@@ -112,9 +104,7 @@ def plot_sensitivity(
     return finish(fig)
 
 
-def caption_sensitivity(
-    sensitivity: pd.DataFrame, *, synthetic: bool, weighting: str = "rake"
-) -> dict:
+def caption_sensitivity(sensitivity: pd.DataFrame, *, synthetic: bool) -> dict:
     """Alt text and caption: in how many specifications all age-group odds ratios exceed 1."""
     rows = age_rows(sensitivity)
     groups = rows[rows["term"].astype(str).str.startswith("age_group[")]

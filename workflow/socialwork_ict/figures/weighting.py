@@ -34,20 +34,9 @@ def raking_variables(margins: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(targeted_margins(margins)["variable"].astype(str)))
 
 
-#: per weighting.method: (the weights as an adjective, the step as a noun)
-METHOD_WORDS = {
-    "rake": ("raked", "raking"),
-    "poststratify": ("post-stratified", "post-stratification"),
-    "none": ("unit (all 1: no survey weighting)", "weighting"),
-}
-
-
-def _subtitle(margins: pd.DataFrame, weighting: str = "rake") -> str:
-    if weighting == "none":
-        return "Social workers; no survey weighting (weighting.method: none): every weight is 1"
+def _subtitle(margins: pd.DataFrame) -> str:
     variables = " and ".join(v.replace("_", " ") for v in raking_variables(margins))
-    made = METHOD_WORDS[weighting][0]
-    return f"Social workers; weights {made} within each country to workforce margins of {variables}"
+    return f"Social workers; weights raked within each country to workforce margins of {variables}"
 
 
 def plot_weighting(
@@ -56,11 +45,8 @@ def plot_weighting(
     diagnostics: pd.DataFrame | None = None,
     *,
     synthetic: bool,
-    weighting: str = "rake",
 ) -> Figure:
-    """Left: box plot of the weights by country. Right: achieved vs target shares.
-    ``weighting``: the config's weighting.method, named in the labels."""
-    made = METHOD_WORDS[weighting][0]
+    """Left: box plot of the raked weights by country. Right: achieved vs target shares."""
     countries = ordered_countries(weights["country"])
     targeted = targeted_margins(margins)
     with figure_style():
@@ -69,7 +55,7 @@ def plot_weighting(
             7.5,
             4.2 + (0.3 if synthetic else 0),
             title="Survey weights: distribution and achieved population margins",
-            subtitle=_subtitle(margins, weighting),
+            subtitle=_subtitle(margins),
             synthetic=synthetic,
         )
         left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.15])
@@ -93,11 +79,7 @@ def plot_weighting(
             patch.set_alpha(0.75)
         left.axhline(1.0, color="#555555", linewidth=0.8, linestyle="--", zorder=0)
         left.set_xlabel("Country")
-        left.set_ylabel(
-            "Weight (1: no survey weighting)"
-            if weighting == "none"
-            else f"{made.capitalize()} weight (mean 1 within country)"
-        )
+        left.set_ylabel("Raked weight (mean 1 within country)")
         left.set_title("Weights by country", loc="left")
         if diagnostics is not None and "deff_kish" in diagnostics:
             deff = diagnostics.set_index("country")["deff_kish"]
@@ -139,7 +121,7 @@ def plot_weighting(
             Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
                    markeredgecolor="#333333", label="unweighted"),
             Line2D([], [], marker="o", linestyle="none", color="#333333", markersize=3.5,
-                   label="weighted" if weighting == "none" else f"weighted ({made})"),
+                   label="weighted (raked)"),
         ]  # fmt: skip
         right.legend(handles=handles, loc="upper left", fontsize=7.5)
     return finish(fig)
@@ -151,10 +133,8 @@ def caption_weighting(
     diagnostics: pd.DataFrame | None = None,
     *,
     synthetic: bool,
-    weighting: str = "rake",
 ) -> dict:
     """Alt text and caption with the weight range and the largest margin gaps."""
-    made, step = METHOD_WORDS[weighting]
     targeted = targeted_margins(margins)
     w = weights["weight"].astype(float)
     gap_before = (targeted["sample_share"].astype(float) - targeted["target_share"]).abs()
@@ -178,23 +158,22 @@ def caption_weighting(
             f" Before weighting the sample differed from the targets by up to "
             f"{100 * gap_before.max():.1f} percentage points ({where}: "
             f"{100 * float(worst['sample_share']):.1f} % vs "
-            f"{100 * float(worst['target_share']):.1f} %); after {step} the largest "
+            f"{100 * float(worst['target_share']):.1f} %); after raking the largest "
             f"difference is {100 * gap_after.max():.2f} points."
         )
     if hidden:
         margin_text += f" {hidden} suppressed categories (disclosure control) are not shown."
     alt = (
-        f"Two panels. Left: box plots of the {made} weights by country; weights range from "
+        f"Two panels. Left: box plots of the raked weights by country; weights range from "
         f"{w.min():.2f} to {w.max():.2f}.{design} Right: each category's unweighted and "
         f"weighted sample share against its population target, with a diagonal line of "
         f"equality.{margin_text}"
     )
     caption = (
-        f"Weighting diagnostics. Left: {made} weights by country (scaled to a mean of 1 "
+        "Weighting diagnostics. Left: raked weights by country (scaled to a mean of 1 "
         "within country; boxes: quartiles and median; whiskers: minimum to maximum; "
         "deff = Kish design effect from unequal weights). Right: share of "
-        f"each {'raking' if weighting == 'rake' else 'target'} category in the unweighted "
-        f"sample (open circles) and after {step} "
+        "each raking category in the unweighted sample (open circles) and after raking "
         "(filled) against the population target; the dashed line marks equality. Categories "
         "without a target (missing values, another gender) are not shown."
     )

@@ -40,28 +40,20 @@ def _methods(
 ) -> list[dict[str, str]]:
     """Methods, generated from the config and the model's own description."""
     trim = weighting.get("trim_cap")
-    if weighting["method"] == "none":
-        weighting_text = (
-            "none (weighting.method: none): no survey weighting; every respondent has "
-            "weight 1, so the weighted estimates are unweighted ones and the design-based "
-            "standard errors are those of an unweighted sample stratified by country."
-        )
-    else:
-        weighting_text = (
-            f"method {weighting['method']} on {', '.join(weighting['variables'])} within each "
-            f"country (convergence epsilon {weighting['epsilon']:g}, at most "
-            f"{weighting['max_iter']} sweeps); respondents outside the target categories: "
-            f"{weighting['outside_rule']}; trimming: "
-            + ("none" if trim is None else f"cap {trim:g} x the country's mean weight")
-            + f"; sensitivity analysis with weights capped at "
-            f"{weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to sum to "
-            "each country's eligible sample size; they are sampling weights, not frequency "
-            "weights."
-        )
     return [
         {
             "name": "Weighting",
-            "text": weighting_text,
+            "text": (
+                f"method {weighting['method']} on {', '.join(weighting['variables'])} within each "
+                f"country (convergence epsilon {weighting['epsilon']:g}, at most "
+                f"{weighting['max_iter']} sweeps); respondents outside the target categories: "
+                f"{weighting['outside_rule']}; trimming: "
+                + ("none" if trim is None else f"cap {trim:g} x the country's mean weight")
+                + f"; sensitivity analysis with weights capped at "
+                f"{weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to sum to "
+                "each country's eligible sample size; they are sampling weights, not frequency "
+                "weights."
+            ),
         },
         {"name": "Primary model", "text": str(model_info.get("model", "not recorded"))},
         {
@@ -260,6 +252,5 @@ def report_context(
         "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
         "figures": list(figures),
         "methods": _methods(weighting, model_info, alpha),
-        "weighting_method": weighting["method"],
         "provenance": provenance,
     }
