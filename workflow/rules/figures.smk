@@ -79,6 +79,5 @@ for figure_set, figures in FIGURE_SETS.items():
             mem_mb=figure_memory_mb,
         params:
             figures=figures,
-            weighting_method=config["weighting"]["method"],
         script:
             "../scripts/plot_figures.py"
