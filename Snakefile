@@ -5,9 +5,14 @@
 # Run: snakemake --cores 4                         (embedded synthetic default)
 #      snakemake --cores 4 --config input=PATH targets=PATH   (a real export)
 # Rule graph: snakemake --rulegraph | dot -Tsvg > rulegraph.svg
+# Snakemake's report of the results: snakemake --report report.zip
+# As a module of another workflow: workflow/Snakefile (README).
 
 
 configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"

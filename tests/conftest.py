@@ -20,11 +20,12 @@ CHECKOUT_PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "socialwor
 
 
 #: test levels (tests/README.md). ``workflow``: runs the real snakemake CLI;
-#: ``browser``: headless Chromium; ``slow``: everything that costs more than
-#: about half a second on the 2-core machine (the CLI and browser tests, the
-#: hypothesis properties, replicate variance at full size, figure rendering,
-#: the format batteries). The fast level, ``python -m pytest -m "not slow"``,
-#: is the unit tests and the quick R known answers.
+#: ``browser``: headless Chromium; ``slurm``: a one-node SLURM cluster;
+#: ``slow``: everything that costs more than about half a second on the 2-core
+#: machine (the CLI, browser and SLURM tests, the hypothesis properties,
+#: replicate variance at full size, figure rendering, the format batteries).
+#: The fast level, ``python -m pytest -m "not slow"``, is the unit tests and
+#: the quick R known answers.
 WORKFLOW_MODULES = {
     "test_analyst_mistakes",
     "test_interrupted_runs",
@@ -38,6 +39,8 @@ WORKFLOW_MODULES = {
     "test_workflow_resources",
 }
 BROWSER_MODULES = {"test_report_browser"}
+#: the one-node SLURM cluster (also workflow: it runs the CLI)
+SLURM_MODULES = {"test_slurm_cluster"}
 #: fixtures that run the CLI: a test using one is a workflow test wherever it is
 WORKFLOW_FIXTURES = {"synthetic_run", "project"}
 #: single workflow tests in otherwise fast modules
@@ -88,6 +91,9 @@ def pytest_collection_modifyitems(config, items):
         module = item.module.__name__.rsplit(".", 1)[-1]
         if module in BROWSER_MODULES:
             item.add_marker(pytest.mark.browser)
+        elif module in SLURM_MODULES:
+            item.add_marker(pytest.mark.slurm)
+            item.add_marker(pytest.mark.workflow)
         elif (
             module in WORKFLOW_MODULES
             or WORKFLOW_FIXTURES & set(item.fixturenames)

@@ -12,7 +12,7 @@ from workflow_runner import copy_project, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "workflow/rules").glob("*.smk"))
-SNAKEMAKE_FILES = ["Snakefile", *RULE_FILES]
+SNAKEMAKE_FILES = ["Snakefile", "workflow/Snakefile", *RULE_FILES]
 
 
 def _run(*command: str) -> subprocess.CompletedProcess:

@@ -35,6 +35,24 @@ def test_verify_passes_and_reruns_each_time(project):
         assert "rule verify" in result.stdout + result.stderr
 
 
+def test_verify_prints_a_summary_of_what_it_checked(project):
+    result = snakemake(project, "verify")
+    assert result.returncode == 0, result.stderr[-3000:]
+    statuses = pd.read_csv(project / "results/tables/published_vs_reproduced.csv")["status"]
+    counts = statuses.value_counts()
+    manifest = pd.read_csv(project / "results/manifest.tsv", sep="\t")
+    lines = [line for line in result.stdout.splitlines() if line.startswith("verify: ")]
+    assert lines == [
+        f"verify: published claims (config/published.yaml): {len(statuses)} checked: "
+        f"{counts.get('match', 0)} match, 0 mismatch, "
+        f"{counts.get('not reproducible', 0)} not reproducible",
+        f"verify: manifest (results/manifest.tsv): {len(manifest)} files ("
+        + ", ".join(f"{n} {role}" for role, n in sorted(manifest["role"].value_counts().items()))
+        + f") hashed (sha256): {len(manifest)} as recorded, 0 differing or missing",
+        "verify: passed: all 2 checks",
+    ], result.stdout
+
+
 def test_verify_fails_naming_an_edited_published_value(project):
     published = project / "config/published.yaml"
     original = published.read_text(encoding="utf-8")
@@ -51,23 +69,16 @@ def test_verify_fails_naming_an_edited_published_value(project):
     lines = [line for line in result.stderr.splitlines() if "mismatch: " in line]
     assert any("any_use_US" in line for line in lines), result.stderr[-3000:]
     assert not any("any_use_CA:" in line for line in lines)
-
-
-def test_no_weighting_gives_a_report_without_a_word_of_raking(tmp_path):
-    """``weighting.method: none``: no title, label, caption, sentence or method says raked."""
-    folder = copy_project(tmp_path / "unweighted")
-    config = folder / "config/config.yaml"
-    text = config.read_text(encoding="utf-8")
-    edited = re.sub(r"(\nweighting:\n(?:  #.*\n)*  method: )rake", r"\g<1>none", text, count=1)
-    assert edited != text
-    config.write_text(edited, encoding="utf-8")
-    result = snakemake(folder, cores=4)
-    assert result.returncode == 0, result.stderr[-3000:]
-    html = (folder / "reports/report.html").read_text(encoding="utf-8")
-    captions = "".join(
-        p.read_text(encoding="utf-8") for p in (folder / "results/figures").glob("*.json")
-    )
-    for name, text in (("report", html), ("figure captions", captions)):
-        words = sorted(set(re.findall(r"\w*rak(?:e|ed|ing)\w*", text, flags=re.IGNORECASE)))
-        assert not words, f"{name}: {words}"
-    assert "every weight 1" in html
+    assert "1 mismatch" in result.stdout
+    # the edited claims file is one of the manifest's files too: two problems
+    failed = "verify: FAILED: 2 problem(s), named above and in logs/verify.log"
+    assert failed in result.stdout
+    # repeated below Snakemake's own error text (above only its closing log,
+    # elapsed-time and WorkflowError lines)
+    lines = result.stderr.rstrip().splitlines()
+    last = len(lines) - 1 - lines[::-1].index(failed)
+    assert last > max(i for i, line in enumerate(lines) if "Error in rule verify" in line)
+    assert last >= len(lines) - 6, lines[-8:]
+    repeated = lines[last - 4 : last]
+    assert any(line.startswith("ERROR mismatch: any_use_US") for line in repeated), repeated
+    assert any(line.startswith("ERROR manifest: file config/published.yaml") for line in repeated)

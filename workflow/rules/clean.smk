@@ -32,7 +32,7 @@ rule clean_responses:
         analysis="results/clean/responses.parquet",
         exclusions="results/clean/exclusions.csv",
         origin="results/clean/data_origin.json",
-        sample_flow="results/tables/sample_flow.csv",
+        sample_flow=in_report("results/tables/sample_flow.csv"),
     log:
         "logs/clean_responses.log",
     benchmark:

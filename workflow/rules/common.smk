@@ -1,6 +1,8 @@
 # Helpers shared by every rule: config validation and input resolution.
 
+import os
 import sys
+import time
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -24,7 +26,20 @@ def stop(message):
     sys.exit(1)
 
 
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+#: this project's folder (config/, workflow/), found from this file rather than
+#: from the main Snakefile, so that the workflow also runs as a Snakemake module
+#: of another workflow (README "Using it as a Snakemake module")
+PROJECT_DIR = Path(str(workflow.current_basedir)).resolve().parents[1]
+
+
+def project_file(path):
+    """A file of this project as the rules name it: relative to the working
+    directory, so ``config/config.yaml`` when run from the project folder and
+    e.g. ``socialwork/config/config.yaml`` when used as a module from its parent."""
+    return os.path.relpath(PROJECT_DIR / path)
+
+
+SCHEMAS = PROJECT_DIR / "workflow" / "schemas"
 
 
 def validate_against(data, schema, what):
@@ -69,7 +84,7 @@ except (OSError, yaml.YAMLError) as error:
 
 SYNTHETIC = config["input"] == "synthetic"
 SYNTHETIC_RAW = "results/raw/synthetic_survey.csv"
-PACKAGE = "workflow/socialwork_ict"
+PACKAGE = project_file("workflow/socialwork_ict")
 # Every rule runs in the project's one environment (environment.yml). The
 # recommended conda use is to create it once and run snakemake inside it.
 CONDA_ENV = "../../environment.yml"
@@ -143,6 +158,89 @@ PUBLISHED_OUTPUTS = (
         for ext in ("svg", "png", "json")
     ]
 )
+
+
+#: Snakemake's own report (snakemake --report report.zip): the category, the
+#: caption (workflow/report/<caption>.rst, rendered with the run's config) and
+#: a label of each published table, figure and report. Respondent-level files
+#: (weights.csv) and the unsuppressed tables are left out.
+REPORT_ENTRIES = {
+    "reports/report.html": ("1. Report", "report_html", "the HTML report"),
+    "results/tables/sample_flow.csv": ("2. Sample", "sample_flow", "sample flow"),
+    "results/tables/table1_sample.csv": ("2. Sample", "table1", "Table 1"),
+    "results/figures/sample_flow.svg": ("2. Sample", "figure_sample_flow", "figure"),
+    "results/tables/weighting_diagnostics.csv": (
+        "3. Weighting",
+        "weighting_diagnostics",
+        "diagnostics",
+    ),
+    "results/tables/weighting_margins.csv": (
+        "3. Weighting",
+        "weighting_margins",
+        "margins",
+    ),
+    "results/figures/weighting.svg": ("3. Weighting", "figure_weighting", "figure"),
+    "results/tables/table2_freq_by_age.csv": (
+        "4. Frequency by age",
+        "table2",
+        "Table 2",
+    ),
+    "results/figures/freq_by_age.svg": (
+        "4. Frequency by age",
+        "figure_freq_by_age",
+        "figure",
+    ),
+    "results/tables/model_ordinal.csv": (
+        "5. Model and tests",
+        "model_ordinal",
+        "model",
+    ),
+    "results/tables/predicted_by_age.csv": (
+        "5. Model and tests",
+        "predicted_by_age",
+        "predicted shares",
+    ),
+    "results/tables/tests.csv": ("5. Model and tests", "tests", "tests"),
+    "results/figures/odds_ratios.svg": (
+        "5. Model and tests",
+        "figure_odds_ratios",
+        "figure: odds ratios",
+    ),
+    "results/figures/predicted_often.svg": (
+        "5. Model and tests",
+        "figure_predicted_often",
+        "figure: predicted shares",
+    ),
+    "results/tables/sensitivity.csv": ("6. Sensitivity", "sensitivity", "sensitivity"),
+    "results/figures/sensitivity.svg": (
+        "6. Sensitivity",
+        "figure_sensitivity",
+        "figure",
+    ),
+    "results/tables/published_vs_reproduced.csv": (
+        "7. Published vs reproduced",
+        "published_vs_reproduced",
+        "claims",
+    ),
+    "results/tables/disclosure_audit.csv": (
+        "8. Disclosure and provenance",
+        "disclosure_audit",
+        "disclosure audit",
+    ),
+    "results/manifest.tsv": ("8. Disclosure and provenance", "manifest", "manifest"),
+}
+
+
+def in_report(path):
+    """``path`` flagged for Snakemake's report with its category, caption and label
+    (REPORT_ENTRIES); the file itself is unchanged."""
+    category, caption, label = REPORT_ENTRIES[path]
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        category=category,
+        labels={"result": label, "file": Path(path).name},
+    )
 
 
 #: sensitivity specifications (socialwork_ict.models.sensitivity), in table order
@@ -269,7 +367,7 @@ def script_code(script, exclude=()):
     rule's script imports but whose code cannot reach this rule's outputs."""
     dropped = {f"{PACKAGE}/{name}.py" for name in exclude}
     files = script_dependencies(
-        Path(workflow.basedir) / "workflow/scripts" / f"{script}.py", PACKAGE
+        PROJECT_DIR / "workflow/scripts" / f"{script}.py", PACKAGE
     )
     return [path for path in files if path not in dropped]
 
@@ -293,9 +391,33 @@ def cancel_scheduler_timers():
             thread.cancel()
 
 
+#: when this run started (see repeat_verify_failure)
+RUN_STARTED = time.time()
+
+
+def repeat_verify_failure():
+    """After a failed run whose ``verify`` job failed, repeat its problems and
+    summary (logs/verify.log, written by this run) on the console below
+    Snakemake's own error text (only its closing log-file, elapsed-time and
+    WorkflowError lines come after)."""
+    log = Path("logs/verify.log")
+    if not log.is_file() or log.stat().st_mtime < RUN_STARTED:
+        return
+    lines = log.read_text(encoding="utf-8").splitlines()
+    if not any("verify: FAILED" in line for line in lines):
+        return
+    for line in lines:
+        level, _, message = line.partition(" socialwork_ict.verify: ")
+        if message:
+            print(
+                f"{level} {message}" if level == "ERROR" else message, file=sys.stderr
+            )
+
+
 onsuccess:
     cancel_scheduler_timers()
 
 
 onerror:
     cancel_scheduler_timers()
+    repeat_verify_failure()

@@ -33,12 +33,14 @@ def figure_inputs(figures):
 
 
 def figure_files(figures):
-    """Output key <figure>_<ext> -> results/figures/<figure>.<ext>."""
-    return {
-        f"{figure}_{ext}": f"results/figures/{figure}.{ext}"
-        for figure in figures
-        for ext in ("svg", "png", "json")
-    }
+    """Output key <figure>_<ext> -> results/figures/<figure>.<ext>; the SVG is
+    flagged for Snakemake's report (REPORT_ENTRIES in common.smk)."""
+    files = {}
+    for figure in figures:
+        for ext in ("svg", "png", "json"):
+            path = f"results/figures/{figure}.{ext}"
+            files[f"{figure}_{ext}"] = in_report(path) if ext == "svg" else path
+    return files
 
 
 def figure_memory_mb(wildcards, input):

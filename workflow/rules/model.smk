@@ -14,11 +14,11 @@ rule tabulate_sample:
         targets=config["targets"],
         factors=replicate_factors_file,
     output:
-        table1="results/tables/table1_sample.csv",
-        table2="results/tables/table2_freq_by_age.csv",
-        margins="results/tables/weighting_margins.csv",
-        diagnostics="results/tables/weighting_diagnostics.csv",
-        audit="results/tables/disclosure_audit.csv",
+        table1=in_report("results/tables/table1_sample.csv"),
+        table2=in_report("results/tables/table2_freq_by_age.csv"),
+        margins=in_report("results/tables/weighting_margins.csv"),
+        diagnostics=in_report("results/tables/weighting_diagnostics.csv"),
+        audit=in_report("results/tables/disclosure_audit.csv"),
         withheld="results/disclosure/withheld_claims.csv",
         table1_internal="results/internal_unsuppressed/table1_sample.csv",
         table2_internal="results/internal_unsuppressed/table2_freq_by_age.csv",
@@ -79,9 +79,9 @@ rule fit_ordinal_model:
         factors=replicate_factors_file,
         replicate_blocks=replicate_block_files,
     output:
-        coefficients="results/tables/model_ordinal.csv",
+        coefficients=in_report("results/tables/model_ordinal.csv"),
         vcov="results/models/model_ordinal_vcov.csv",
-        predicted="results/tables/predicted_by_age.csv",
+        predicted=in_report("results/tables/predicted_by_age.csv"),
         info="results/models/model_info.json",
     log:
         "logs/fit_ordinal_model.log",
@@ -107,7 +107,7 @@ rule test_age_association:
         targets=config["targets"],
         factors=replicate_factors_file,
     output:
-        tests="results/tables/tests.csv",
+        tests=in_report("results/tables/tests.csv"),
         po_check="results/models/proportional_odds_check.csv",
         interaction="results/models/model_ordinal_interaction.csv",
     log:
@@ -164,7 +164,7 @@ rule collect_sensitivity:
         specifications=SENSITIVITY_FILES,
         code=script_code("collect_sensitivity"),
     output:
-        "results/tables/sensitivity.csv",
+        in_report("results/tables/sensitivity.csv"),
     log:
         "logs/collect_sensitivity.log",
     benchmark:

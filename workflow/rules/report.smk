@@ -28,7 +28,7 @@ rule compare_published:
         factors=replicate_factors_file,
         code=script_code("compare_published"),
     output:
-        "results/tables/published_vs_reproduced.csv",
+        in_report("results/tables/published_vs_reproduced.csv"),
     log:
         "logs/compare_published.log",
     benchmark:
@@ -63,14 +63,14 @@ rule render_report:
         po_check="results/models/proportional_odds_check.csv",
         sensitivity="results/tables/sensitivity.csv",
         comparison="results/tables/published_vs_reproduced.csv",
-        config="config/config.yaml",
+        config=project_file("config/config.yaml"),
         targets=config["targets"],
         codebook=config["codebook"],
         published=config["published"],
-        template="workflow/templates/report.html.j2",
+        template=project_file("workflow/templates/report.html.j2"),
         code=script_code("render_report"),
     output:
-        "reports/report.html",
+        in_report("reports/report.html"),
     log:
         "logs/render_report.log",
     benchmark:
@@ -93,14 +93,14 @@ rule write_manifest:
         outputs=PUBLISHED_OUTPUTS,
         raw=raw_input_file,
         config=[
-            "config/config.yaml",
+            project_file("config/config.yaml"),
             config["codebook"],
             config["targets"],
             config["published"],
         ],
         code=script_code("write_manifest"),
     output:
-        "results/manifest.tsv",
+        in_report("results/manifest.tsv"),
     log:
         "logs/write_manifest.log",
     benchmark:

@@ -1,7 +1,9 @@
 """Rule verify: fail, naming each problem on its own line, when a check fails.
 
-Two checks, each a function returning problem lines (add one to ``CHECKS`` to
-extend ``snakemake verify``):
+Two checks, each a function returning its problem lines and a one-line
+summary of what it checked (add one to ``CHECKS`` to extend ``snakemake
+verify``); the summaries are printed (and logged) whether the checks pass or
+fail, the last line saying which:
 
 - the published figures and claims (``config["published"]``, so a copy given
   with ``--config published=copy.yaml`` is used), recomputed from this run's
@@ -21,7 +23,13 @@ import yaml
 
 from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.manifest import manifest_problems
-from socialwork_ict.report.published import compare_published, mismatches
+from socialwork_ict.report.published import (
+    MATCH,
+    MISMATCH,
+    NOT_REPRODUCIBLE,
+    compare_published,
+    mismatches,
+)
 from socialwork_ict.rule_io import run_rule
 
 log = logging.getLogger("socialwork_ict.verify")
@@ -36,8 +44,8 @@ RESULTS = {
 }
 
 
-def published_claims(snakemake) -> list[str]:
-    """Every published claim that this run's results do not reproduce."""
+def published_claims(snakemake) -> tuple[list[str], str]:
+    """Every published claim that this run's results do not reproduce; the tally."""
     with open(snakemake.input.published, encoding="utf-8") as handle:
         published = yaml.safe_load(handle)
     weighted = pd.read_parquet(RESULTS["weighted"])
@@ -56,26 +64,50 @@ def published_claims(snakemake) -> list[str]:
         withheld=pd.read_csv(RESULTS["withheld"]) if Path(RESULTS["withheld"]).exists() else None,
         design=design,
     )
-    return mismatches(comparison)
+    counts = comparison["status"].value_counts()
+    tally = ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)
+    summary = f"published claims ({snakemake.input.published}): {len(comparison)} checked: {tally}"
+    return mismatches(comparison), summary
 
 
-def manifest_hashes(snakemake) -> list[str]:
-    """Every file whose bytes differ from results/manifest.tsv."""
+def manifest_hashes(snakemake) -> tuple[list[str], str]:
+    """Every file whose bytes differ from results/manifest.tsv; the tally."""
     with open(RESULTS["manifest"], encoding="utf-8", newline="") as handle:
         manifest = list(csv.DictReader(handle, delimiter="\t"))
-    return manifest_problems(manifest, raw_input=snakemake.params.raw)
+    problems = manifest_problems(manifest, raw_input=snakemake.params.raw)
+    roles = ", ".join(
+        f"{sum(row['role'] == role for row in manifest)} {role}"
+        for role in sorted({row["role"] for row in manifest})
+    )
+    summary = (
+        f"manifest ({RESULTS['manifest']}): {len(manifest)} files ({roles}) hashed (sha256): "
+        f"{len(manifest) - len(problems)} as recorded, {len(problems)} differing or missing"
+    )
+    return problems, summary
 
 
 CHECKS = (published_claims, manifest_hashes)
+#: the claim statuses, in the order the summary names them
+STATUSES = (MATCH, MISMATCH, NOT_REPRODUCIBLE)
 
 
 def main(snakemake):
-    problems = [line for check in CHECKS for line in check(snakemake)]
+    results = [check(snakemake) for check in CHECKS]
+    problems = [line for check_problems, _summary in results for line in check_problems]
     for line in problems:
         log.error("%s", line)
+    for _problems, summary in results:
+        say(f"verify: {summary}")
     if problems:
+        say(f"verify: FAILED: {len(problems)} problem(s), named above and in {snakemake.log[0]}")
         raise SystemExit(1)
-    log.info("verify: all %d check(s) passed", len(CHECKS))
+    say(f"verify: passed: all {len(CHECKS)} checks")
+
+
+def say(line: str) -> None:
+    """A summary line on the console (stdout) and in the rule's log."""
+    print(line, flush=True)
+    log.info("%s", line)
 
 
 run_rule(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)
