@@ -199,6 +199,27 @@ def _default_columns() -> dict[str, dict]:
     return {name: spec for name, spec in columns.items() if spec.get("required", True)}
 
 
+def optional_columns() -> set[str]:
+    """The default codebook's optional items (``required: false``, contract v2 §1b)."""
+    columns = yaml.safe_load(DEFAULT_CODEBOOK.read_text(encoding="utf-8"))["columns"]
+    return {name for name, spec in columns.items() if not spec.get("required", True)}
+
+
+def assert_same_answers(analysis: pd.DataFrame, reference: pd.DataFrame) -> None:
+    """``analysis`` equals ``reference`` on every column it has, exactly; the
+    reference's other columns may only be optional items the export lacks
+    (v1 layouts with v1 codebooks), empty in the reference, and their skip-logic
+    flags (``<item>_skipped``, derived from the filter question's answers)."""
+    optional = optional_columns()
+    absent = [c for c in reference.columns if c not in analysis.columns]
+    items = [c for c in absent if c in optional]
+    flags = [c for c in absent if c.removesuffix("_skipped") in optional and c not in optional]
+    lost = sorted(set(absent) - set(items) - set(flags))
+    assert not lost, f"columns lost: {lost}"
+    assert reference[items].isna().all().all(), "an absent optional item has answers"
+    pd.testing.assert_frame_equal(analysis, reference[list(analysis.columns)])
+
+
 def _cells(values: pd.Series) -> np.ndarray:
     """Int64 column -> text cells ('' for missing)."""
     out = values.to_numpy(dtype=object, na_value=None)
@@ -938,7 +959,7 @@ def check(layouts: list[Layout], canonical_csv: Path) -> list[tuple[str, str]]:
             continue
         problems = compare_sample_flow(result.sample_flow, reference.sample_flow, layout.filtered)
         try:
-            pd.testing.assert_frame_equal(result.analysis, reference.analysis)
+            assert_same_answers(result.analysis, reference.analysis)
         except AssertionError as error:
             problems.append("analysis differs: " + " ".join(str(error).split())[:300])
         outcomes.append((layout.name, "WRONG: " + "; ".join(problems) if problems else "pass"))
