@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from workflow_runner import ROOT, copy_project, files_under, snakemake
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
@@ -88,13 +89,20 @@ def most_memory_in_flight(jobs: list[dict]) -> tuple[float, int]:
     return most, most_count
 
 
+#: the SLURM profile's config overrides (profiles/slurm/config.yaml `config:`): the
+#: local run takes the same, so the effective config (in the report) is the same
+PROFILE_CONFIG = ("sensitivity_jobs=per_specification", "replicate_jobs=per_block")
+
+
 def test_slurm_profile_on_a_cluster_is_byte_identical_to_a_local_run(tmp_path):
     if os.geteuid() != 0:
         pytest.fail("the one-node SLURM cluster needs root (CI runs as root)")
     block = readme_block()
+    profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text(encoding="utf-8"))
+    assert tuple(profile["config"]) == PROFILE_CONFIG
 
     local = copy_project(tmp_path / "local")
-    result = snakemake(local, "--config", "sensitivity_jobs=per_specification", cores=2)
+    result = snakemake(local, "--config", *PROFILE_CONFIG, cores=2)
     assert result.returncode == 0, result.stderr[-3000:]
 
     cluster = copy_project(tmp_path / "cluster")
@@ -127,7 +135,7 @@ def test_slurm_profile_on_a_cluster_is_byte_identical_to_a_local_run(tmp_path):
     # every job on the cluster and accounted COMPLETED; the account was given
     jobs = accounted_jobs(cluster / "logs" / "slurm_jobs.txt")
     rules = {re.sub(r"^rule_|_wildcards_.*$", "", job["Comment"]) for job in jobs}
-    planned = snakemake(local, "--config", "sensitivity_jobs=per_specification", "-n", "-F")
+    planned = snakemake(local, "--config", *PROFILE_CONFIG, "-n", "-F")
     assert planned.returncode == 0, planned.stderr[-2000:]
     assert {job["State"] for job in jobs} == {"COMPLETED"}, jobs
     expected_jobs = len(re.findall(r"^rule (?!all:)\w+:", planned.stdout, flags=re.M))

@@ -39,6 +39,8 @@ def results(tmp_path_factory):
         "input": str(oracle.DIR / "raw.csv"),
         "targets": str(oracle.DIR / "targets.yaml"),
         "weighting": {**config["weighting"], "outside_rule": "not_raked"},
+        # the fixture's design: svydesign(weights = ~weight), the weights fixed
+        "variance": {**config["variance"], "calibration": "fixed"},
         "imputation": {"method": "supplied", "files": FILES},
     }
     (project / "imputation.yaml").write_text(yaml.safe_dump(extra))

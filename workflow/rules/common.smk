@@ -100,6 +100,20 @@ for _path in IMPUTATION["files"] if IMPUTATION["method"] == "supplied" else []:
         stop(f"file {_path}: the completed file does not exist (config key imputation)")
 #: the imputations 1..m (the {imputation} wildcard); none without imputation
 IMPUTATIONS = imputation_numbers(IMPUTATION)
+
+
+def completed_path(number):
+    """Completed file of imputation ``number``: supplied, or made by impute_responses."""
+    if IMPUTATION["method"] == "supplied":
+        return IMPUTATION["files"][int(number) - 1]
+    return f"results/imputation/completed/{number}.csv"
+
+
+def completed_file(wildcards):
+    """The completed file of the job's imputation."""
+    return completed_path(wildcards.imputation)
+
+
 #: what the multiple imputation adds to a run (nothing with method none)
 IMPUTATION_OUTPUTS = (
     [

@@ -1,18 +1,6 @@
 # Multiple imputation of item non-response (imputation: in the config; none by default).
 
 
-def completed_path(number):
-    """Completed file of imputation ``number``: supplied, or made by impute_responses."""
-    if IMPUTATION["method"] == "supplied":
-        return IMPUTATION["files"][int(number) - 1]
-    return f"results/imputation/completed/{number}.csv"
-
-
-def completed_file(wildcards):
-    """The completed file of the job's imputation."""
-    return completed_path(wildcards.imputation)
-
-
 rule impute_responses:
     """One completed dataset by chained equations (imputation.method: chained),
     seeded by the imputation's number: the m imputations are m parallel jobs."""

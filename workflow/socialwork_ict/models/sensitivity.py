@@ -194,7 +194,7 @@ def sensitivity_table(
     specs: list[tuple[str, str, pd.DataFrame, str, Callable[[pd.DataFrame], _Fitted], bool]] = [
         (
             "weighted",
-            "survey-weighted proportional odds, raked weights fixed: "
+            "survey-weighted proportional odds, survey weights fixed: "
             + (described("weighted") + ", every respondent" if "weighted" in designs
                else "design-based SE"),
             frame,

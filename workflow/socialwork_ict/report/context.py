@@ -337,9 +337,14 @@ def report_context(
             variance_comparison(sensitivity),
             caption=(
                 "Age effects of the primary model under each variance method: the same odds "
-                "ratio; SE of the log odds ratio and 95 % CI with the raked weights fixed, "
-                "calibrated (the raking carried into the variance) and from re-raked bootstrap "
-                "replicates; SE change against fixed weights (%)"
+                "ratio; SE of the log odds ratio and 95 % CI "
+                + (
+                    "with the raked weights fixed, calibrated (the raking carried into the "
+                    "variance) and from re-raked bootstrap replicates"
+                    if weighting["method"] == "rake"
+                    else "with the weights fixed and from bootstrap replicates"
+                )
+                + "; SE change against fixed weights (%)"
             ),
             decimals={
                 "odds_ratio": 2,
