@@ -82,4 +82,4 @@ def test_predicted_shares_table_shows_the_figures_numbers():
     view = _predicted_view(predicted)
     assert len(view["rows"]) == 1
     cells = [cell["text"] for cell in view["rows"][0]]
-    assert cells == ["CA", "<30", "30.0", "26.0", "34.0", "100"]
+    assert cells == ["CA", "<30", "30.0", "26.0", "34.0"]  # no count: not disclosure-audited

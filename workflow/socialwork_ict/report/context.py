@@ -92,7 +92,8 @@ def _predicted_view(predicted: pd.DataFrame) -> dict:
     """The predicted shares of often or very often use (``ict_freq>=4``) as a table:
     the numbers the predicted-share figure draws, with their design-based 95 % CIs."""
     rows = predicted[predicted["outcome"].astype(str) == OFTEN_OR_MORE]
-    shown = rows[["country", "age_group", "estimate", "ci_low", "ci_high", "n"]].copy()
+    # not its n: the complete-case count per country is not in the disclosure problem
+    shown = rows[["country", "age_group", "estimate", "ci_low", "ci_high"]].copy()
     for column in ("estimate", "ci_low", "ci_high"):
         shown[column] = 100.0 * shown[column].astype(float)
     return table_view(
@@ -101,7 +102,7 @@ def _predicted_view(predicted: pd.DataFrame) -> dict:
             "Predicted share (%) using informal ICT often or very often, by country and age "
             "group: predictive margins of the primary model (the numbers of the figure)"
         ),
-        decimals={"predicted %": 1, "ci_low": 1, "ci_high": 1, "n": 0},
+        decimals={"predicted %": 1, "ci_low": 1, "ci_high": 1},
         row_header="country",
     )
 
