@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,21 +33,13 @@ from pathlib import Path
 import yaml
 from bench_common import machine_rows, markdown_table
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from workflow_runner import copy_project  # noqa: E402 (the tests' project copy)
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("imputation.md")
-PARTS = ("Snakefile", "config", "workflow", "profiles", "environment.yml")
 DEFAULT_N = 4354
 GOALS = {DEFAULT_N: 10.0, 1_000_000: 300.0}  # seconds added / seconds of the MI run
-
-
-def copy_project(destination: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for part in PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=ignore)
-        else:
-            shutil.copy2(source, destination / part)
 
 
 def run(workdir: Path, cores: int, *extra: str) -> float:
