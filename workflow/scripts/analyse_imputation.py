@@ -1,20 +1,16 @@
 """Rule analyse_imputation: the per-imputation model, tests and Table 2 of one completed file."""
 
-import pandas as pd
-
 from socialwork_ict.blas import single_thread
 from socialwork_ict.imputation.analysis import analyse_completed
 from socialwork_ict.imputation.supplied import read_completed
 from socialwork_ict.inference.variance import rule_design
-from socialwork_ict.models.model_frame import MODEL_VARIABLES
+from socialwork_ict.models.model_frame import read_model_respondents
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
     single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
-    everyone = pd.read_parquet(
-        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "age", "weight"]
-    )
+    everyone = read_model_respondents(snakemake.input.weighted, extra=("age",))
     params = snakemake.params
     # the complete-case analysis' design (raking cells as observed) over the same rows
     design = rule_design(

@@ -4,10 +4,13 @@ import logging
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
 from socialwork_ict.inference.variance import design_description, rule_design
-from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
+from socialwork_ict.models.model_frame import (
+    complete_case_rows,
+    complete_cases,
+    read_model_respondents,
+)
 from socialwork_ict.models.ordinal import coefficient_deff, fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.predict import standardised_predictions
 from socialwork_ict.rule_io import run_rule, write_json, write_table
@@ -16,9 +19,7 @@ log = logging.getLogger("socialwork_ict.fit_ordinal_model")
 
 
 def main(snakemake):
-    everyone = pd.read_parquet(
-        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "weight"]
-    )
+    everyone = read_model_respondents(snakemake.input.weighted)
     params = snakemake.params
     design = rule_design(
         everyone, params.variance, params.weighting, params.seed, snakemake.input.targets

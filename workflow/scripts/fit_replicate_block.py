@@ -4,11 +4,14 @@ import io
 import logging
 
 import numpy as np
-import pandas as pd
 
 from socialwork_ict.inference.replicates import block_ranges
 from socialwork_ict.inference.variance import rule_design
-from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
+from socialwork_ict.models.model_frame import (
+    complete_case_rows,
+    complete_cases,
+    read_model_respondents,
+)
 from socialwork_ict.models.ordinal import fit_ordinal, ordinal_replicate_estimates
 from socialwork_ict.rule_io import run_rule, write_bytes
 
@@ -16,9 +19,7 @@ log = logging.getLogger("socialwork_ict.fit_replicate_block")
 
 
 def main(snakemake):
-    everyone = pd.read_parquet(
-        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "weight"]
-    )
+    everyone = read_model_respondents(snakemake.input.weighted)
     params = snakemake.params
     design = rule_design(
         everyone, params.variance, params.weighting, params.seed, snakemake.input.targets

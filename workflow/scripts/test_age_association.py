@@ -2,19 +2,19 @@
 
 from dataclasses import replace
 
-import pandas as pd
-
 from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.models.age_tests import age_association_tests
-from socialwork_ict.models.model_frame import MODEL_VARIABLES, complete_case_rows, complete_cases
+from socialwork_ict.models.model_frame import (
+    complete_case_rows,
+    complete_cases,
+    read_model_respondents,
+)
 from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
-    everyone = pd.read_parquet(
-        snakemake.input.weighted, columns=["respondent_id", *MODEL_VARIABLES, "weight"]
-    )
+    everyone = read_model_respondents(snakemake.input.weighted)
     params = snakemake.params
     design = rule_design(
         everyone, params.variance, params.weighting, params.seed, snakemake.input.targets

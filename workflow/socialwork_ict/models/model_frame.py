@@ -19,6 +19,14 @@ import pandas as pd
 MODEL_VARIABLES = ("ict_freq", "age_group", "country", "gender", "sector")
 
 
+def read_model_respondents(path, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Every eligible respondent's id, model variables (plus ``extra``) and weight
+    from the analysis file: the design keeps them all (R's domain rule,
+    :func:`~socialwork_ict.inference.variance.rule_design`); a fit takes its
+    :func:`complete_cases`."""
+    return pd.read_parquet(path, columns=["respondent_id", *MODEL_VARIABLES, *extra, "weight"])
+
+
 def complete_cases(
     frame: pd.DataFrame, columns: Sequence[str] = MODEL_VARIABLES, *, weight: str = "weight"
 ) -> tuple[pd.DataFrame, int]:
