@@ -80,6 +80,7 @@ SLOW_TESTS = {
     "test_suppressed_cells_are_not_drawn_as_zero",
     "test_inference_replicates::test_ordinal_and_logistic_models",
     "test_inference_replicates::test_table2",
+    "test_inference_replicates::test_rao_scott_and_wald_tests",
     "test_audit_passes_and_never_writes_the_count",
     "test_imputations_are_deterministic_given_the_seed",
     "test_unweighted_point_estimates_match_statsmodels_orderedmodel",
