@@ -81,6 +81,7 @@ SLOW_TESTS = {
     "test_inference_replicates::test_ordinal_and_logistic_models",
     "test_inference_replicates::test_table2",
     "test_inference_replicates::test_rao_scott_and_wald_tests",
+    "test_replicate_ses_match_refitting_every_replicate_by_hand",
     "test_audit_passes_and_never_writes_the_count",
     "test_imputations_are_deterministic_given_the_seed",
     "test_unweighted_point_estimates_match_statsmodels_orderedmodel",

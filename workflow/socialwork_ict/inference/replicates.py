@@ -63,6 +63,8 @@ BLOCK_CELLS = 1_000_000
 QR_CELLS = 40_000
 #: R's qr() tolerance in degf() of a replicate design
 RANK_TOL = 1e-5
+#: rows per replicate of the sample whose full rank settles degf() (ReplicateDesign.df)
+PROBE_ROWS = 8
 SEED_ATTEMPTS = 50
 
 log = logging.getLogger(__name__)
@@ -381,6 +383,19 @@ class ReplicateDesign:
             cell,
         )
 
+    def _full_rank_on_probe(self, index: np.ndarray) -> bool:
+        """Whether ``PROBE_ROWS x R`` evenly spaced rows of ``index`` already have rank R.
+
+        A submatrix's rank bounds the matrix's from below and R bounds it from
+        above, so then the rank is R without the whole Gram matrix (the usual
+        case: many more respondents than replicates)."""
+        r = self.n_replicates
+        if index.size <= PROBE_ROWS * r:
+            return False
+        probe = index[np.unique(np.linspace(0, index.size - 1, PROBE_ROWS * r).astype(np.intp))]
+        w = self.replicate_rows(probe)
+        return gram_rank(w.T @ w, RANK_TOL) == r
+
     def df(self, rows: np.ndarray | None = None) -> int:
         """R ``degf``: rank - 1 of the replicate weights of ``rows`` (mask; default all).
 
@@ -388,7 +403,8 @@ class ReplicateDesign:
         R's column rule: column-pivoted QR when A is small or wide
         (:func:`column_rank`; m < R), else :func:`gram_rank` of ``A'A``
         (R x R, accumulated over row blocks; m >= R, where the columns are
-        far from dependent). Results are cached per set of rows (Table 2, the
+        far from dependent), skipped when a sample of the rows already has
+        rank R (:meth:`_full_rank_on_probe`). Results are cached per set of rows (Table 2, the
         tests and the models ask for the same domains more than once).
         """
         index = np.arange(self.n) if rows is None else np.flatnonzero(np.asarray(rows, bool))
@@ -405,6 +421,8 @@ class ReplicateDesign:
         m, r = index.size, self.n_replicates
         if m * r <= QR_CELLS or m < r:
             value = column_rank(self.replicate_rows(index), RANK_TOL) - 1
+        elif self._full_rank_on_probe(index):
+            value = r - 1
         else:
             gram = np.zeros((r, r))
             step = max(1, self.block_cells // r)

@@ -263,3 +263,17 @@ def _check_interaction(
             values=list(inter),
         )
     return inter[0], inter[1]
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cell index of every row of ``matrix`` and the first row of every distinct cell.
+
+    A weighted likelihood or weighted mean sees a respondent only through its
+    row (design-matrix row, response, domain): summing the weights per
+    distinct row gives the same sums with as many terms as cells (exact, up
+    to the order of floating-point additions).
+    """
+    a = np.ascontiguousarray(matrix, dtype=float)
+    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    _, first, cells = np.unique(keys, return_index=True, return_inverse=True)
+    return cells.ravel().astype(np.intp), first

@@ -70,6 +70,7 @@ from socialwork_ict.models.design_matrix import (
     DesignSpec,
     apply_design,
     build_design,
+    distinct_rows,
 )
 from socialwork_ict.models.fitting import (
     REFIT_MAX_ITER,
@@ -415,14 +416,6 @@ def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     return scores
 
 
-def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cell index of every row of ``matrix`` and the first row of every distinct cell."""
-    a = np.ascontiguousarray(matrix, dtype=float)
-    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
-    _, first, cells = np.unique(keys, return_index=True, return_inverse=True)
-    return cells.ravel().astype(np.intp), first
-
-
 def _check_separation(x, y, w, columns, n_cat, observed) -> None:
     positive = w > 0
     for j, name in enumerate(columns):
@@ -551,7 +544,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     x_rows = apply_design(frame, fit.design)
     # the likelihood sees a respondent only through its (x, y) cell: sum the
     # replicate weights per distinct cell and work on the cells
-    cells, first = _distinct_rows(np.column_stack([x_rows, y_rows]))
+    cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
     x, y = x_rows[first], y_rows[first]
     n_rows = y_rows.size
     collapse = sparse.csr_matrix(

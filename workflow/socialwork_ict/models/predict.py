@@ -37,13 +37,13 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import sparse, special
 
 from socialwork_ict.codes import FACTOR_LEVELS
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
-from socialwork_ict.models.design_matrix import apply_design, term_name
+from socialwork_ict.models.design_matrix import apply_design, distinct_rows, term_name
 from socialwork_ict.models.fitting import warn_failed_refits
 from socialwork_ict.models.logistic import LogisticFit, logistic_influence, logistic_refitter
 from socialwork_ict.models.ordinal import OrdinalFit, ordinal_batch_refitter, ordinal_influence
@@ -184,23 +184,35 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
         )
         xs.append(apply_design(counterfactual, fit.design))
     masks = np.column_stack([mask for _, mask in domains])  # (n, D)
+    # the predictions see a respondent only through its counterfactual rows and
+    # domains: work on the distinct ones, with the weights summed per cell
+    # (cells of the cells of each matrix: never one n x (L x P) matrix)
+    cells, first = distinct_rows(np.column_stack([distinct_rows(a)[0] for a in (*xs, masks)]))
+    collapse = sparse.csr_matrix(
+        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
+    )
+    xs, masks = [x[first] for x in xs], masks[first]
 
     def estimates(params: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """(L, D, O) predictions from the cells' summed weights ``w``."""
         moved = replace(fit, params=pd.Series(params, index=fit.params.index))
         out, names = [], []
         wd = w[:, None] * masks
         for x in xs:
             probs, names, _ = _model_pieces(moved, x, at_least)
             out.append((wd.T @ probs) / wd.sum(axis=0)[:, None])  # (D, O)
-        return np.stack(out), names  # (L, D, O)
+        return np.stack(out), names
 
     w_full = pd.to_numeric(frame[fit.weight]).to_numpy(dtype=float)
-    full, names = estimates(fit.params.to_numpy(), w_full)
+    full, names = estimates(fit.params.to_numpy(), collapse @ w_full)
 
     def replicate(block: np.ndarray) -> np.ndarray:
         w = block[rows]
         thetas = refit(w)
-        return np.vstack([estimates(thetas[j], w[:, j])[0].ravel() for j in range(w.shape[1])])
+        w_cells = collapse @ w
+        return np.vstack(
+            [estimates(thetas[j], w_cells[:, j])[0].ravel() for j in range(w.shape[1])]
+        )
 
     se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
     warn_failed_refits(refit.failures, "the model behind the predictions")
