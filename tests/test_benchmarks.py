@@ -121,7 +121,8 @@ def test_results_tables_from_fake_runs(tmp_path, monkeypatch):
     # 8.0 s / (1.5 + 1.0) s = 3.2 x the floor: missed
     assert "| full default run from clean / floor | 8.00 s / 2.50 s = **3.20 x** |" in text
     assert "n = 1,000,000 was not re-run: its figures are kept from 2026-11-25." in text
-    assert "| 1,000,000 respondents end to end (wall) (kept, not re-run) | **40.0 s** | <= 60 s |" in text
+    kept_goal = "| 1,000,000 respondents end to end (wall) (kept, not re-run) | **40.0 s** |"
+    assert kept_goal in text
     # 40 us vs 100 us per respondent
     assert "40.0 vs 100.0 us = **0.40 x**" in text
     # per rule at 4,354 then 100,000: wall, CPU, max_rss; sorted by wall at 100,000
