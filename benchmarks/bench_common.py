@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts (machine description, R, the model frame).
+"""Helpers shared by the benchmark scripts (project copies, measured runs, Snakemake's
+benchmark files, machine description, R, the model frame).
 
 Imported as ``from bench_common import ...`` by ``benchmarks/*.py`` (run as
 scripts from the repository root, so ``benchmarks/`` is on ``sys.path``).
@@ -6,10 +7,15 @@ scripts from the repository root, so ``benchmarks/`` is on ``sys.path``).
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import os
 import platform
+import resource
 import shutil
 import subprocess
+import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -17,6 +23,123 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 #: the model's factors, in the order R's model frame uses them
 FACTORS = ("age_group", "country", "gender", "sector")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def copy_project(destination: Path) -> Path:
+    """The tests' copy of the project (``tests/workflow_runner.copy_project``).
+
+    Loaded from its file, so ``tests/`` is not put on ``sys.path``.
+    """
+    spec = importlib.util.spec_from_file_location(
+        "workflow_runner", ROOT / "tests" / "workflow_runner.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.copy_project(destination)
+
+
+def clean(project: Path) -> None:
+    """Remove a project copy's outputs, logs and Snakemake state (a run from clean)."""
+    for part in ("results", "reports", "logs", ".snakemake"):
+        shutil.rmtree(project / part, ignore_errors=True)
+
+
+def tree_rss(root: int) -> int:
+    """Summed resident memory (bytes) of process ``root`` and all its descendants.
+
+    Walks ``/proc/PID/task/TID/children`` from ``root`` (Linux), so that only the
+    tree's own processes are read; a process that ends meanwhile counts 0.
+    """
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:  # fields after the command name: state, ppid, ..., rss (field 24, in pages)
+            total += int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[21])
+            for task in os.scandir(f"/proc/{pid}/task"):
+                todo += map(int, Path(task.path, "children").read_text().split())
+        except OSError:
+            continue
+    return total * PAGE
+
+
+def measure(command: list[str], cwd: Path, *, every_s: float = 0.02) -> dict:
+    """Wall time, CPU time (user + system of all descendants) and peak summed RSS of a run.
+
+    The RSS of the process tree is sampled every ``every_s`` seconds. Stops with the
+    output's tail if the command fails.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = [0]
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(every_s)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    output, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    thread.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed in {cwd}:\n{output.decode()[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": peak[0] / 2**20}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):  # "NA" or "-": too short for Snakemake to sample
+        return None
+
+
+def job_benchmarks(folder: Path) -> dict[str, dict]:
+    """Snakemake's ``benchmark:`` files under ``folder``, one entry per job.
+
+    Key: the file's path relative to ``folder`` without ``.tsv``
+    (``fit_sensitivity_model/all``); value: ``wall_s`` (column ``s``), ``cpu_s``
+    (``cpu_time``) and ``max_rss_mib`` (``max_rss``, MB as Snakemake's psutil
+    sampling reports it) of the file's last row; ``None`` where Snakemake wrote NA.
+    """
+    jobs = {}
+    for tsv in sorted(folder.rglob("*.tsv")):
+        with open(tsv, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        if rows:
+            row = rows[-1]
+            jobs[tsv.relative_to(folder).with_suffix("").as_posix()] = {
+                "wall_s": _number(row.get("s")),
+                "cpu_s": _number(row.get("cpu_time")),
+                "max_rss_mib": _number(row.get("max_rss")),
+            }
+    return jobs
+
+
+def rule_totals(jobs: dict[str, dict]) -> dict[str, dict]:
+    """Per rule (the job key's first part): number of jobs, summed wall and CPU, largest RSS."""
+    rules: dict[str, dict] = {}
+    for job, values in jobs.items():
+        total = rules.setdefault(
+            job.split("/")[0], {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "max_rss_mib": None}
+        )
+        total["jobs"] += 1
+        total["wall_s"] += values["wall_s"] or 0.0
+        total["cpu_s"] += values["cpu_s"] or 0.0
+        if values["max_rss_mib"] is not None:
+            total["max_rss_mib"] = max(total["max_rss_mib"] or 0.0, values["max_rss_mib"])
+    return rules
+
+
+def largest_job(jobs: dict[str, dict]) -> tuple[str, float]:
+    """The job with the largest ``max_rss_mib`` (``("", 0.0)`` if none was sampled)."""
+    sampled = [(v["max_rss_mib"], job) for job, v in jobs.items() if v["max_rss_mib"] is not None]
+    rss, job = max(sampled, default=(0.0, ""))
+    return job, rss
 
 
 def cpu_model() -> str:

@@ -31,10 +31,7 @@ import time
 from pathlib import Path
 
 import yaml
-from bench_common import machine_rows, markdown_table
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from workflow_runner import copy_project  # noqa: E402 (the tests' project copy)
+from bench_common import copy_project, job_benchmarks, machine_rows, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("imputation.md")
@@ -59,12 +56,8 @@ def run(workdir: Path, cores: int, *extra: str) -> float:
 
 
 def job_seconds(folder: Path) -> list[float]:
-    """The ``s`` column of every Snakemake benchmark file in ``folder``."""
-    values = []
-    for path in sorted(folder.glob("*.tsv")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        values.append(float(lines[1].split("\t")[0]))
-    return values
+    """The wall seconds of every Snakemake benchmark file in ``folder``."""
+    return [job["wall_s"] for job in job_benchmarks(folder).values()]
 
 
 def main() -> None:
@@ -93,7 +86,7 @@ def main() -> None:
         bench = work / "logs" / "benchmarks"
         impute = job_seconds(bench / "impute_responses")
         analyse = job_seconds(bench / "analyse_imputation")
-        pool = [float((bench / "pool_imputations.tsv").read_text().splitlines()[1].split("\t")[0])]
+        pool = [job_benchmarks(bench)["pool_imputations"]["wall_s"]]
     goal = GOALS.get(args.n)
     lines = [
         "# Multiple imputation (chained equations): time added to a pipeline run",

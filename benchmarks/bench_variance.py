@@ -52,7 +52,15 @@ import time
 from pathlib import Path
 
 import yaml
-from bench_common import machine_rows, markdown_table
+from bench_common import (
+    clean,
+    copy_project,
+    job_benchmarks,
+    largest_job,
+    machine_rows,
+    markdown_table,
+    measure,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).with_name("variance.md")
@@ -181,16 +189,11 @@ def estimates_part(args) -> dict:
 
 
 def _project(tmp: Path) -> Path:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from workflow_runner import copy_project
-
     return copy_project(tmp / "project")
 
 
 def pipeline_part(args) -> dict:
     """The default run from clean: today's default (calibrated) and the v1 default (fixed)."""
-    from run_benchmarks import clean, measure
-
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         project = _project(Path(tmp))
@@ -213,8 +216,6 @@ def pipeline_part(args) -> dict:
 
 def million_part(args) -> dict:
     """The whole pipeline once at 1,000,000 respondents with 100 re-raked bootstrap replicates."""
-    from run_benchmarks import clean, job_max_rss, measure
-
     from socialwork_ict.synthetic import scale_counts
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -229,14 +230,8 @@ def million_part(args) -> dict:
         clean(project)
         load = os.getloadavg()[0]
         result = measure(command, project)
-        job, job_rss = job_max_rss(project)
-        jobs = {}
-        for tsv in sorted((project / "logs" / "benchmarks").rglob("*.tsv")):
-            lines = tsv.read_text().splitlines()
-            if len(lines) > 1:
-                jobs[str(tsv.relative_to(project / "logs" / "benchmarks"))] = float(
-                    lines[-1].split("\t")[0]
-                )
+        jobs = job_benchmarks(project / "logs" / "benchmarks")
+        job, job_rss = largest_job(jobs)
     return {
         "command": "python benchmarks/bench_variance.py --million",
         "wall_s": result["wall_s"],
@@ -244,7 +239,7 @@ def million_part(args) -> dict:
         "peak_gib": result["peak_mib"] / 1024,
         "largest_job": job,
         "largest_job_gib": job_rss / 1024,
-        "jobs_s": jobs,
+        "jobs_s": {f"{job}.tsv": values["wall_s"] for job, values in jobs.items()},
         "load_before": load,
     }
 
