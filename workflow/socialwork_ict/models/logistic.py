@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import design_df
@@ -47,6 +47,7 @@ from socialwork_ict.models.design_matrix import (
     DesignSpec,
     apply_design,
     build_design,
+    distinct_rows,
 )
 from socialwork_ict.models.fitting import (
     check_rank,
@@ -279,15 +280,26 @@ def logistic_design_vcov(
 
 def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
     """``refit(weights) -> estimates``: the logistic fit with other weights (Newton from
-    ``fit.params`` to max |step| < 1e-12)."""
-    y = binary_outcome(frame, fit.response, fit.at_least)
-    x = apply_design(frame, fit.design)
+    ``fit.params`` to max |step| < 1e-12).
+
+    Works on the distinct (x, y) cells of the model, each cell's weights
+    summed (:func:`~socialwork_ict.models.design_matrix.distinct_rows`: the
+    same log-likelihood, score and information, with as many rows as cells).
+    """
+    y_rows = binary_outcome(frame, fit.response, fit.at_least)
+    x_rows = apply_design(frame, fit.design)
+    cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
+    collapse = sparse.csr_matrix(
+        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
+    )
+    x, y = x_rows[first], y_rows[first]
     start = fit.params.to_numpy()
 
     failures: list[int] = []
 
     def refit(weights: np.ndarray) -> np.ndarray:
-        return newton_refit(start, _evaluator(x, y, weights / weights.mean()), failures)
+        cell_weights = collapse @ (weights / weights.mean())
+        return newton_refit(start, _evaluator(x, y, cell_weights), failures)
 
     refit.failures = failures  # one entry per refit that did not converge
     return refit

@@ -238,9 +238,10 @@ def _stacked_design_vcov(fits, influences, frame, design, rows):
     refits = [logistic_refitter(fit, frame) for fit in fits]
 
     def replicate(block: np.ndarray) -> np.ndarray:
+        weights = block[rows]
         return np.vstack(
             [
-                np.concatenate([refit(block[rows, j]) for refit in refits])
+                np.concatenate([refit(weights[:, j]) for refit in refits])
                 for j in range(block.shape[1])
             ]
         )
