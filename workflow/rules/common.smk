@@ -216,6 +216,17 @@ def script_code(script, exclude=()):
     return [path for path in files if path not in dropped]
 
 
+def other_figure_modules(figure_set):
+    """The figure modules of the other sets: plot_figures.py imports every figure
+    module, but the other sets' plot functions never run in this set's job."""
+    return [
+        f"figures/{figure}"
+        for name, figures in FIGURE_SETS.items()
+        if name != figure_set
+        for figure in figures
+    ]
+
+
 #: when this run started (repeat_verify_failure repeats only this run's verify log)
 RUN_STARTED = time.time()
 

@@ -13,17 +13,6 @@
 FIGURE_STYLE = f"{PACKAGE}/figures/socialwork.mplstyle"
 
 
-def other_figure_modules(figure_set):
-    """The figure modules of the other sets: plot_figures.py imports every figure
-    module, but the other sets' plot functions never run in this set's job."""
-    return [
-        f"figures/{figure}"
-        for name, figures in FIGURE_SETS.items()
-        if name != figure_set
-        for figure in figures
-    ]
-
-
 rule plot_sample_figures:
     """The sample flow, weighting and frequency-by-age figures, each as SVG, PNG
     and alt text/caption JSON. A table, the style or a figure module changing
