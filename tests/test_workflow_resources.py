@@ -24,7 +24,7 @@ DATA_RULES = (
     "compare_published",
     "plot_sample_figures",
 )
-#: PROCESS_MB of socialwork_ict.resources: no estimate is below one Python process with pandas loaded
+#: PROCESS_MB (socialwork_ict.resources): no estimate is below one Python process with pandas
 PROCESS_MB = 250
 
 
