@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialwork_ict.cleaning import clean_responses
+from socialwork_ict.cleaning import CleaningResult, clean_responses, data_origin
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
 
@@ -160,3 +160,25 @@ def test_rows_in_equal_rows_kept_plus_rows_excluded(rows):
     assert len(raw) == len(result.analysis) + flow["n_excluded"].sum()
     assert len(result.exclusions) == flow["n_excluded"].sum()
     assert result.analysis["respondent_id"].is_unique
+
+
+@pytest.mark.parametrize("synthetic", [True, False])
+def test_data_origin_records_the_raw_files_digest_and_the_counts(tmp_path, synthetic):
+    raw = tmp_path / "export.csv"
+    raw.write_bytes(b"respondent_id,country\nA1,CA\n")
+    result = CleaningResult(
+        analysis=pd.DataFrame({"respondent_id": ["A1", "A2"]}),
+        sample_flow=pd.DataFrame({"step": [0, 1], "n_remaining": [5, 2]}),
+        exclusions=pd.DataFrame(),
+        warnings=("a warning",),
+    )
+    origin = data_origin(result, raw, synthetic=synthetic)
+    assert origin == {
+        "synthetic": synthetic,
+        "input_name": "synthetic default" if synthetic else "export.csv",
+        # sha256sum of the bytes written above
+        "input_sha256": "77994c7554fee55138b1ecba95b5aecebe08c0e7da35d2bbf5e9f8c0aa8ec627",
+        "n_rows": 5,
+        "n_eligible": 2,
+        "warnings": ["a warning"],
+    }

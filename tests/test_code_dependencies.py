@@ -20,6 +20,7 @@ import pytest
 from workflow_runner import ROOT, copy_project, snakemake
 
 from socialwork_ict.code_dependencies import script_dependencies
+from socialwork_ict.names import FIGURE_SETS
 
 PACKAGE = ROOT / "workflow" / "socialwork_ict"
 SCRIPTS = sorted((ROOT / "workflow" / "scripts").glob("*.py"))
@@ -207,10 +208,7 @@ def _script(name: str) -> Path:
 def _not_run_by(rule: str) -> set[Path]:
     """plot_figures.py imports every figure module; a figure set's rule excludes the
     other set's (figures.smk): their plot functions never run in it."""
-    sets = {
-        "plot_sample_figures": ("sample_flow", "weighting", "freq_by_age"),
-        "plot_model_figures": ("odds_ratios", "predicted_often", "sensitivity"),
-    }
+    sets = {f"plot_{name}_figures": figures for name, figures in FIGURE_SETS.items()}
     if rule not in sets:
         return set()
     others = {f for name, figures in sets.items() if name != rule for f in figures}

@@ -10,7 +10,7 @@ import pandas as pd
 from workflow_runner import ROOT
 
 from socialwork_ict.manifest import MANIFEST_COLUMNS, build_manifest, manifest_problems
-from socialwork_ict.rule_io import write_rows, write_table
+from socialwork_ict.rule_io import concatenate_csv, write_rows, write_table
 
 RECORDS = [
     {"role": "output", "path": "results/tables/a,b.csv", "bytes": 12, "sha256": "00ff"},
@@ -89,3 +89,12 @@ def test_outputs_are_readable_as_the_umask_says(tmp_path):
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "a.parquet").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o640
+
+
+def test_concatenated_csv_keeps_one_header_and_every_row_byte_for_byte(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(b"spec,x\nweighted,0.100000000000001\n")
+    second.write_bytes(b'spec,x\nunweighted,"a, b"\n')
+    target = tmp_path / "out" / "all.csv"
+    concatenate_csv([first, second], target)
+    assert target.read_bytes() == b'spec,x\nweighted,0.100000000000001\nunweighted,"a, b"\n'

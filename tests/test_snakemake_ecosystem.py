@@ -22,7 +22,7 @@ from workflow_runner import ROOT, copy_project, snakemake
 
 import socialwork_ict
 
-#: every file the rules flag for Snakemake's report (REPORT_ENTRIES in common.smk)
+#: every file the rules flag for Snakemake's report (socialwork_ict.outputs.REPORT_ENTRIES)
 REPORTED = [
     "reports/report.html",
     "results/manifest.tsv",

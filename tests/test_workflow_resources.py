@@ -1,4 +1,4 @@
-"""Memory estimates and the memory budget (resources: mem_mb, workflow/rules/common.smk).
+"""Memory estimates and the memory budget (resources: mem_mb, socialwork_ict.resources).
 
 Every rule that holds respondent-level data declares a peak-memory estimate
 that grows with its input, so Snakemake never runs jobs together whose
@@ -24,7 +24,7 @@ DATA_RULES = (
     "compare_published",
     "plot_sample_figures",
 )
-#: PROCESS_MB in common.smk: no estimate is below one Python process with pandas loaded
+#: PROCESS_MB (socialwork_ict.resources): no estimate is below one Python process with pandas
 PROCESS_MB = 250
 
 

@@ -14,7 +14,7 @@ rule simulate_survey:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=synthetic_memory_mb(),
+        mem_mb=synthetic_memory_mb(config["synthetic"]["n_eligible"]),
     params:
         seed=config["seed"],
         n_eligible=config["synthetic"]["n_eligible"],

@@ -16,6 +16,13 @@ from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
 from socialwork_ict.imputation.settings import imputation_numbers, imputation_settings
+from socialwork_ict.names import FIGURE_SETS, FIGURES, run_specifications
+from socialwork_ict.outputs import IMPUTATION_REPORT_FILES as MI_REPORT_FILES
+from socialwork_ict.outputs import published_outputs, report_entry
+from socialwork_ict.resources import ANALYSIS_FILE_FACTOR, RAW_FILE_FACTOR
+from socialwork_ict.resources import PROCESS_MB, TABLE_FILE_FACTOR
+from socialwork_ict.resources import memory_mb, synthetic_memory_mb
+from socialwork_ict.run_end import cancel_scheduler_timers, repeat_verify_failure
 from socialwork_ict.settings import check_against_schema
 from socialwork_ict.weighting.targets import load_targets, validate_targets
 
@@ -114,157 +121,22 @@ def completed_file(wildcards):
     return completed_path(wildcards.imputation)
 
 
-#: what the multiple imputation adds to a run (nothing with method none)
-IMPUTATION_OUTPUTS = (
-    [
-        "results/tables/model_ordinal_mi.csv",
-        "results/tables/tests_mi.csv",
-        "results/tables/imputed_counts.csv",
-    ]
-    if IMPUTATIONS
-    else []
-)
+#: what a run publishes (socialwork_ict.outputs): the report and every table and
+#: figure it is built from, plus the multiple imputation's outputs when it is on
+PUBLISHED_OUTPUTS = published_outputs(imputation=bool(IMPUTATIONS))
 #: the report's multiple-imputation section inputs (none without imputation)
-IMPUTATION_REPORT_FILES = (
-    {
-        "mi_model": "results/tables/model_ordinal_mi.csv",
-        "mi_tests": "results/tables/tests_mi.csv",
-        "mi_counts": "results/tables/imputed_counts.csv",
-        "mi_template": "workflow/templates/imputation_section.html.j2",
-    }
-    if IMPUTATIONS
-    else {}
-)
-
-
-#: the report's figures in two sets, each drawn by one job (figures.smk): the
-#: sample set needs only the cleaning, weighting and Table 2 outputs, so it
-#: does not wait for the models
-FIGURE_SETS = {
-    "sample": ["sample_flow", "weighting", "freq_by_age"],
-    "model": ["odds_ratios", "predicted_often", "sensitivity"],
-}
-FIGURES = [figure for figures in FIGURE_SETS.values() for figure in figures]
-
-
-#: what a run publishes: the report and every table and figure it is built from
-PUBLISHED_TABLES = [
-    "sample_flow",
-    "weights",
-    "weighting_diagnostics",
-    "weighting_margins",
-    "table1_sample",
-    "table2_freq_by_age",
-    "model_ordinal",
-    "predicted_by_age",
-    "tests",
-    "sensitivity",
-    "published_vs_reproduced",
-    "disclosure_audit",
-]
-PUBLISHED_OUTPUTS = (
-    ["reports/report.html"]
-    + IMPUTATION_OUTPUTS
-    + [f"results/tables/{table}.csv" for table in PUBLISHED_TABLES]
-    + [
-        f"results/figures/{figure}.{ext}"
-        for figure in FIGURES
-        for ext in ("svg", "png", "json")
-    ]
-)
-
-
-#: Snakemake's own report (snakemake --report report.zip): the category, the
-#: caption (workflow/report/<caption>.rst, rendered with the run's config) and
-#: a label of each published table, figure and report. Respondent-level files
-#: (weights.csv) and the unsuppressed tables are left out.
-REPORT_ENTRIES = {
-    "reports/report.html": ("1. Report", "report_html", "the HTML report"),
-    "results/tables/sample_flow.csv": ("2. Sample", "sample_flow", "sample flow"),
-    "results/tables/table1_sample.csv": ("2. Sample", "table1", "Table 1"),
-    "results/figures/sample_flow.svg": ("2. Sample", "figure_sample_flow", "figure"),
-    "results/tables/weighting_diagnostics.csv": (
-        "3. Weighting",
-        "weighting_diagnostics",
-        "diagnostics",
-    ),
-    "results/tables/weighting_margins.csv": (
-        "3. Weighting",
-        "weighting_margins",
-        "margins",
-    ),
-    "results/figures/weighting.svg": ("3. Weighting", "figure_weighting", "figure"),
-    "results/tables/table2_freq_by_age.csv": (
-        "4. Frequency by age",
-        "table2",
-        "Table 2",
-    ),
-    "results/figures/freq_by_age.svg": (
-        "4. Frequency by age",
-        "figure_freq_by_age",
-        "figure",
-    ),
-    "results/tables/model_ordinal.csv": (
-        "5. Model and tests",
-        "model_ordinal",
-        "model",
-    ),
-    "results/tables/predicted_by_age.csv": (
-        "5. Model and tests",
-        "predicted_by_age",
-        "predicted shares",
-    ),
-    "results/tables/tests.csv": ("5. Model and tests", "tests", "tests"),
-    "results/figures/odds_ratios.svg": (
-        "5. Model and tests",
-        "figure_odds_ratios",
-        "figure: odds ratios",
-    ),
-    "results/figures/predicted_often.svg": (
-        "5. Model and tests",
-        "figure_predicted_often",
-        "figure: predicted shares",
-    ),
-    "results/tables/sensitivity.csv": ("6. Sensitivity", "sensitivity", "sensitivity"),
-    "results/figures/sensitivity.svg": (
-        "6. Sensitivity",
-        "figure_sensitivity",
-        "figure",
-    ),
-    "results/tables/published_vs_reproduced.csv": (
-        "7. Published vs reproduced",
-        "published_vs_reproduced",
-        "claims",
-    ),
-    "results/tables/disclosure_audit.csv": (
-        "8. Disclosure and provenance",
-        "disclosure_audit",
-        "disclosure audit",
-    ),
-    "results/manifest.tsv": ("8. Disclosure and provenance", "manifest", "manifest"),
-}
+IMPUTATION_REPORT_FILES = MI_REPORT_FILES if IMPUTATIONS else {}
 
 
 def in_report(path):
     """``path`` flagged for Snakemake's report with its category, caption and label
-    (REPORT_ENTRIES); the file itself is unchanged."""
-    category, caption, label = REPORT_ENTRIES[path]
-    return report(
-        path,
-        caption=f"../report/{caption}.rst",
-        category=category,
-        labels={"result": label, "file": Path(path).name},
-    )
+    (socialwork_ict.outputs.REPORT_ENTRIES); the file itself is unchanged."""
+    return report(path, **report_entry(path))
 
 
 #: sensitivity specifications (socialwork_ict.models.sensitivity), in table order
-SENSITIVITY_SPECIFICATIONS = (
-    ["weighted"]
-    # the primary model under each variance method (calibrated needs raked weights)
-    + (["calibrated"] if config["weighting"]["method"] == "rake" else [])
-    + ["bootstrap", "unweighted", "trimmed_weights", "binary_logit"]
-    + [f"country_{country}" for country in config["countries"]]
-    + ["age_continuous"]
+SENSITIVITY_SPECIFICATIONS = run_specifications(
+    config["weighting"]["method"], config["countries"]
 )
 #: the sensitivity jobs: one batch "all", or one batch per specification
 SENSITIVITY_BATCHES = (
@@ -316,48 +188,6 @@ def raw_input_file(wildcards):
     return SYNTHETIC_RAW if SYNTHETIC else config["input"]
 
 
-# Memory. Every job that holds respondent-level data declares an estimate of
-# its peak memory (resources: mem_mb), so Snakemake never runs jobs together
-# whose estimates exceed the budget given with --resources mem_mb=N (the
-# default profile gives 2048; a cluster profile requests it per job). An
-# estimate is a Python process with pandas/pyarrow loaded plus a multiple of
-# the size of the file the job reads; the multiples are the per-job max_rss
-# at n = 1,000,000 (benchmarks/run_benchmarks.py, logs/benchmarks/) divided by
-# that file's size, rounded up. Estimates above the budget are capped to it by
-# Snakemake (the job then runs alone).
-#: a Python job with pandas/pyarrow/matplotlib loaded (largest max_rss at
-#: n = 4,354: 207 MB, the figure job), rounded up
-PROCESS_MB = 250
-#: MB per MB of the raw export (text held as typed columns while checked; an
-#: irregular CSV, read by the slow path, needs the most: 1.33 GB for 52.5 MB)
-RAW_FILE_FACTOR = 24
-#: MB per MB of the analysis parquet (models: design matrix, scores,
-#: influences; test_age_association needs the most: up to 1004 MB for 7.5 MB)
-ANALYSIS_FILE_FACTOR = 102
-#: MB per MB of a published CSV table read whole (weights.csv for the figures)
-TABLE_FILE_FACTOR = 4
-#: MB per synthetic respondent generated
-SYNTHETIC_MB_PER_RESPONDENT = 0.0008
-
-
-def memory_mb(input_key, factor):
-    """mem_mb estimate of a job: PROCESS_MB + factor x size (MB) of input[input_key].
-
-    Evaluated by Snakemake once the input exists (before that it is "TBD")."""
-
-    def estimate(wildcards, input):
-        size_mb = Path(input[input_key]).stat().st_size / 2**20
-        return int(PROCESS_MB + factor * size_mb)
-
-    return estimate
-
-
-def synthetic_memory_mb():
-    """mem_mb estimate of generating the synthetic raw export."""
-    n = sum(config["synthetic"]["n_eligible"].values())
-    return int(PROCESS_MB + SYNTHETIC_MB_PER_RESPONDENT * n)
-
-
 def built_once(path):
     """An input that is built when missing but never rebuilt because it is older
     than its own inputs: ``verify`` must check outputs as they are, not remake
@@ -386,46 +216,19 @@ def script_code(script, exclude=()):
     return [path for path in files if path not in dropped]
 
 
-def cancel_scheduler_timers():
-    """Let Snakemake exit as soon as the workflow has finished.
-
-    Snakemake's job-rate limiter (--max-jobs-per-timespan, default 100/1s)
-    re-arms a non-daemon ``threading.Timer`` of one second at every scheduling
-    step; Python waits for the last one at exit, adding up to a second to every
-    run that executed a job (measured: 1.3 s from "Complete log" to exit on
-    the default run, 0.4 s with this). The timers only wake the scheduler,
-    which has stopped when onsuccess/onerror run, so cancelling them is safe.
-    """
-    import threading
-
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
-            thread.function, "__qualname__", ""
-        ):
-            thread.cancel()
+def other_figure_modules(figure_set):
+    """The figure modules of the other sets: plot_figures.py imports every figure
+    module, but the other sets' plot functions never run in this set's job."""
+    return [
+        f"figures/{figure}"
+        for name, figures in FIGURE_SETS.items()
+        if name != figure_set
+        for figure in figures
+    ]
 
 
-#: when this run started (see repeat_verify_failure)
+#: when this run started (repeat_verify_failure repeats only this run's verify log)
 RUN_STARTED = time.time()
-
-
-def repeat_verify_failure():
-    """After a failed run whose ``verify`` job failed, repeat its problems and
-    summary (logs/verify.log, written by this run) on the console below
-    Snakemake's own error text (only its closing log-file, elapsed-time and
-    WorkflowError lines come after)."""
-    log = Path("logs/verify.log")
-    if not log.is_file() or log.stat().st_mtime < RUN_STARTED:
-        return
-    lines = log.read_text(encoding="utf-8").splitlines()
-    if not any("verify: FAILED" in line for line in lines):
-        return
-    for line in lines:
-        level, _, message = line.partition(" socialwork_ict.verify: ")
-        if message:
-            print(
-                f"{level} {message}" if level == "ERROR" else message, file=sys.stderr
-            )
 
 
 onsuccess:
@@ -434,4 +237,4 @@ onsuccess:
 
 onerror:
     cancel_scheduler_timers()
-    repeat_verify_failure()
+    repeat_verify_failure("logs/verify.log", RUN_STARTED)

@@ -3,14 +3,7 @@
 # Each figure's PNG (inlined in the report) and its alt text and caption (JSON).
 REPORT_FIGURE_FILES = {
     f"{name}_{kind}": f"results/figures/{name}.{ext}"
-    for name in (
-        "sample_flow",
-        "weighting",
-        "freq_by_age",
-        "odds_ratios",
-        "predicted_often",
-        "sensitivity",
-    )
+    for name in FIGURES
     for kind, ext in (("png", "png"), ("json", "json"))
 }
 

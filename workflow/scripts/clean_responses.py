@@ -1,10 +1,9 @@
 """Rule clean_responses: raw export -> analysis file, exclusions, sample flow."""
 
-import hashlib
 import logging
 from pathlib import Path
 
-from socialwork_ict.cleaning import EmptySampleError, clean_responses
+from socialwork_ict.cleaning import EmptySampleError, clean_responses, data_origin
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.ingest import read_export
 from socialwork_ict.rule_io import run_rule, write_json, write_parquet, write_table
@@ -44,15 +43,7 @@ def main(snakemake):
     write_table(result.exclusions, snakemake.output.exclusions)
     write_table(result.sample_flow, snakemake.output.sample_flow)
     write_json(
-        {
-            "synthetic": bool(snakemake.params.synthetic),
-            "input_name": "synthetic default" if snakemake.params.synthetic else raw_path.name,
-            "input_sha256": hashlib.sha256(raw_path.read_bytes()).hexdigest(),
-            "n_rows": int(result.sample_flow["n_remaining"].iloc[0]),
-            "n_eligible": int(len(result.analysis)),
-            "warnings": list(result.warnings),
-        },
-        snakemake.output.origin,
+        data_origin(result, raw_path, synthetic=snakemake.params.synthetic), snakemake.output.origin
     )
 
 

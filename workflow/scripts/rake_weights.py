@@ -1,31 +1,18 @@
 """Rule rake_weights: raked weights, weighting diagnostics and achieved margins."""
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
 from socialwork_ict.rule_io import run_rule, write_parquet, write_table
-from socialwork_ict.weighting import load_targets, rake_weights
+from socialwork_ict.weighting.raking import rake_configured
 
 log = logging.getLogger("socialwork_ict.rake_weights")
 
 
 def main(snakemake):
     analysis = pd.read_parquet(snakemake.input.analysis)
-    settings = snakemake.params.weighting
-    targets_path = Path(snakemake.input.targets)
-    options = dict(
-        variables=tuple(settings["variables"]),
-        method=settings["method"],
-        epsilon=float(settings["epsilon"]),
-        max_iter=int(settings["max_iter"]),
-        outside_rule=settings["outside_rule"],
-        targets_source=targets_path.name,
-    )
-    targets = load_targets(targets_path)
-    result = rake_weights(analysis, targets, trim_cap=settings["trim_cap"], **options)
-    trimmed = rake_weights(analysis, targets, trim_cap=settings["sensitivity_trim_cap"], **options)
+    result, trimmed = rake_configured(analysis, snakemake.input.targets, snakemake.params.weighting)
     for row in result.diagnostics.itertuples():
         log.info(
             "%s: n=%d, %s after %d sweeps, weights %.3f-%.3f, Kish deff %.3f, n_eff %.1f, "

@@ -3,8 +3,7 @@
 OpenBLAS starts one thread per core for every product; with several
 Snakemake jobs on a small machine the threads oversubscribe the cores and
 small products (the imputation models' n x 30 Gram matrices) run an order of
-magnitude slower (measured on the shared 2-core machine: one chained
-imputation of the default data in 25 s with the threads, 2.4 s without).
+magnitude slower (measurement in benchmarks/RESULTS.md).
 ``OPENBLAS_NUM_THREADS`` only acts before numpy is imported, which a
 Snakemake script cannot guarantee, so :func:`single_thread` calls OpenBLAS's
 own ``*_set_num_threads`` in the libraries already loaded (as

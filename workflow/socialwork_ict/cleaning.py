@@ -43,6 +43,7 @@ Rules (each is a documented choice):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,7 @@ from socialwork_ict.codes import (
     as_factor,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.manifest import sha256_of
 from socialwork_ict.mapping import CanonicalExport, RowFilterResult, counts_text, value_counts
 
 ELIGIBILITY_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact")
@@ -91,6 +93,21 @@ class CleaningResult:
     sample_flow: pd.DataFrame
     exclusions: pd.DataFrame
     warnings: tuple[str, ...] = ()
+
+
+def data_origin(result: CleaningResult, raw_path: str | Path, *, synthetic: bool) -> dict:
+    """``results/clean/data_origin.json``: whether the data are synthetic, the raw
+    file's name and sha256, its rows, the eligible respondents and the warnings
+    (the report's provenance and the figures' synthetic note read it)."""
+    raw_path = Path(raw_path)
+    return {
+        "synthetic": bool(synthetic),
+        "input_name": "synthetic default" if synthetic else raw_path.name,
+        "input_sha256": sha256_of(raw_path),
+        "n_rows": int(result.sample_flow["n_remaining"].iloc[0]),
+        "n_eligible": int(len(result.analysis)),
+        "warnings": list(result.warnings),
+    }
 
 
 class EmptySampleError(InputError):

@@ -82,6 +82,7 @@ import scipy.sparse as sp
 
 from socialwork_ict.codes import ICT_FREQ_LABELS
 from socialwork_ict.errors import InputError
+from socialwork_ict.names import POOLED as ALL
 from socialwork_ict.suppression import (
     CANDIDATE,
     FIXED,
@@ -108,7 +109,6 @@ __all__ = [
 ]
 
 DEFAULT_K = 5
-ALL = "ALL"
 SUPPRESSED = "suppressed"
 SECONDARY_LABEL = "x"
 MISSING = "missing"

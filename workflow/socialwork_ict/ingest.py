@@ -64,11 +64,11 @@ How a CSV is read: two paths with identical results, for every delimiter.
    disagrees with the validation pass (record count, first and last records)
    the slow path is taken instead, logged at debug level.
 3. Any other file (short rows to pad, a header wider than its rows) takes the
-   slow path: every record parsed into Python lists, as before.
+   slow path: every record parsed into Python lists.
 
-Why: at 1,000,000 rows x 20 columns (55 MB) the slow path alone took 7.4 s
-and 1.26 GiB peak RSS (20 million Python strings); the validation pass plus
-pyarrow take 0.8 s and 0.41 GiB. Both paths return the same table (column
+Why: the slow path holds every cell as a Python string, so its time and
+memory grow with the cells; the validation pass plus pyarrow hold typed
+arrays instead (measurements in benchmarks/RESULTS.md). Both paths return the same table (column
 names, duplicates included, cells, row order and count) with pandas ``str``
 columns (pyarrow-backed; what cleaning's ``astype(str)`` gives anyway), so
 cleaning results and error messages do not depend on the path;

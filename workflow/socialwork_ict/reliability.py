@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.names import POOLED
+
 __all__ = ["MIN_DF", "MIN_N_EFFECTIVE", "reliability_flags", "table1_flags"]
 
 MIN_N_EFFECTIVE = 30
@@ -82,7 +84,7 @@ def reliability_flags(
     return np.array(flags, dtype=object)
 
 
-def table1_flags(table1: pd.DataFrame, pooled: str = "ALL") -> np.ndarray:
+def table1_flags(table1: pd.DataFrame, pooled: str = POOLED) -> np.ndarray:
     """The NCHS (2017) flag of each weighted percentage of Table 1 (unsuppressed rows).
 
     Table 1 carries the weighted percentage and its design effect ``deff``

@@ -138,6 +138,16 @@ def write_bytes(data: bytes, path: str | Path) -> None:
     _atomic_write(path, data)
 
 
+def concatenate_csv(paths: Iterable[str | Path], path: str | Path) -> None:
+    """Concatenate CSV files with one header (the first file's) as plain text:
+    no pandas, every row's bytes unchanged; written atomically."""
+    lines: list[str] = []
+    for number, source in enumerate(paths):
+        rows = Path(source).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines.extend(rows if number == 0 else rows[1:])
+    _atomic_write(path, "".join(lines).encode("utf-8"))
+
+
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     """The typed analysis file (categoricals and nullable integers survive)."""
     path = _prepare(path)

@@ -26,6 +26,7 @@ from socialwork_ict.codes import (
 )
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.proportions import table2_freq_by_age
+from socialwork_ict.names import POOLED as ALL
 
 __all__ = [
     "ALL",
@@ -38,7 +39,6 @@ __all__ = [
     "table2_freq_by_age",
 ]
 
-ALL = "ALL"
 MISSING = "missing"
 SKIPPED = "not asked (skip logic)"
 

@@ -26,10 +26,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from socialwork_ict.codes import FACTOR_LEVELS, ICT_FREQ_LABELS
+from socialwork_ict.names import POOLED
+from socialwork_ict.names import SYNTHETIC_FIGURE_NOTE as SYNTHETIC_NOTE
 
 STYLE_FILE = Path(__file__).with_name("socialwork.mplstyle")
 
-SYNTHETIC_NOTE = "Synthetic data: illustrates the pipeline, not the study's findings"
 NOTE_COLOUR = "#A63603"
 
 
@@ -98,9 +99,8 @@ COUNTRY_NAMES = {
     "US": "United States",
     "IL": "Israel",
     "UK": "United Kingdom",
-    "ALL": "All countries (pooled)",
+    POOLED: "All countries (pooled)",
 }
-POOLED = "ALL"
 POOLED_COLOUR = "#000000"
 
 VARIABLE_NAMES = {"age_group": "Age", "country": "Country", "gender": "Gender", "sector": "Sector"}

@@ -45,9 +45,11 @@ from socialwork_ict.inference.pooling import (
     rubin_pool,
 )
 from socialwork_ict.inference.proportions import table2_freq_by_age
-from socialwork_ict.inference.rao_scott import ALL, rao_scott_test
+from socialwork_ict.inference.rao_scott import rao_scott_test
 from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
-from socialwork_ict.models.sensitivity import AGE_TERMS, SENSITIVITY_COLUMNS
+from socialwork_ict.models.sensitivity import SENSITIVITY_COLUMNS
+from socialwork_ict.names import AGE_TERMS, RAO_SCOTT_TEST, WALD_AGE_TEST, WALD_INTERACTION_TEST
+from socialwork_ict.names import POOLED as ALL
 
 TESTS_COLUMNS = (
     "test", "country", "statistic", "df_num", "df_den", "p_value",
@@ -84,7 +86,7 @@ def analyse_completed(
         else:
             subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
             result = rao_scott_test(subset)
-        rows.append({"test": f"rao_scott_age_group_x_ict_freq[{label}]", "country": label,
+        rows.append({"test": RAO_SCOTT_TEST.format(label), "country": label,
                      **{key: result[key] for key in TESTS_COLUMNS[2:]}})  # fmt: skip
     tests = pd.DataFrame(rows, columns=list(TESTS_COLUMNS))
 
@@ -131,12 +133,12 @@ def pool_analyses(analyses: Sequence[dict[str, pd.DataFrame]]) -> dict[str, pd.D
     m = len(analyses)
     pooled = _pool_model(analyses, "ordinal")
     age_terms = [term for term in AGE_TERMS if term in pooled.names]
-    rows = [{"test": "wald_age_group", "country": ALL, "m": m,
+    rows = [{"test": WALD_AGE_TEST, "country": ALL, "m": m,
              **_test_values(d1_test(pooled, age_terms)), "method": D1_METHOD}]  # fmt: skip
     if "interaction" in analyses[0]:
         interaction = _pool_model(analyses, "interaction")
         terms = [term for term in interaction.names if ":" in term]
-        rows.append({"test": "wald_age_group_x_country", "country": ALL, "m": m,
+        rows.append({"test": WALD_INTERACTION_TEST, "country": ALL, "m": m,
                      **_test_values(d1_test(interaction, terms)),
                      "method": D1_METHOD})  # fmt: skip
     tests = [a["tests"].set_index("test") for a in analyses]

@@ -2,8 +2,9 @@
 
 These are the functions ``scipy.stats`` itself evaluates (``norm``: ``ndtr`` /
 ``ndtri``; ``t``: ``stdtr`` / ``stdtrit``; ``f.sf``: ``fdtrc``; ``chi2.sf``:
-``chdtrc``), so the numbers are bit-identical; only the ~0.5 s import of
-``scipy.stats`` (paid by every rule that needs a p-value) is avoided. Outside
+``chdtrc``), so the numbers are bit-identical; only the import of
+``scipy.stats`` (paid by every rule that needs a p-value; its time is in
+benchmarks/RESULTS.md) is avoided. Outside
 the support (a statistic <= 0) the survival functions return 1, as
 ``scipy.stats`` does.
 """

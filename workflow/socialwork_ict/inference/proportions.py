@@ -37,8 +37,8 @@ from scipy import special
 from socialwork_ict.codes import AGE_GROUPS, COUNTRIES
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
+from socialwork_ict.names import POOLED as ALL
 
-ALL = "ALL"
 #: a design effect below this is round-off of a zero variance (a raking margin)
 DEFF_ZERO = 1e-12
 ICT_FREQ_CODES = (1, 2, 3, 4, 5)

@@ -45,8 +45,8 @@ import pandas as pd
 from socialwork_ict.codes import COUNTRIES
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.variance import LinearizationDesign
+from socialwork_ict.names import POOLED as ALL
 
-ALL = "ALL"
 TESTS_COLUMNS = ("test", "country", "statistic", "df_num", "df_den", "p_value", "method")
 RAO_SCOTT_METHOD = "Rao-Scott F: svychisq(~age_group+ict_freq statistic='F')"
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from socialwork_ict.codes import AGE_GROUPS
 from socialwork_ict.inference import distributions
+from socialwork_ict.names import POOLED
 
 WALD_F_METHOD = "Wald F = chisq/df_num; df_den = svyolr df.residual = n - n_strata - n_coef"
 WALD_CHISQ_METHOD = "Wald chi-square: regTermTest(df=Inf)"
@@ -154,7 +155,7 @@ def age_trend_test(
 
 
 def wald_test_rows(
-    name: str, result: dict[str, float], country: str = "ALL", chisq_name: str | None = None
+    name: str, result: dict[str, float], country: str = POOLED, chisq_name: str | None = None
 ) -> pd.DataFrame:
     """``tests.csv`` rows for a Wald test: the F form as ``name`` and the chi-square
     form as ``chisq_name`` (default ``name + "_chisq"``), with ``df_den`` Inf there.

@@ -71,8 +71,16 @@ from socialwork_ict.inference.wald import (
 from socialwork_ict.models.ordinal import OrdinalFit, fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.predict import standardised_contrast
 from socialwork_ict.models.proportional_odds import ProportionalOddsCheck, proportional_odds_check
+from socialwork_ict.names import (
+    AGE_TERMS,
+    CONTRAST_TEST,
+    NONLINEARITY_TEST,
+    POOLED,
+    TREND_TEST,
+    WALD_AGE_TEST,
+    WALD_INTERACTION_TEST,
+)
 
-AGE_TERMS = tuple(f"age_group[{g}]" for g in AGE_GROUPS[1:])
 #: the published contrast: mean of the four older groups' log-odds minus <30's (0)
 UNDER_30_CONTRAST = np.full(len(AGE_TERMS), 1.0 / len(AGE_TERMS))
 #: departure from linearity over equally spaced scores: b_j - j b_1 = 0, j = 2..4
@@ -125,7 +133,7 @@ def age_association_tests(
         interaction = replace(interaction, vcov=vcov, df_residual=df)
     terms = [t for t in interaction.params.index if ":" in t]
     wald = wald_test_rows(
-        "wald_age_group_x_country",
+        WALD_INTERACTION_TEST,
         wald_test_terms(
             interaction.params, interaction.vcov, terms, df_den=interaction.df_residual
         ),
@@ -133,8 +141,8 @@ def age_association_tests(
 
     trend = age_trend_test(primary.params, primary.vcov, df_den=primary.df_residual)
     trend_row = {
-        "test": "trend_age_group",
-        "country": "ALL",
+        "test": TREND_TEST,
+        "country": POOLED,
         "statistic": trend["statistic"],
         "df_num": trend["df_num"],
         "df_den": trend["df_den"],
@@ -154,7 +162,7 @@ def age_association_tests(
     joint = po.tests.iloc[0]
     po_row = {
         "test": joint["test"],
-        "country": "ALL",
+        "country": POOLED,
         "statistic": joint["statistic"],
         "df_num": joint["df_num"],
         "df_den": joint["df_den"],
@@ -164,7 +172,7 @@ def age_association_tests(
     every = po.tests[po.tests["test"] == ALL_TERMS_TEST].iloc[0]
     po_all_row = {
         "test": ALL_TERMS_TEST,
-        "country": "ALL",
+        "country": POOLED,
         "statistic": every["statistic"],
         "df_num": every["df_num"],
         "df_den": every["df_den"],
@@ -200,10 +208,10 @@ def _age_effect_rows(frame, primary: OrdinalFit, design, rows) -> list[dict]:
     )
     out = []
     for name, result, method in (
-        ("wald_age_group", overall, "Wald F of the 4 age terms: regTermTest(m, ~age_group)"),
-        ("contrast_under_30_vs_older", contrast, contrast_method),
+        (WALD_AGE_TEST, overall, "Wald F of the 4 age terms: regTermTest(m, ~age_group)"),
+        (CONTRAST_TEST, contrast, contrast_method),
         (
-            "nonlinearity_age_group",
+            NONLINEARITY_TEST,
             nonlinear,
             "Wald F of the departure from a linear trend over equally spaced age-group "
             "scores (b_j - j b_1 = 0, j = 2..4)",
@@ -212,7 +220,7 @@ def _age_effect_rows(frame, primary: OrdinalFit, design, rows) -> list[dict]:
         out.append(
             {
                 "test": name,
-                "country": "ALL",
+                "country": POOLED,
                 "statistic": result["statistic"],
                 "df_num": result["df_num"],
                 "df_den": result["df_den"],

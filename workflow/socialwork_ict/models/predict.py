@@ -47,6 +47,7 @@ from socialwork_ict.models.design_matrix import apply_design, distinct_rows, ter
 from socialwork_ict.models.fitting import warn_failed_refits
 from socialwork_ict.models.logistic import LogisticFit, logistic_influence, logistic_refitter
 from socialwork_ict.models.ordinal import OrdinalFit, ordinal_batch_refitter, ordinal_influence
+from socialwork_ict.names import POOLED
 
 
 def standardised_predictions(
@@ -247,7 +248,7 @@ def _domains(frame: pd.DataFrame, by: str) -> list[tuple[str, np.ndarray]]:
     else:
         labels = sorted(pd.unique(values.dropna()).tolist())
     domains = [(str(lab), (values == lab).to_numpy(dtype=float)) for lab in labels]
-    domains.append(("ALL", np.ones(len(frame))))
+    domains.append((POOLED, np.ones(len(frame))))
     return domains
 
 

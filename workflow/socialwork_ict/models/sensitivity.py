@@ -96,10 +96,15 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.models.design_matrix import AGE_PER_10_TERM, term_name
 from socialwork_ict.models.logistic import fit_logistic
 from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
+from socialwork_ict.names import (
+    AGE_FACTOR,
+    AGE_TERMS,
+    VARIANCE_SPECIFICATIONS,
+    specification_names,
+)
 
 RESPONSE = "ict_freq"
 BINARY_AT_LEAST = 4  # often (4) or very often (5)
-AGE_FACTOR = "age_group"
 COUNTRY_FACTOR = "country"
 
 SENSITIVITY_COLUMNS = [
@@ -116,10 +121,6 @@ SENSITIVITY_COLUMNS = [
     "warnings",
 ]
 _NUMERIC = ["estimate", "std_error", "odds_ratio", "ci_low", "ci_high", "p_value"]
-#: specifications whose variance comes from a design of ``designs`` (in table order)
-VARIANCE_SPECIFICATIONS = ("calibrated", "bootstrap")
-#: the age terms of the grouped coding, in contract order
-AGE_TERMS = tuple(term_name(AGE_FACTOR, level) for level in AGE_GROUPS[1:])
 
 
 def sensitivity_table(
@@ -278,15 +279,6 @@ def sensitivity_table(
     table = pd.concat(pieces, ignore_index=True)
     table["n"] = table["n"].astype(np.int64)
     return table[SENSITIVITY_COLUMNS]
-
-
-def specification_names(
-    countries: Sequence[str] = COUNTRIES, variance: Sequence[str] = ()
-) -> list[str]:
-    """The specifications of :func:`sensitivity_table`, in table order (``variance``:
-    those of :data:`VARIANCE_SPECIFICATIONS` whose design is given)."""
-    head = ["weighted", *variance, "unweighted", "trimmed_weights", "binary_logit"]
-    return head + [f"country_{country}" for country in countries] + ["age_continuous"]
 
 
 class _Fitted:

@@ -29,14 +29,20 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from socialwork_ict.codes import AGE_GROUPS, ICT_FREQ_LABELS
+from socialwork_ict.names import (
+    AGE_TERMS,
+    CONTRAST_TEST,
+    NONLINEARITY_TEST,
+    POOLED,
+    WALD_AGE_TEST,
+)
+from socialwork_ict.names import RAO_SCOTT_TEST as RAO_SCOTT
+from socialwork_ict.names import WALD_INTERACTION_TEST as WALD
 
 REFERENCE_AGE = AGE_GROUPS[0]
-AGE_TERMS = tuple(f"age_group[{group}]" for group in AGE_GROUPS[1:])
-RAO_SCOTT = "rao_scott_age_group_x_ict_freq[{}]"
-WALD = "wald_age_group_x_country"
 PO_TEST = "proportional_odds[age_group]"
 PO_ALL = "proportional_odds[all terms]"
-AGE_CLAIM_TESTS = ("contrast_under_30_vs_older", "wald_age_group", "nonlinearity_age_group")
+AGE_CLAIM_TESTS = (CONTRAST_TEST, WALD_AGE_TEST, NONLINEARITY_TEST)
 USE_CATEGORIES = tuple(ICT_FREQ_LABELS[code] for code in (2, 3, 4, 5))
 NEVER = ICT_FREQ_LABELS[1]
 
@@ -143,12 +149,12 @@ def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: flo
     """Which countries show an age x frequency association at ``alpha``."""
     by_name = tests.set_index("test")
     found, significant, not_significant = [], [], []
-    for country in [*countries, "ALL"]:
+    for country in [*countries, POOLED]:
         name = RAO_SCOTT.format(country)
         if name not in by_name.index:
             continue
         row = by_name.loc[name]
-        label = "pooled" if country == "ALL" else country
+        label = "pooled" if country == POOLED else country
         text = (
             f"{label} (F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
             f"{format_df(row['df_den'])} df, {format_p(row['p_value'])})"
@@ -224,7 +230,7 @@ def any_use_prevalence(table1: pd.DataFrame, countries: Sequence[str]) -> dict[s
     """
     rows = table1[table1["variable"] == "ict_freq"]
     out: dict[str, float | None] = {}
-    for country in [*countries, "ALL"]:
+    for country in [*countries, POOLED]:
         cells = rows[rows["country"] == country].set_index("category")["pct_weighted"]
         needed = [NEVER, *USE_CATEGORIES]
         values = pd.to_numeric(cells.reindex(needed), errors="coerce")
@@ -251,17 +257,17 @@ def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     shares = any_use_prevalence(table1, countries)
     parts = []
     for country, value in shares.items():
-        label = "all countries pooled" if country == "ALL" else country
+        label = "all countries pooled" if country == POOLED else country
         parts.append(
             f"{label} {value:.1f} %"
             if value is not None
             else f"{label} {hidden_reason(table1, country)}"
         )
-    shown = [v for k, v in shares.items() if k != "ALL" and v is not None]
+    shown = [v for k, v in shares.items() if k != POOLED and v is not None]
     spread = ""
     if len(shown) >= 2:
-        top = max((k for k in shares if k != "ALL" and shares[k] is not None), key=shares.get)
-        bottom = min((k for k in shares if k != "ALL" and shares[k] is not None), key=shares.get)
+        top = max((k for k in shares if k != POOLED and shares[k] is not None), key=shares.get)
+        bottom = min((k for k in shares if k != POOLED and shares[k] is not None), key=shares.get)
         spread = f" It was highest in {top} and lowest in {bottom}."
     return (
         "Weighted share of respondents who used informal ICT with clients at least rarely "

@@ -28,6 +28,8 @@ import pandas as pd
 
 from socialwork_ict.codes import CLIENT_POPULATION_ITEMS, FIELD_OF_PRACTICE_LABELS
 from socialwork_ict.errors import InputError
+from socialwork_ict.names import AGE_TERMS, CONTRAST_TEST
+from socialwork_ict.names import WALD_INTERACTION_TEST as WALD_TEST
 
 MATCH = "match"
 MISMATCH = "mismatch"
@@ -48,9 +50,6 @@ COLUMNS = [
     "note",
 ]
 
-AGE_TERMS = ("age_group[30-39]", "age_group[40-49]", "age_group[50-59]", "age_group[60+]")
-WALD_TEST = "wald_age_group_x_country"
-CONTRAST_TEST = "contrast_under_30_vs_older"
 
 #: kind -> keys a claim of that kind must have (besides id, claim, source, kind, published)
 KIND_KEYS: dict[str, tuple[str, ...]] = {

@@ -28,9 +28,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-SYNTHETIC_NOTE = (
-    "The data are synthetic: the estimates illustrate the pipeline, not the study's findings."
-)
+from socialwork_ict.names import FIGURES  # noqa: F401 (the report's figures, in order)
+from socialwork_ict.names import SYNTHETIC_REPORT_NOTE as SYNTHETIC_NOTE
 
 #: column -> header label shown in the report (default: the column name with spaces)
 HEADERS = {
@@ -66,8 +65,8 @@ HEADERS = {
     "po_std_error": "PO SE",
 }
 
-#: figure name -> section heading, in report order
-FIGURES = {
+#: figure -> its title in the report (every figure of socialwork_ict.names.FIGURES)
+FIGURE_TITLES = {
     "sample_flow": "Sample flow",
     "weighting": "Weighting",
     "freq_by_age": "Frequency of use by age group",
@@ -181,7 +180,7 @@ def figure_view(
         caption = f"{caption} {SYNTHETIC_NOTE}"
     return {
         "name": name,
-        "title": FIGURES.get(name, name.replace("_", " ")),
+        "title": FIGURE_TITLES.get(name, name.replace("_", " ")),
         "alt": alt,
         "caption": caption,
         "src": "data:image/png;base64," + base64.b64encode(report_png(png)).decode("ascii"),

@@ -115,6 +115,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -128,7 +129,13 @@ from socialwork_ict.weighting.diagnostics import (
     margin_rows,
     weight_summary,
 )
-from socialwork_ict.weighting.targets import JOINT_KEY, SHARE_KEY, margin_shares, validate_targets
+from socialwork_ict.weighting.targets import (
+    JOINT_KEY,
+    SHARE_KEY,
+    load_targets,
+    margin_shares,
+    validate_targets,
+)
 
 METHODS = ("rake", "poststratify", "none")
 OUTSIDE_RULES = ("rake_available", "impute", "not_raked", "error")
@@ -148,6 +155,27 @@ class WeightingResult:
     weights: pd.Series
     diagnostics: pd.DataFrame
     margins: pd.DataFrame
+
+
+def rake_configured(
+    frame: pd.DataFrame, targets_path: str | Path, weighting: Mapping
+) -> tuple[WeightingResult, WeightingResult]:
+    """The weights of the config's ``weighting`` settings and their sensitivity
+    variant: :func:`rake_weights` with ``trim_cap`` and with
+    ``sensitivity_trim_cap``, both to the targets of ``targets_path``."""
+    targets_path = Path(targets_path)
+    options = dict(
+        variables=tuple(weighting["variables"]),
+        method=weighting["method"],
+        epsilon=float(weighting["epsilon"]),
+        max_iter=int(weighting["max_iter"]),
+        outside_rule=weighting["outside_rule"],
+        targets_source=targets_path.name,
+    )
+    targets = load_targets(targets_path)
+    result = rake_weights(frame, targets, trim_cap=weighting["trim_cap"], **options)
+    trimmed = rake_weights(frame, targets, trim_cap=weighting["sensitivity_trim_cap"], **options)
+    return result, trimmed
 
 
 def rake_weights(
