@@ -70,8 +70,13 @@ def test_rule_medians_take_the_median_over_runs(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
 def test_tree_rss_counts_the_children():
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(5)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
+        assert child.stdout.readline().strip() == "ready"  # the child is running, not exec-ing
         own = common.tree_rss(child.pid)
         assert own > 0
         assert common.tree_rss(os.getpid()) > own
