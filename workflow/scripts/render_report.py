@@ -86,6 +86,9 @@ def main(snakemake):
         weighting=params.weighting,
         countries=params.countries,
         alpha=float(params.report["alpha"]),
+        country=getattr(params, "country", None),
+        codebook_file=shown_path(inp.codebook),
+        published_file=shown_path(inp.published),
         provenance=provenance(
             file_digests=digests, config=params.config, commit=git_commit(Path.cwd())
         ),

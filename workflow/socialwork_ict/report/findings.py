@@ -3,7 +3,11 @@
 Stage: report. Nothing here is hard-coded prose about the results: every
 number, direction and verdict comes from the tables passed in, so the
 sentences change when the data change. Pure functions: DataFrames in,
-a list of plain-text sentences out (the template escapes them).
+a list of plain-text sentences out (the template escapes them). Each number
+is marked with its source (:func:`~socialwork_ict.report.trace.traced`: the
+table cell of the data contract's file, or the config key); the template's
+``traced`` filter renders the marks, :func:`~socialwork_ict.report.trace.plain`
+removes them.
 
 Sentences, in order:
 
@@ -29,6 +33,15 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from socialwork_ict.codes import AGE_GROUPS, ICT_FREQ_LABELS
+from socialwork_ict.report.trace import (
+    COMPARISON_TABLE,
+    MODEL_TABLE,
+    TABLE1,
+    TESTS_TABLE,
+    cell_source,
+    count_source,
+    traced,
+)
 
 REFERENCE_AGE = AGE_GROUPS[0]
 AGE_TERMS = tuple(f"age_group[{group}]" for group in AGE_GROUPS[1:])
@@ -41,11 +54,24 @@ USE_CATEGORIES = tuple(ICT_FREQ_LABELS[code] for code in (2, 3, 4, 5))
 NEVER = ICT_FREQ_LABELS[1]
 
 
-def format_p(p: float) -> str:
-    """``p < 0.001`` or ``p = 0.047`` (three decimals)."""
+def format_p(p: float, source: str | None = None) -> str:
+    """``p < 0.001`` or ``p = 0.047`` (three decimals); the number marked with ``source``."""
     if p is None or math.isnan(float(p)):
         return "p not available"
-    return "p < 0.001" if p < 0.001 else f"p = {float(p):.3f}"
+    text = "< 0.001" if p < 0.001 else f"= {float(p):.3f}"
+    if source is None:
+        return f"p {text}"
+    if p < 0.001:
+        return f"p {traced(text, source)}"
+    return f"p = {traced(text[2:], source)}"
+
+
+def _alpha(alpha: float) -> str:
+    return traced(f"{alpha:g}", "config:report.alpha")
+
+
+def _test_cell(row, column: str, text: str) -> str:
+    return traced(text, cell_source(TESTS_TABLE, {"test": row["test"]}, column))
 
 
 def format_df(value: float) -> str:
@@ -72,10 +98,11 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
     for term in present:
         row = terms.loc[term]
         group = term.removeprefix("age_group[").removesuffix("]")
-        parts.append(
-            f"{group} OR {row['odds_ratio']:.2f} "
-            f"(95 % CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+        odds, low, high = (
+            traced(f"{row[c]:.2f}", cell_source(MODEL_TABLE, {"term": term}, c))
+            for c in ("odds_ratio", "ci_low", "ci_high")
         )
+        parts.append(f"{group} OR {odds} (95 % CI {low} to {high})")
     odds = terms.loc[present, "odds_ratio"].astype(float)
     low = terms.loc[present, "ci_low"].astype(float)
     high = terms.loc[present, "ci_high"].astype(float)
@@ -100,9 +127,9 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
         t.removeprefix("age_group[").removesuffix("]") for t in present if low[t] <= 1 <= high[t]
     ]
     tail = (
-        f" The 95 % interval includes 1 for {_list(crossing)}."
+        f" The 95 % interval includes an odds ratio of one for {_list(crossing)}."
         if crossing
-        else " No 95 % interval includes 1."
+        else " No 95 % interval includes an odds ratio of one."
     )
     return (
         "In the primary survey-weighted proportional-odds model (adjusted for country, gender "
@@ -111,16 +138,19 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
 
 
 def _f_text(row) -> str:
+    """``F = 3.48 on 15.9 and 41357 df, p < 0.001``, each number marked with its tests.csv cell."""
     return (
-        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}"
+        f"F = {_test_cell(row, 'statistic', format(row['statistic'], '.2f'))} on "
+        f"{_test_cell(row, 'df_num', format_df(row['df_num']))} and "
+        f"{_test_cell(row, 'df_den', format_df(row['df_den']))} df, "
+        f"{format_p(row['p_value'], cell_source(TESTS_TABLE, {'test': row['test']}, 'p_value'))}"
     )
 
 
 def age_claim_sentence(tests: pd.DataFrame, alpha: float) -> str | None:
     """The claim "under-30s use less than older groups" tested as stated (one contrast),
     with the overall age test and the departure from linearity (None if not computed)."""
-    by_name = tests.set_index("test")
+    by_name = tests.set_index("test", drop=False)
     if not set(AGE_CLAIM_TESTS) <= set(by_name.index):
         return None
     contrast, overall, nonlinear = (by_name.loc[name] for name in AGE_CLAIM_TESTS)
@@ -133,15 +163,17 @@ def age_claim_sentence(tests: pd.DataFrame, alpha: float) -> str | None:
     )
     return (
         f"Tested as stated (the under-30s against the four older groups, one design-based "
-        f"contrast), the published age claim is {verdict} at {alpha:g} ({_f_text(contrast)}); "
-        f"{contrast['method'].split(': ', 1)[1]}. Overall age effect: {_f_text(overall)}. "
+        f"contrast), the published age claim is {verdict} at {_alpha(alpha)} "
+        f"({_f_text(contrast)}); "
+        f"{_test_cell(contrast, 'method', contrast['method'].split(': ', 1)[1])}. "
+        f"Overall age effect: {_f_text(overall)}. "
         f"The age pattern {shape} ({_f_text(nonlinear)})."
     )
 
 
 def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: float) -> str:
     """Which countries show an age x frequency association at ``alpha``."""
-    by_name = tests.set_index("test")
+    by_name = tests.set_index("test", drop=False)
     found, significant, not_significant = [], [], []
     for country in [*countries, "ALL"]:
         name = RAO_SCOTT.format(country)
@@ -149,10 +181,7 @@ def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: flo
             continue
         row = by_name.loc[name]
         label = "pooled" if country == "ALL" else country
-        text = (
-            f"{label} (F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-            f"{format_df(row['df_den'])} df, {format_p(row['p_value'])})"
-        )
+        text = f"{label} ({_f_text(row)})"
         found.append(name)
         (significant if row["p_value"] < alpha else not_significant).append(text)
     if not found:
@@ -160,10 +189,10 @@ def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: flo
     sentence = "Rao-Scott tests of age group by frequency of use: "
     clauses = []
     if significant:
-        clauses.append(f"associated at the {alpha:g} level in {_list(significant)}")
+        clauses.append(f"associated at the {_alpha(alpha)} level in {_list(significant)}")
     if not_significant:
         clauses.append(
-            f"no association detected at the {alpha:g} level in {_list(not_significant)}"
+            f"no association detected at the {_alpha(alpha)} level in {_list(not_significant)}"
         )
     return sentence + "; ".join(clauses) + "."
 
@@ -180,9 +209,8 @@ def interaction_sentence(tests: pd.DataFrame, alpha: float) -> str:
     )
     return (
         f"The age pattern {verdict} (design-based Wald test of age group x country: "
-        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}; "
-        f"{'significant' if differs else 'not significant'} at {alpha:g})."
+        f"{_f_text(row)}; "
+        f"{'significant' if differs else 'not significant'} at {_alpha(alpha)})."
     )
 
 
@@ -192,10 +220,7 @@ def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
     if found.empty:
         return "The proportional-odds check is not available."
     row = found.iloc[0]
-    stats = (
-        f"design-based Brant-type Wald F = {row['statistic']:.2f} on "
-        f"{format_df(row['df_num'])} and {format_df(row['df_den'])} df, {format_p(row['p_value'])}"
-    )
+    stats = f"design-based Brant-type Wald {_f_text(row)}"
     every = tests[tests["test"] == PO_ALL]
     tail = (
         f" For every covariate jointly: {_f_text(every.iloc[0])}"
@@ -205,12 +230,13 @@ def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
     )
     if row["p_value"] < alpha:
         return (
-            f"The proportional-odds assumption for age group was rejected at {alpha:g} ({stats}): "
+            f"The proportional-odds assumption for age group was rejected at {_alpha(alpha)} "
+            f"({stats}): "
             "the age effects differ across the cut-points of the frequency scale; the binary "
             "sensitivity fit (often or very often) shows one of them." + tail
         )
     return (
-        f"The proportional-odds assumption for age group was not rejected at {alpha:g} "
+        f"The proportional-odds assumption for age group was not rejected at {_alpha(alpha)} "
         f"({stats}): one odds ratio per age group summarises the cut-points." + tail
     )
 
@@ -224,7 +250,8 @@ def any_use_prevalence(table1: pd.DataFrame, countries: Sequence[str]) -> dict[s
     """
     rows = table1[table1["variable"] == "ict_freq"]
     out: dict[str, float | None] = {}
-    for country in [*countries, "ALL"]:
+    pooled = ["ALL"] if (rows["country"].astype(str) == "ALL").any() else []
+    for country in [*countries, *pooled]:
         cells = rows[rows["country"] == country].set_index("category")["pct_weighted"]
         needed = [NEVER, *USE_CATEGORIES]
         values = pd.to_numeric(cells.reindex(needed), errors="coerce")
@@ -247,13 +274,24 @@ def hidden_reason(table1: pd.DataFrame, country: str) -> str:
     return "not shown"
 
 
+def prevalence_source(country: str) -> str:
+    """The any-use share as arithmetic over Table 1's weighted % cells (trace.py's form)."""
+
+    def cell(category):
+        keys = {"country": country, "variable": "ict_freq", "category": category}
+        return "{" + cell_source(TABLE1, keys, "pct_weighted") + "}"
+
+    use = "+".join(cell(c) for c in USE_CATEGORIES)
+    return f"100*({use})/({cell(NEVER)}+{use})"
+
+
 def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     shares = any_use_prevalence(table1, countries)
     parts = []
     for country, value in shares.items():
         label = "all countries pooled" if country == "ALL" else country
         parts.append(
-            f"{label} {value:.1f} %"
+            f"{label} {traced(f'{value:.1f}', prevalence_source(country))} %"
             if value is not None
             else f"{label} {hidden_reason(table1, country)}"
         )
@@ -275,13 +313,20 @@ def published_sentence(comparison: pd.DataFrame) -> str:
     mismatch = int(counts.get("mismatch", 0))
     not_rep = int(counts.get("not reproducible", 0))
     absent = int(counts.get("not in this export", 0))
+
+    def n(value, status=None):
+        keys = {} if status is None else {"status": status}
+        return traced(value, count_source(COMPARISON_TABLE, **keys))
+
     sentence = (
-        f"Of {len(comparison)} published figures and claims, {match} match within tolerance, "
-        f"{mismatch} do not and {not_rep} cannot be reproduced from the data contract's items."
+        f"Of {n(len(comparison))} published figures and claims, {n(match, 'match')} match "
+        f"within tolerance, {n(mismatch, 'mismatch')} do not and "
+        f"{n(not_rep, 'not reproducible')} cannot be reproduced from the data contract's items."
     )
     if absent:
         sentence += (
-            f" {absent} need optional items (data contract §1b) that are not in this export."
+            f" {n(absent, 'not in this export')} need optional items (data contract §1b) that "
+            "are not in this export."
         )
     if mismatch:
         ids = comparison.loc[comparison["status"] == "mismatch", "id"].astype(str)
