@@ -24,6 +24,7 @@ in the element's text.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import re
@@ -154,7 +155,10 @@ class Resolver:
         mask = pd.Series(True, index=frame.index)
         for item in re.split(r",(?=[\w ]+=)", keys) if keys else []:
             key, value = item.split("=", 1)
-            mask &= frame[key] == value
+            if "*" in value:  # a glob (count sources of a per-country report)
+                mask &= frame[key].map(lambda v, pattern=value: fnmatch.fnmatchcase(v, pattern))
+            else:
+                mask &= frame[key] == value
         return frame[mask]
 
     def value(self, source: str):

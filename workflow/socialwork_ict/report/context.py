@@ -351,18 +351,30 @@ def report_context(
 
     ``country``: a per-country report (``reports/report_{country}.html``): every
     table keyed by country keeps that country's rows only (no pooled ALL rows),
-    the model loses the other countries' terms, the tests and published claims
-    keep those of the country; the pooled model's age effects stay, labelled pooled.
+    the model loses the other countries' terms, the tests, sensitivity fits and
+    published claims keep those of the country (and of the pooled model); the
+    pooled model's age effects stay, labelled pooled; the figures, which draw
+    every country, are left out.
     ``paths``: table name -> the file each cell's source names (default: the data
     contract's paths, :data:`TABLE_FILES`).
     """
     files = {**TABLE_FILES, **(paths or {})}
+    claim_keys = {} if country is None else {"id": f"*_{country}"}
     if country is not None:
         countries = [country]
         table1, table2, diagnostics, margins = (
             _of_country(t, country) for t in (table1, table2, diagnostics, margins)
         )
-        tests = tests[tests["country"].astype(str) == country] if "country" in tests else tests
+        if "country" in tests:  # the country's tests and those of the pooled model
+            of = tests["country"].astype(str)
+            pooled_table = tests["test"].astype(str).str.endswith("[ALL]")
+            tests = tests[(of == country) | ((of == "ALL") & ~pooled_table)]
+        specification = sensitivity["specification"].astype(str)
+        sensitivity = sensitivity[
+            ~specification.str.startswith("country_") | (specification == f"country_{country}")
+        ]
+        title = f"{title}: {country}"
+        figures = []  # the figures draw every country
         other = [f"country[{c}]" for c in model["term"].astype(str).str.extract(
             r"^country\[(.*)\]$")[0].dropna() if c != country]  # fmt: skip
         model = model[~model["term"].isin(other)]
@@ -382,6 +394,7 @@ def report_context(
         warnings=warnings,
         countries=countries,
         alpha=alpha,
+        claims=None if country is None else f"*_{country}",
     )
     suppressed = "suppressed" in table1.columns or "suppressed" in table2.columns
     small_cells = disclosure_note(table1, table2) if suppressed else ""
@@ -561,7 +574,7 @@ def report_context(
             {
                 "status": s,
                 "n": int((comparison["status"] == s).sum()),
-                "source": count_source(files["comparison"], status=s),
+                "source": count_source(files["comparison"], **claim_keys, status=s),
             }
             for s in ("match", "mismatch", "not reproducible", "not in this export")
             if s != "not in this export" or (comparison["status"] == s).any()

@@ -307,7 +307,9 @@ def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     )
 
 
-def published_sentence(comparison: pd.DataFrame) -> str:
+def published_sentence(comparison: pd.DataFrame, claims: str | None = None) -> str:
+    """The published-vs-reproduced tally; ``claims``: the claim ids counted (a glob such
+    as ``*_UK`` in a per-country report, as its count sources say)."""
     counts = comparison["status"].value_counts()
     match = int(counts.get("match", 0))
     mismatch = int(counts.get("mismatch", 0))
@@ -315,7 +317,9 @@ def published_sentence(comparison: pd.DataFrame) -> str:
     absent = int(counts.get("not in this export", 0))
 
     def n(value, status=None):
-        keys = {} if status is None else {"status": status}
+        keys = {} if claims is None else {"id": claims}
+        if status is not None:
+            keys["status"] = status
         return traced(value, count_source(COMPARISON_TABLE, **keys))
 
     sentence = (
@@ -343,6 +347,7 @@ def key_findings(
     warnings: Sequence[str],
     countries: Sequence[str],
     alpha: float = 0.05,
+    claims: str | None = None,
 ) -> list[str]:
     """The report's key-finding sentences (plain text), in the module docstring's order."""
     sentences = [
@@ -352,7 +357,7 @@ def key_findings(
         interaction_sentence(tests, alpha),
         proportional_odds_sentence(tests, alpha),
         prevalence_sentence(table1, countries),
-        published_sentence(comparison),
+        published_sentence(comparison, claims),
     ]
     if warnings:
         sentences.append(

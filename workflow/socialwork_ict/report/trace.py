@@ -10,7 +10,8 @@ report. A source string is one of:
 - a key of a JSON or YAML file: ``results/models/model_info.json#df_residual``,
   ``config/targets.yaml#CA.gender.woman``; ``config:weighting.epsilon`` is a key of the
   run's configuration (``config/config.yaml`` with its command-line overrides);
-- a count of table rows: ``count(results/tables/published_vs_reproduced.csv#status=match)``;
+- a count of table rows: ``count(results/tables/published_vs_reproduced.csv#status=match)``
+  (a value with ``*`` is a glob, e.g. ``id=*_UK``);
 - arithmetic over sources in braces, e.g. ``100*({a}+{b})/({c})`` for a share
   computed from table cells.
 
