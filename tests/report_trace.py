@@ -17,7 +17,8 @@ are not numbers), outside
 A number is traced when its nearest element with ``data-source`` resolves
 (see ``socialwork_ict.report.trace`` for the forms) to a value that matches
 it: a number rounded to the token's decimals (``< 0.001`` means the value is
-below 0.001), several numbers for ``a; b`` in order, or a text (a config or
+below 0.001), a key of a mapping (a category label of the targets file),
+several numbers for ``a; b`` in order, or a text (a config or
 caption string, a table's text cell) that equals, contains or is contained
 in the element's text.
 """
@@ -283,6 +284,8 @@ def _check(source: str, text: str, resolver: Resolver) -> tuple[bool, str]:
             matches(t, v, t) for t, v in zip(tokens, value, strict=True)
         )
         return ok, f"values {value}"
+    if isinstance(value, dict):  # a category label: one of the mapping's keys
+        return text in {_normal(k) for k in value}, f"keys {sorted(map(str, value))[:8]}"
     if _as_number(value) is not None:
         ok = len(tokens) == 1 and matches(tokens[0], value, text)
         return ok, f"value {value}"

@@ -33,7 +33,7 @@ from socialwork_ict.report.render import (
     render_report,
     report_png,
 )
-from socialwork_ict.report.trace import plain
+from socialwork_ict.report.trace import plain, traced, traced_html
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -410,3 +410,28 @@ def test_variance_comparison_puts_the_methods_side_by_side():
     np.testing.assert_allclose(table["se_bootstrap_vs_fixed_pct"], [2.0, 2.0])
     assert table["ci_fixed"].iloc[0] == f"{np.exp(0.3 - 0.196):.2f}-{np.exp(0.3 + 0.196):.2f}"
     assert variance_comparison(pd.DataFrame(rows[-1:]).iloc[:0]).empty
+
+
+def test_traced_numbers_are_escaped_spans_with_their_source():
+    text = "F <b> " + traced("1.50", 'results/tables/tests.csv#test=a"b:statistic') + " df"
+    html = str(traced_html(text))
+    assert html.startswith('F &lt;b&gt; <span class="src" data-source=')
+    assert "a&#34;b:statistic" in html and ">1.50</span> df" in html
+    assert plain(text) == "F <b> 1.50 df"
+
+
+def test_table1_is_wide_and_each_shown_number_has_a_source():
+    html = render_example()
+    table = html.split('<table id="table1"', 1)[1].split("</table>", 1)[0]
+    header = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    assert header[:4] == ["question", "category", "CA n", "CA %"]
+    assert (
+        table.count("<tr>")
+        == 1 + table1_table()[["variable", "category"]].drop_duplicates().shape[0]
+    )
+    cells = re.findall(r'<td class="num"( data-source="[^"]+")?>([^<]*)</td>', table)
+    assert cells and all(source for source, text in cells if any(c.isdigit() for c in text))
+    assert (
+        'data-table="results/tables/table1_sample.csv" data-keys="country,variable,category"'
+        in table
+    )

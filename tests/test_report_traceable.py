@@ -79,7 +79,7 @@ def test_a_country_report_names_only_that_countrys_numbers(country_report):
     assert result.numbers > 300
     named = set()
     for source in result.sources:
-        named |= set(re.findall(r"country=(\w+)|country_(\w+)|country\[(\w+)\]", source)[0:])
+        named |= set(re.findall(r"country=([^,:]+)|=country_([^,:]+)|country\[([^\]]+)\]", source))
     countries = {c for group in named for c in group if c}
     assert countries == {"UK"}
     # its Table 1 columns and the Rao-Scott test are the UK's; no pooled ALL rows

@@ -28,6 +28,7 @@ from socialwork_ict.report.trace import (
     TESTS_TABLE,
     cell_source,
     count_source,
+    expand,
     key_source,
     sources_frame,
     traced,
@@ -272,6 +273,40 @@ def variance_sources(table: pd.DataFrame, path: str) -> list[list[str]]:
     return out
 
 
+#: the mark of a Table 1 estimate its CSV flags (``flag``, data contract §4)
+FLAG_MARK = "\u2020"
+
+
+def _flag_note(table1: pd.DataFrame) -> str:
+    """The wide Table 1's note on the flagged estimates (the flag's own text, traced)."""
+    if "flag" not in table1.columns:
+        return ""
+    flagged = table1[table1["flag"].fillna("").astype(str).str.strip() != ""]
+    if flagged.empty:
+        return ""
+    row = flagged.iloc[0]
+    keys = {"country": row["country"], "variable": row["variable"], "category": row["category"]}
+    flag = traced(str(row["flag"]), cell_source(TABLE1, keys, "flag"))
+    return f"{FLAG_MARK} flagged in table1_sample.csv: {flag}."
+
+
+def _mark_flagged(view: dict, table1: pd.DataFrame) -> None:
+    """Append :data:`FLAG_MARK` to the wide Table 1's % cells whose CSV row has a flag."""
+    if "flag" not in table1.columns:
+        return
+    flagged = table1[table1["flag"].fillna("").astype(str).str.strip() != ""]
+    marks = {
+        cell_source(TABLE1, {"country": r.country, "variable": r.variable,
+                             "category": r.category}, "pct_weighted")
+        for r in flagged.itertuples(index=False)
+    }  # fmt: skip
+    for row in view["rows"]:
+        for cell in row:
+            full = expand(cell["source"], view["file"], view["key_columns"])
+            if full in marks and cell["text"]:
+                cell["text"] = f"{cell['text']} {FLAG_MARK}"
+
+
 def table1_wide(
     table1: pd.DataFrame,
     labels: Mapping[str, str],
@@ -407,7 +442,7 @@ def report_context(
     age_po = po_check[po_check["term"].astype(str).str.startswith("age_group[")]
     pct = {"pct_unweighted": 1, "pct_weighted": 1, "ci_low": 1, "ci_high": 1, "se_weighted": 2}
     counts = {"n": 0, "df": 0}
-    return {
+    context = {
         "title": title,
         "synthetic": synthetic,
         "synthetic_note": SYNTHETIC_NOTE,
@@ -468,7 +503,7 @@ def report_context(
             ),
             decimals={c: (0 if c.endswith(" n") else 1) for c in wide1.columns[2:]},
             row_header="category",
-            note=small_cells,
+            note=" ".join(n for n in (_flag_note(table1), small_cells) if n),
             sources=wide1_sources,
         ),
         "table2": table_view(
@@ -608,3 +643,5 @@ def report_context(
         ),
         "provenance": provenance,
     }
+    _mark_flagged(context["table1"], table1)
+    return context

@@ -361,8 +361,8 @@ def key_findings(
     ]
     if warnings:
         sentences.append(
-            f"The fits and weighting reported {len(warnings)} warning"
-            f"{'s' if len(warnings) != 1 else ''}: see Model warnings."
+            "The fits and weighting reported "
+            f"{'a warning' if len(warnings) == 1 else 'warnings'}: see Model warnings."
         )
     return sentences
 

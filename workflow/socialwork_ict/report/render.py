@@ -243,8 +243,10 @@ def target_views(
                 continue
             for category, share in values.items():
                 key = key_source(targets_file, country, variable, category)
+                labels = key_source(targets_file, country, variable)
                 shares.append({"variable": str(variable), "category": str(category),
-                               "share": format_cell(share, 3), "key": key})  # fmt: skip
+                               "share": format_cell(share, 3), "key": key,
+                               "labels": labels})  # fmt: skip
         views.append(
             {
                 "country": country,
