@@ -17,12 +17,14 @@ import base64
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from report_trace import NAMES, NUMBER, trace_report
 from test_report_render import render_example
 
 CHROMIUM = next(
@@ -36,6 +38,12 @@ FLAGS = (
     "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
     "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
 )  # fmt: skip
+
+#: the figures' dpi (socialwork.mplstyle savefig.dpi) and the smallest text they draw (pt,
+#: the fontsize=7 labels of socialwork_ict.figures)
+STYLE = Path(__file__).resolve().parents[1] / "workflow/socialwork_ict/figures/socialwork.mplstyle"
+FIGURE_DPI = float(re.search(r"^savefig\.dpi:\s*(\S+)", STYLE.read_text(), re.M).group(1))
+SMALLEST_FIGURE_TEXT_PT = 7
 
 if CHROMIUM is None and os.environ.get("CI"):
     raise RuntimeError("CI must install chromium (see .ci/run): the browser test cannot skip there")
@@ -154,13 +162,39 @@ def load_report(html_file: Path, profile: Path, width: int, shot: Path) -> dict:
         facts = browser.send(
             "Runtime.evaluate",
             {
-                "expression": """JSON.stringify({
+                "expression": f"const NUMBER = {json.dumps(NUMBER.pattern)}, "
+                f"NAMES = {json.dumps(NAMES.pattern)};\n"
+                + """JSON.stringify({
                     banner: !!document.getElementById('synthetic-banner'),
                     tables: document.querySelectorAll('table').length,
                     captions: document.querySelectorAll('table > caption').length,
                     images: Array.from(document.images).map(i => ({
-                        alt: i.alt, complete: i.complete, width: i.naturalWidth})),
+                        alt: i.alt, complete: i.complete, width: i.naturalWidth,
+                        shown: i.getBoundingClientRect().width})),
                     scrollWidth: document.documentElement.scrollWidth,
+                    wraps: Array.from(document.querySelectorAll('.table-wrap, .figure-wrap')).map(
+                        w => ({id: (w.querySelector('table, img') || w).id || w.className,
+                               right: w.getBoundingClientRect().right,
+                               overflowX: getComputedStyle(w).overflowX,
+                               inner: w.scrollWidth, outer: w.clientWidth})),
+                    fontSizes: Array.from(document.querySelectorAll(
+                        'main p, main li, td, th, caption, figcaption, dd')).map(
+                        e => parseFloat(getComputedStyle(e).fontSize)),
+                    untraced: (() => {
+                        const number = new RegExp(NUMBER, 'g'), names = new RegExp(NAMES, 'g');
+                        const skip = 'code, thead, caption, h1, h2, h3, h4, nav';
+                        const walker = document.createTreeWalker(
+                            document.querySelector('main'), NodeFilter.SHOW_TEXT);
+                        const out = []; let total = 0;
+                        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                            const e = n.parentElement;
+                            if (e.closest(skip)) continue;
+                            const found = n.data.replace(names, ' ').match(number) || [];
+                            total += found.length;
+                            if (found.length && !e.closest('[data-source]')) out.push(n.data);
+                        }
+                        return {total: total, out: out};
+                    })(),
                     sections: Array.from(document.querySelectorAll('section')).map(s => s.id)
                 })""",
                 "returnByValue": True,
@@ -216,5 +250,26 @@ def test_report_in_headless_chromium(report_file, tmp_path, width):
     assert len(page["images"]) == 6
     assert all(i["alt"] and i["complete"] and i["width"] > 0 for i in page["images"])
     assert {"findings", "figures", "published", "provenance"} <= set(page["sections"])
-    assert page["scrollWidth"] <= width  # wide tables scroll inside their wrapper
+    # no horizontal overflow: the page never scrolls sideways; a table or figure wider
+    # than the screen scrolls inside its own frame (overflow-x: auto), inside the screen
+    assert page["scrollWidth"] <= width
+    for wrap in page["wraps"]:
+        assert wrap["right"] <= width, wrap
+        assert wrap["inner"] <= wrap["outer"] or wrap["overflowX"] == "auto", wrap
+    # legible figures: shown at least 320 px wide (or their natural width), and their
+    # smallest text (SMALLEST_FIGURE_TEXT_PT at the style's dpi) at least 10 CSS px
+    pixels_per_pt = FIGURE_DPI / 72
+    for image in page["images"]:
+        assert image["shown"] >= min(320, image["width"]), image
+        if report_file.parent.name == "reports":  # the example's figure is a 4 px stand-in
+            shown_pt = SMALLEST_FIGURE_TEXT_PT * pixels_per_pt * image["shown"] / image["width"]
+            assert shown_pt >= 10, (image, shown_pt)
+    # legible text: no computed font size below 12 px
+    assert min(page["fontSizes"]) >= 12, sorted(page["fontSizes"])[:5]
+    # every number of the live DOM sits in an element with its source; the pipeline's
+    # report resolves them all against its files
+    assert page["untraced"]["out"] == [] and page["untraced"]["total"] > 20, page["untraced"]
+    if report_file.parent.name == "reports":
+        traced = trace_report(report_file.read_text(encoding="utf-8"), report_file.parents[1])
+        assert traced.traced_share == 1.0, (traced.untraced[:10], traced.wrong[:10])
     assert shot.stat().st_size > 1000 and shot.read_bytes()[:4] == b"\x89PNG"

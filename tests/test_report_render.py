@@ -33,6 +33,7 @@ from socialwork_ict.report.render import (
     render_report,
     report_png,
 )
+from socialwork_ict.report.trace import plain, traced, traced_html
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -252,9 +253,9 @@ def test_findings_differ_between_two_result_sets(tmp_path):
 
 
 def test_interaction_and_po_sentences_carry_the_statistics():
-    text = interaction_sentence(age_tests_frame(wald_p=0.469), 0.05)
+    text = plain(interaction_sentence(age_tests_frame(wald_p=0.469), 0.05))
     assert "F = 0.98 on 12 and 4109 df" in text and "p = 0.469" in text
-    assert "p < 0.001" in proportional_odds_sentence(age_tests_frame(po_p=1e-5), 0.05)
+    assert "p < 0.001" in plain(proportional_odds_sentence(age_tests_frame(po_p=1e-5), 0.05))
 
 
 def test_prevalence_skips_suppressed_cells_and_changes_with_the_table():
@@ -289,12 +290,14 @@ def test_every_section_is_present_and_tables_are_accessible():
 def test_synthetic_banner_and_figure_captions_say_synthetic():
     html = render_example(synthetic=True)
     assert 'id="synthetic-banner"' in html
-    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, flags=re.S)
+    captions = re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", html, flags=re.S)
     assert len(captions) == len(FIGURES)
     assert all("synthetic" in c for c in captions)
     real = render_example(synthetic=False)
     assert 'id="synthetic-banner"' not in real
-    assert all("synthetic" not in c for c in re.findall(r"<figcaption>(.*?)</figcaption>", real))
+    assert all(
+        "synthetic" not in c for c in re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", real)
+    )
 
 
 def test_text_from_data_and_config_is_escaped():
@@ -383,10 +386,10 @@ def test_thresholds_are_not_shown_as_odds_ratios_and_no_zero_count_is_red():
         0.45,
     ]
     html = render_example(model=model)
-    row = re.search(r"<th scope=\"row\">threshold 1\|2</th>(.*?)</tr>", html, flags=re.S)
+    row = re.search(r"<th scope=\"row\"[^>]*>threshold 1\|2</th>(.*?)</tr>", html, flags=re.S)
     assert row and "0.37" not in row.group(1) and "0.30" not in row.group(1)
     assert "not odds ratios" in html
-    assert not re.search(r'class="status-mismatch">0 mismatch', html)
+    assert not re.search(r'class="status-mismatch">(<span [^>]*>)?0(</span>)? mismatch', html)
 
 
 def test_variance_comparison_puts_the_methods_side_by_side():
@@ -407,3 +410,28 @@ def test_variance_comparison_puts_the_methods_side_by_side():
     np.testing.assert_allclose(table["se_bootstrap_vs_fixed_pct"], [2.0, 2.0])
     assert table["ci_fixed"].iloc[0] == f"{np.exp(0.3 - 0.196):.2f}-{np.exp(0.3 + 0.196):.2f}"
     assert variance_comparison(pd.DataFrame(rows[-1:]).iloc[:0]).empty
+
+
+def test_traced_numbers_are_escaped_spans_with_their_source():
+    text = "F <b> " + traced("1.50", 'results/tables/tests.csv#test=a"b:statistic') + " df"
+    html = str(traced_html(text))
+    assert html.startswith('F &lt;b&gt; <span class="src" data-source=')
+    assert "a&#34;b:statistic" in html and ">1.50</span> df" in html
+    assert plain(text) == "F <b> 1.50 df"
+
+
+def test_table1_is_wide_and_each_shown_number_has_a_source():
+    html = render_example()
+    table = html.split('<table id="table1"', 1)[1].split("</table>", 1)[0]
+    header = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    assert header[:4] == ["question", "category", "CA n", "CA %"]
+    assert (
+        table.count("<tr>")
+        == 1 + table1_table()[["variable", "category"]].drop_duplicates().shape[0]
+    )
+    cells = re.findall(r'<td class="num"( data-source="[^"]+")?>([^<]*)</td>', table)
+    assert cells and all(source for source, text in cells if any(c.isdigit() for c in text))
+    assert (
+        'data-table="results/tables/table1_sample.csv" data-keys="country,variable,category"'
+        in table
+    )

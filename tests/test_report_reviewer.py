@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from socialwork_ict.report.limitations import limitations
+from socialwork_ict.report.trace import plain
 
 RAKE = {"method": "rake", "variables": ["age_group", "gender"]}
 INFO = {
@@ -23,7 +24,7 @@ def run(**overrides):
         countries=["CA", "US"],
     )
     arguments.update(overrides)
-    return " ".join(limitations(**arguments))
+    return plain(" ".join(limitations(**arguments)))
 
 
 def test_names_the_illustrative_targets_the_missing_data_and_the_sampling():

@@ -131,3 +131,21 @@ rule verify:
         seed=config["seed"],
     script:
         "../scripts/verify_outputs.py"
+
+
+use rule render_report as render_country_report with:
+    output:
+        "reports/report_{country}.html",
+    log:
+        "logs/render_report_{country}.log",
+    benchmark:
+        "logs/benchmarks/render_report_{country}.tsv"
+    wildcard_constraints:
+        country="|".join(config["countries"]),
+    params:
+        report=config["report"],
+        weighting=config["weighting"],
+        countries=config["countries"],
+        config=config,
+        imputation=IMPUTATION["method"],
+        country=lambda wildcards: wildcards.country,

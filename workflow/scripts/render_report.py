@@ -14,6 +14,7 @@ def main(snakemake):
         countries=params.countries,
         config=params.config,
         imputation=params.imputation,
+        country=getattr(params, "country", None),
     )
     write_bytes(html.encode("utf-8"), snakemake.output[0])
 

@@ -75,13 +75,15 @@ def build_report(
     countries: list[str],
     config: Mapping,
     imputation: str,
+    country: str | None = None,
 ) -> str:
     """The report's HTML from the rule's input files (``files``: input key -> path).
 
     ``report``: the config's report settings (title, alpha); ``weighting``,
     ``countries``: as configured; ``config``: the effective config (its digest
     is in the provenance); ``imputation``: the imputation method (``none``: no
-    multiple-imputation section)."""
+    multiple-imputation section); ``country``: one country's report
+    (``reports/report_{country}.html``), None for the whole study."""
     origin = _json(files["origin"])
     codebook = _yaml(files["codebook"])
     published = _yaml(files["published"])
@@ -118,6 +120,9 @@ def build_report(
         weighting=weighting,
         countries=countries,
         alpha=float(report["alpha"]),
+        country=country,
+        codebook_file=shown_path(files["codebook"]),
+        published_file=shown_path(files["published"]),
         provenance=provenance(
             file_digests=input_digests(files, origin, imputation),
             config=config,

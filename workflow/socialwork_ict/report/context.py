@@ -16,9 +16,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.names import POOLED
 from socialwork_ict.report.findings import collect_warnings, key_findings
 from socialwork_ict.report.limitations import limitations
 from socialwork_ict.report.render import SYNTHETIC_NOTE, table_view, target_views
+from socialwork_ict.report.trace import (
+    COMPARISON_TABLE,
+    DATA_ORIGIN,
+    MODEL_INFO,
+    MODEL_TABLE,
+    TABLE1,
+    TESTS_TABLE,
+    cell_source,
+    count_source,
+    expand,
+    key_source,
+    sources_frame,
+    traced,
+)
 
 PO_TEST = "proportional_odds[age_group]"
 
@@ -28,12 +43,13 @@ def disclosure_note(*tables: pd.DataFrame) -> str:
     labels = pd.concat([t["n"].astype(str) for t in tables if "n" in t.columns])
     marks = sorted(set(labels[labels.str.startswith("<")]))
     k = marks[0].removeprefix("<") if marks else "k"
-    below = str(int(k) - 1) if k.isdigit() else "k - 1"
+    if k.isdigit():
+        k = traced(k, key_source("config", "disclosure", "k"))
     return (
-        f"Disclosure control: a count shown as '<{k}' has 1 to {below} "
+        f"Disclosure control: a count shown as '<{k}' has at least one and fewer than {k} "
         f"respondents (threshold rule, k = {k}); a count shown as 'x' is withheld only so that "
         "such a cell cannot be recovered from the published totals (it may be large). "
-        "Their percentages are left blank. Empty cells are shown as 0."
+        "Their percentages are left blank. Empty cells are shown as a zero count."
     )
 
 
@@ -41,25 +57,29 @@ def _weighting_method(weighting: Mapping[str, Any]) -> str:
     """The Methods line of the weighting that ran (``weighting.method``, data contract §2)."""
     method = weighting["method"]
     variables = ", ".join(weighting["variables"])
+
+    def config(key):
+        return traced(f"{weighting[key]:g}", key_source("config", "weighting", key))
+
     if method == "none":
         return (
-            "none: every respondent has weight 1, so every estimate is unweighted; the "
+            "none: every respondent has weight one, so every estimate is unweighted; the "
             f"targets' margins of {variables} are shown for comparison only. Variance is still "
             "design-based (strata = country)."
         )
     trim = weighting.get("trim_cap")
-    trimming = "none" if trim is None else f"cap {trim:g} x the country's mean weight"
+    trimming = "none" if trim is None else f"cap {config('trim_cap')} x the country's mean weight"
     if method == "rake":
         how = (
             f"raking on {variables} within each country (convergence epsilon "
-            f"{weighting['epsilon']:g}, at most {weighting['max_iter']} sweeps)"
+            f"{config('epsilon')}, at most {config('max_iter')} sweeps)"
         )
     else:
         how = f"post-stratification to the joint cells of {variables} within each country"
     return (
         f"method {method}: {how}; respondents outside the target categories: "
         f"{weighting['outside_rule']}; trimming: {trimming}; sensitivity analysis with weights "
-        f"capped at {weighting['sensitivity_trim_cap']:g} x the mean. Weights are scaled to "
+        f"capped at {config('sensitivity_trim_cap')} x the mean. Weights are scaled to "
         "sum to each country's eligible sample size; they are sampling weights, not frequency "
         "weights."
     )
@@ -84,6 +104,28 @@ def _without_threshold_odds_ratios(model: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: table name -> its file (data contract §4), as each cell's source names it
+TABLE_FILES = {
+    "origin": DATA_ORIGIN,
+    "sample_flow": "results/tables/sample_flow.csv",
+    "diagnostics": "results/tables/weighting_diagnostics.csv",
+    "margins": "results/tables/weighting_margins.csv",
+    "table1": TABLE1,
+    "table2": "results/tables/table2_freq_by_age.csv",
+    "model": MODEL_TABLE,
+    "predicted": "results/tables/predicted_by_age.csv",
+    "tests": TESTS_TABLE,
+    "po_check": "results/models/proportional_odds_check.csv",
+    "sensitivity": "results/tables/sensitivity.csv",
+    "comparison": COMPARISON_TABLE,
+}
+
+
+def _of_country(frame: pd.DataFrame, country: str) -> pd.DataFrame:
+    """The rows of ``country`` (a per-country report)."""
+    return frame[frame["country"].astype(str) == country]
+
+
 #: predicted_by_age.csv's outcome of often or very often use (models.predict: ``at_least`` 4)
 OFTEN_OR_MORE = "ict_freq>=4"
 
@@ -94,6 +136,17 @@ def _predicted_view(predicted: pd.DataFrame) -> dict:
     rows = predicted[predicted["outcome"].astype(str) == OFTEN_OR_MORE]
     # not its n: the complete-case count per country is not in the disclosure problem
     shown = rows[["country", "age_group", "estimate", "ci_low", "ci_high"]].copy()
+    sources = [
+        [
+            source if column in ("country", "age_group") else f"100*{{{source}}}"
+            for column, source in zip(shown.columns, row, strict=False)
+        ]
+        for row in sources_frame(
+            rows[[*shown.columns, "outcome"]],
+            TABLE_FILES["predicted"],
+            ["country", "age_group", "outcome"],
+        )
+    ]
     for column in ("estimate", "ci_low", "ci_high"):
         shown[column] = 100.0 * shown[column].astype(float)
     return table_view(
@@ -104,6 +157,7 @@ def _predicted_view(predicted: pd.DataFrame) -> dict:
         ),
         decimals={"predicted %": 1, "ci_low": 1, "ci_high": 1},
         row_header="country",
+        sources=sources,
     )
 
 
@@ -111,19 +165,25 @@ def _methods(
     weighting: Mapping[str, Any], model_info: Mapping[str, Any], alpha: float
 ) -> list[dict[str, str]]:
     """Methods, generated from the config and the model's own description."""
+
+    def info(key):
+        if key not in model_info:
+            return "not recorded"
+        return traced(model_info[key], key_source(MODEL_INFO, key))
+
     return [
         {"name": "Weighting", "text": _weighting_method(weighting)},
-        {"name": "Primary model", "text": str(model_info.get("model", "not recorded"))},
+        {"name": "Primary model", "text": info("model")},
         {
             "name": "Variance",
-            "text": f"{model_info.get('variance', 'not recorded')}; design-based throughout",
+            "text": f"{info('variance')}; design-based throughout",
         },
         {
             "name": "Degrees of freedom",
             "text": (
-                f"model residual df {model_info.get('df_residual', 'not recorded')} "
-                f"({model_info.get('n_complete_cases', '?')} complete cases, "
-                f"{model_info.get('n_left_out_missing', '?')} left out for a missing value); "
+                f"model residual df {info('df_residual')} "
+                f"({info('n_complete_cases')} complete cases, "
+                f"{info('n_left_out_missing')} left out for a missing value); "
                 "proportions use each domain's design df (respondents minus strata)"
             ),
         },
@@ -141,7 +201,7 @@ def _methods(
                 "Rao-Scott second-order corrected F test of age group x frequency (R svychisq, "
                 "statistic = 'F'); design-based Wald F test of the age group x country "
                 "interaction (R regTermTest); Brant-type design-based check of proportional "
-                f"odds; significance level {alpha:g}"
+                f"odds; significance level {traced(f'{alpha:g}', 'config:report.alpha')}"
             ),
         },
     ]
@@ -184,11 +244,112 @@ def variance_comparison(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("term").reset_index()
 
 
-def _label_table1(table1: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    out = table1.copy()
-    question = out["variable"].map(lambda v: labels.get(v, v))
-    out.insert(out.columns.get_loc("variable") + 1, "question", question)
+def variance_sources(table: pd.DataFrame, path: str) -> list[list[str]]:
+    """Each cell's source of :func:`variance_comparison`: sensitivity.csv cells, a CI as
+    its two ends (``a; b``), a change as ``100*({se}/{se_fixed}-1)``."""
+    spec = {label: name for name, label in VARIANCE_ROWS.items()}
+    out = []
+    for term in table["term"] if "term" in table else []:
+
+        def cell(label, column, term=term):
+            return cell_source(path, {"specification": spec[label], "term": term}, column)
+
+        row = []
+        for column in table.columns:
+            if column in ("term", "odds_ratio"):
+                row.append(cell("fixed", column))
+            elif column.endswith("_vs_fixed_pct"):
+                label = column.removeprefix("se_").removesuffix("_vs_fixed_pct")
+                row.append(
+                    f"100*({{{cell(label, 'std_error')}}}/{{{cell('fixed', 'std_error')}}}-1)"
+                )
+            elif column.startswith("se_"):
+                row.append(cell(column.removeprefix("se_"), "std_error"))
+            elif column.startswith("ci_"):
+                label = column.removeprefix("ci_")
+                row.append(f"{cell(label, 'ci_low')}; {cell(label, 'ci_high')}")
+            else:
+                row.append("")
+        out.append(row)
     return out
+
+
+#: the mark of a Table 1 estimate its CSV flags (``flag``, data contract §4)
+FLAG_MARK = "\u2020"
+
+
+def _flag_note(table1: pd.DataFrame) -> str:
+    """The wide Table 1's note on the flagged estimates (the flag's own text, traced)."""
+    if "flag" not in table1.columns:
+        return ""
+    flagged = table1[table1["flag"].fillna("").astype(str).str.strip() != ""]
+    if flagged.empty:
+        return ""
+    row = flagged.iloc[0]
+    keys = {"country": row["country"], "variable": row["variable"], "category": row["category"]}
+    flag = traced(str(row["flag"]), cell_source(TABLE1, keys, "flag"))
+    return f"{FLAG_MARK} flagged in table1_sample.csv: {flag}."
+
+
+def _mark_flagged(view: dict, table1: pd.DataFrame) -> None:
+    """Append :data:`FLAG_MARK` to the wide Table 1's % cells whose CSV row has a flag."""
+    if "flag" not in table1.columns:
+        return
+    flagged = table1[table1["flag"].fillna("").astype(str).str.strip() != ""]
+    marks = {
+        cell_source(TABLE1, {"country": r.country, "variable": r.variable,
+                             "category": r.category}, "pct_weighted")
+        for r in flagged.itertuples(index=False)
+    }  # fmt: skip
+    for row in view["rows"]:
+        for cell in row:
+            full = expand(cell["source"], view["file"], view["key_columns"])
+            if full in marks and cell["text"]:
+                cell["text"] = f"{cell['text']} {FLAG_MARK}"
+
+
+def table1_wide(
+    table1: pd.DataFrame,
+    labels: Mapping[str, str],
+    countries: Sequence[str],
+    codebook_file: str = "config/codebook.yaml",
+) -> tuple[pd.DataFrame, list[list[str]]]:
+    """Table 1 in the wide layout: one row per variable and category, per country its
+    n and weighted % side by side (the CSV, data contract §4, stays long).
+
+    The question is shown on the first row of its variable. Returns the frame and each
+    cell's source (:mod:`~socialwork_ict.report.trace`); a cell the CSV lacks is blank.
+    """
+    long = table1.assign(
+        variable=table1["variable"].astype(str), category=table1["category"].astype(str)
+    )
+    cells = long.set_index(["variable", "category", "country"])
+    order = long[["variable", "category"]].drop_duplicates()
+    present = [c for c in [*countries, POOLED] if c in set(long["country"].astype(str))]
+    rows, sources = [], []
+    previous = None
+    for variable, category in order.itertuples(index=False, name=None):
+        first = variable != previous
+        previous = variable
+        row = [labels.get(variable, variable) if first else "", category]
+        source = [
+            key_source(codebook_file, "columns", variable, "label") if first else "",
+            cell_source(TABLE1, {"country": present[0], "variable": variable,
+                                 "category": category}, "category"),
+        ]  # fmt: skip
+        for country in present:
+            key = (variable, category, country)
+            found = key in cells.index
+            for column in ("n", "pct_weighted"):
+                row.append(cells.loc[key, column] if found else None)
+                keys = {"country": country, "variable": variable, "category": category}
+                source.append(cell_source(TABLE1, keys, column) if found else "")
+        rows.append(row)
+        sources.append(source)
+    columns = ["question", "category"]
+    for country in present:
+        columns += [f"{country} n", f"{country} %"]
+    return pd.DataFrame(rows, columns=columns), sources
 
 
 def report_context(
@@ -217,9 +378,49 @@ def report_context(
     provenance: Mapping[str, Any],
     dictionary: pd.DataFrame | None = None,
     predicted: pd.DataFrame | None = None,
+    country: str | None = None,
+    paths: Mapping[str, str] | None = None,
+    codebook_file: str = "config/codebook.yaml",
+    published_file: str = "config/published.yaml",
 ) -> dict[str, Any]:
-    """The template context (see ``workflow/templates/report.html.j2``)."""
+    """The template context (see ``workflow/templates/report.html.j2``).
+
+    ``country``: a per-country report (``reports/report_{country}.html``): every
+    table keyed by country keeps that country's rows only (no pooled ALL rows),
+    the model loses the other countries' terms, the tests, sensitivity fits and
+    published claims keep those of the country (and of the pooled model); the
+    pooled model's age effects stay, labelled pooled; the figures, which draw
+    every country, are left out.
+    ``paths``: table name -> the file each cell's source names (default: the data
+    contract's paths, :data:`TABLE_FILES`).
+    """
+    files = {**TABLE_FILES, **(paths or {})}
+    claim_keys = {} if country is None else {"id": f"*_{country}"}
+    if country is not None:
+        countries = [country]
+        table1, table2, diagnostics, margins = (
+            _of_country(t, country) for t in (table1, table2, diagnostics, margins)
+        )
+        if "country" in tests:  # the country's tests and those of the pooled model
+            of = tests["country"].astype(str)
+            pooled_table = tests["test"].astype(str).str.endswith("[ALL]")
+            tests = tests[(of == country) | ((of == POOLED) & ~pooled_table)]
+        specification = sensitivity["specification"].astype(str)
+        sensitivity = sensitivity[
+            ~specification.str.startswith("country_") | (specification == f"country_{country}")
+        ]
+        title = f"{title}: {country}"
+        figures = []  # the figures draw every country
+        other = [f"country[{c}]" for c in model["term"].astype(str).str.extract(
+            r"^country\[(.*)\]$")[0].dropna() if c != country]  # fmt: skip
+        model = model[~model["term"].isin(other)]
+        comparison = comparison[comparison["id"].astype(str).str.endswith(f"_{country}")]
+        if predicted is not None:
+            predicted = _of_country(predicted, country)
+        targets = {country: targets.get(country, {})}
     synthetic = bool(origin.get("synthetic", False))
+    wide1, wide1_sources = table1_wide(table1, codebook_labels, countries, codebook_file)
+    variance = variance_comparison(sensitivity)
     warnings = collect_warnings(model_info, sensitivity, diagnostics)
     findings = key_findings(
         model=model,
@@ -229,23 +430,33 @@ def report_context(
         warnings=warnings,
         countries=countries,
         alpha=alpha,
+        claims=None if country is None else f"*_{country}",
     )
     suppressed = "suppressed" in table1.columns or "suppressed" in table2.columns
     small_cells = disclosure_note(table1, table2) if suppressed else ""
     po_rows = tests[tests["test"] == PO_TEST]
-    po_verdict = str(po_rows["method"].iloc[0]) if len(po_rows) and "method" in tests else ""
+    po_verdict = (
+        traced(po_rows["method"].iloc[0], cell_source(files["tests"], {"test": PO_TEST}, "method"))
+        if len(po_rows) and "method" in tests
+        else ""
+    )
     age_po = po_check[po_check["term"].astype(str).str.startswith("age_group[")]
     pct = {"pct_unweighted": 1, "pct_weighted": 1, "ci_low": 1, "ci_high": 1, "se_weighted": 2}
     counts = {"n": 0, "df": 0}
-    return {
+    context = {
         "title": title,
         "synthetic": synthetic,
         "synthetic_note": SYNTHETIC_NOTE,
         "origin": {
             "input_name": str(origin.get("input_name", "unknown")),
-            "n_rows": origin.get("n_rows", ""),
-            "n_eligible": origin.get("n_eligible", ""),
-            "warnings": [str(w) for w in origin.get("warnings", [])],
+            "n_rows": traced(origin.get("n_rows", ""), key_source(files["origin"], "n_rows")),
+            "n_eligible": traced(
+                origin.get("n_eligible", ""), key_source(files["origin"], "n_eligible")
+            ),
+            "warnings": [
+                traced(w, key_source(files["origin"], "warnings", i))
+                for i, w in enumerate(origin.get("warnings", []))
+            ],
         },
         "findings": findings,
         "warnings": warnings,
@@ -255,9 +466,10 @@ def report_context(
             caption="Sample flow: rows excluded at each step, in order",
             decimals={"step": 0, "n_excluded": 0, "n_remaining": 0},
             row_header="reason",
+            sources=sources_frame(sample_flow, files["sample_flow"], ["step"]),
         ),
         "targets_file": targets_file,
-        "targets": target_views(targets, countries),
+        "targets": target_views(targets, countries, targets_file),
         "diagnostics": table_view(
             _shown_diagnostics(diagnostics, weighting["method"]),
             caption="Weighting diagnostics per country",
@@ -271,19 +483,29 @@ def report_context(
                 "trim_rounds": 0,
             },
             row_header="country",
+            sources=sources_frame(
+                _shown_diagnostics(diagnostics, weighting["method"]),
+                files["diagnostics"],
+                ["country"],
+            ),
         ),
         "margins": table_view(
             margins,
             caption="Achieved weighting margins: sample, weighted and target shares",
             decimals={"n": 0, "sample_share": 3, "weighted_share": 3, "target_share": 3},
             note=small_cells,
+            sources=sources_frame(margins, files["margins"], ["country", "variable", "category"]),
         ),
         "table1": table_view(
-            _label_table1(table1, codebook_labels),
-            caption="Table 1. Sample characteristics by country (ALL = pooled)",
-            decimals={**pct, **counts},
+            wide1,
+            caption=(
+                "Table 1. Sample characteristics by country (ALL = pooled): n and weighted % "
+                "(the unweighted % and the design effects are in table1_sample.csv)"
+            ),
+            decimals={c: (0 if c.endswith(" n") else 1) for c in wide1.columns[2:]},
             row_header="category",
-            note=small_cells,
+            note=" ".join(n for n in (_flag_note(table1), small_cells) if n),
+            sources=wide1_sources,
         ),
         "table2": table_view(
             table2,
@@ -294,6 +516,7 @@ def report_context(
             decimals={**pct, **counts, "ict_freq": 0},
             row_header="age_group",
             note=small_cells,
+            sources=sources_frame(table2, files["table2"], ["country", "age_group", "ict_freq"]),
         ),
         "model": table_view(
             _without_threshold_odds_ratios(model),
@@ -304,12 +527,14 @@ def report_context(
             ),
             decimals={"estimate": 3, "std_error": 3, "odds_ratio": 2, "ci_low": 2, "ci_high": 2},
             row_header="term",
+            sources=sources_frame(model, files["model"], ["term"]),
         ),
         "tests": table_view(
             tests,
             caption="Design-based tests of the age x frequency relationship",
             decimals={"statistic": 3, "df_num": 1, "df_den": 1},
             row_header="test",
+            sources=sources_frame(tests, files["tests"], ["test"]),
         ),
         "po_verdict": po_verdict,
         "po_check": table_view(
@@ -320,6 +545,7 @@ def report_context(
             ),
             decimals={"estimate": 3, "std_error": 3, "po_estimate": 3, "po_std_error": 3},
             row_header="term",
+            sources=sources_frame(age_po, files["po_check"], ["term", "cut"]),
         ),
         "sensitivity": table_view(
             sensitivity,
@@ -333,9 +559,10 @@ def report_context(
                 "n": 0,
             },
             row_header="term",
+            sources=sources_frame(sensitivity, files["sensitivity"], ["specification", "term"]),
         ),
         "variance_comparison": table_view(
-            variance_comparison(sensitivity),
+            variance,
             caption=(
                 "Age effects of the primary model under each variance method: the same odds "
                 "ratio; SE of the log odds ratio and 95 % CI "
@@ -367,6 +594,7 @@ def report_context(
                 "se_bootstrap_vs_fixed_pct": "bootstrap vs fixed (%)",
             },
             row_header="term",
+            sources=variance_sources(variance, files["sensitivity"]),
         ),
         "published": table_view(
             comparison,
@@ -376,13 +604,22 @@ def report_context(
             ),
             decimals={"difference": 2, "tolerance": 1},
             row_header="claim",
+            sources=sources_frame(comparison, files["comparison"], ["id"]),
         ),
         "published_status": [
-            {"status": s, "n": int((comparison["status"] == s).sum())}
+            {
+                "status": s,
+                "n": int((comparison["status"] == s).sum()),
+                "source": count_source(files["comparison"], **claim_keys, status=s),
+            }
             for s in ("match", "mismatch", "not reproducible", "not in this export")
             if s != "not in this export" or (comparison["status"] == s).any()
         ],
-        "sources": [{"id": k, "text": str(v)} for k, v in sources.items()],
+        "sources": [
+            {"id": k, "text": str(v), "key": key_source(published_file, "sources", k)}
+            for k, v in sources.items()
+        ],
+        "country": country,
         "figures": list(figures),
         "methods": _methods(weighting, model_info, alpha),
         "limitations": limitations(
@@ -403,6 +640,9 @@ def report_context(
             "values, who was asked, values read as missing)",
             decimals={},
             row_header="variable",
+            sources=sources_frame(dictionary, codebook_file, ["variable"]),
         ),
         "provenance": provenance,
     }
+    _mark_flagged(context["table1"], table1)
+    return context

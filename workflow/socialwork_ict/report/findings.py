@@ -3,7 +3,11 @@
 Stage: report. Nothing here is hard-coded prose about the results: every
 number, direction and verdict comes from the tables passed in, so the
 sentences change when the data change. Pure functions: DataFrames in,
-a list of plain-text sentences out (the template escapes them).
+a list of plain-text sentences out (the template escapes them). Each number
+is marked with its source (:func:`~socialwork_ict.report.trace.traced`: the
+table cell of the data contract's file, or the config key); the template's
+``traced`` filter renders the marks, :func:`~socialwork_ict.report.trace.plain`
+removes them.
 
 Sentences, in order:
 
@@ -38,6 +42,15 @@ from socialwork_ict.names import (
 )
 from socialwork_ict.names import RAO_SCOTT_TEST as RAO_SCOTT
 from socialwork_ict.names import WALD_INTERACTION_TEST as WALD
+from socialwork_ict.report.trace import (
+    COMPARISON_TABLE,
+    MODEL_TABLE,
+    TABLE1,
+    TESTS_TABLE,
+    cell_source,
+    count_source,
+    traced,
+)
 
 REFERENCE_AGE = AGE_GROUPS[0]
 PO_TEST = "proportional_odds[age_group]"
@@ -47,11 +60,24 @@ USE_CATEGORIES = tuple(ICT_FREQ_LABELS[code] for code in (2, 3, 4, 5))
 NEVER = ICT_FREQ_LABELS[1]
 
 
-def format_p(p: float) -> str:
-    """``p < 0.001`` or ``p = 0.047`` (three decimals)."""
+def format_p(p: float, source: str | None = None) -> str:
+    """``p < 0.001`` or ``p = 0.047`` (three decimals); the number marked with ``source``."""
     if p is None or math.isnan(float(p)):
         return "p not available"
-    return "p < 0.001" if p < 0.001 else f"p = {float(p):.3f}"
+    text = "< 0.001" if p < 0.001 else f"= {float(p):.3f}"
+    if source is None:
+        return f"p {text}"
+    if p < 0.001:
+        return f"p {traced(text, source)}"
+    return f"p = {traced(text[2:], source)}"
+
+
+def _alpha(alpha: float) -> str:
+    return traced(f"{alpha:g}", "config:report.alpha")
+
+
+def _test_cell(row, column: str, text: str) -> str:
+    return traced(text, cell_source(TESTS_TABLE, {"test": row["test"]}, column))
 
 
 def format_df(value: float) -> str:
@@ -78,10 +104,11 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
     for term in present:
         row = terms.loc[term]
         group = term.removeprefix("age_group[").removesuffix("]")
-        parts.append(
-            f"{group} OR {row['odds_ratio']:.2f} "
-            f"(95 % CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+        odds, low, high = (
+            traced(f"{row[c]:.2f}", cell_source(MODEL_TABLE, {"term": term}, c))
+            for c in ("odds_ratio", "ci_low", "ci_high")
         )
+        parts.append(f"{group} OR {odds} (95 % CI {low} to {high})")
     odds = terms.loc[present, "odds_ratio"].astype(float)
     low = terms.loc[present, "ci_low"].astype(float)
     high = terms.loc[present, "ci_high"].astype(float)
@@ -106,9 +133,9 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
         t.removeprefix("age_group[").removesuffix("]") for t in present if low[t] <= 1 <= high[t]
     ]
     tail = (
-        f" The 95 % interval includes 1 for {_list(crossing)}."
+        f" The 95 % interval includes an odds ratio of one for {_list(crossing)}."
         if crossing
-        else " No 95 % interval includes 1."
+        else " No 95 % interval includes an odds ratio of one."
     )
     return (
         "In the primary survey-weighted proportional-odds model (adjusted for country, gender "
@@ -117,16 +144,19 @@ def age_effect_sentence(model: pd.DataFrame) -> str:
 
 
 def _f_text(row) -> str:
+    """``F = 3.48 on 15.9 and 41357 df, p < 0.001``, each number marked with its tests.csv cell."""
     return (
-        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}"
+        f"F = {_test_cell(row, 'statistic', format(row['statistic'], '.2f'))} on "
+        f"{_test_cell(row, 'df_num', format_df(row['df_num']))} and "
+        f"{_test_cell(row, 'df_den', format_df(row['df_den']))} df, "
+        f"{format_p(row['p_value'], cell_source(TESTS_TABLE, {'test': row['test']}, 'p_value'))}"
     )
 
 
 def age_claim_sentence(tests: pd.DataFrame, alpha: float) -> str | None:
     """The claim "under-30s use less than older groups" tested as stated (one contrast),
     with the overall age test and the departure from linearity (None if not computed)."""
-    by_name = tests.set_index("test")
+    by_name = tests.set_index("test", drop=False)
     if not set(AGE_CLAIM_TESTS) <= set(by_name.index):
         return None
     contrast, overall, nonlinear = (by_name.loc[name] for name in AGE_CLAIM_TESTS)
@@ -139,15 +169,17 @@ def age_claim_sentence(tests: pd.DataFrame, alpha: float) -> str | None:
     )
     return (
         f"Tested as stated (the under-30s against the four older groups, one design-based "
-        f"contrast), the published age claim is {verdict} at {alpha:g} ({_f_text(contrast)}); "
-        f"{contrast['method'].split(': ', 1)[1]}. Overall age effect: {_f_text(overall)}. "
+        f"contrast), the published age claim is {verdict} at {_alpha(alpha)} "
+        f"({_f_text(contrast)}); "
+        f"{_test_cell(contrast, 'method', contrast['method'].split(': ', 1)[1])}. "
+        f"Overall age effect: {_f_text(overall)}. "
         f"The age pattern {shape} ({_f_text(nonlinear)})."
     )
 
 
 def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: float) -> str:
     """Which countries show an age x frequency association at ``alpha``."""
-    by_name = tests.set_index("test")
+    by_name = tests.set_index("test", drop=False)
     found, significant, not_significant = [], [], []
     for country in [*countries, POOLED]:
         name = RAO_SCOTT.format(country)
@@ -155,10 +187,7 @@ def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: flo
             continue
         row = by_name.loc[name]
         label = "pooled" if country == POOLED else country
-        text = (
-            f"{label} (F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-            f"{format_df(row['df_den'])} df, {format_p(row['p_value'])})"
-        )
+        text = f"{label} ({_f_text(row)})"
         found.append(name)
         (significant if row["p_value"] < alpha else not_significant).append(text)
     if not found:
@@ -166,10 +195,10 @@ def rao_scott_sentence(tests: pd.DataFrame, countries: Sequence[str], alpha: flo
     sentence = "Rao-Scott tests of age group by frequency of use: "
     clauses = []
     if significant:
-        clauses.append(f"associated at the {alpha:g} level in {_list(significant)}")
+        clauses.append(f"associated at the {_alpha(alpha)} level in {_list(significant)}")
     if not_significant:
         clauses.append(
-            f"no association detected at the {alpha:g} level in {_list(not_significant)}"
+            f"no association detected at the {_alpha(alpha)} level in {_list(not_significant)}"
         )
     return sentence + "; ".join(clauses) + "."
 
@@ -186,9 +215,8 @@ def interaction_sentence(tests: pd.DataFrame, alpha: float) -> str:
     )
     return (
         f"The age pattern {verdict} (design-based Wald test of age group x country: "
-        f"F = {row['statistic']:.2f} on {format_df(row['df_num'])} and "
-        f"{format_df(row['df_den'])} df, {format_p(row['p_value'])}; "
-        f"{'significant' if differs else 'not significant'} at {alpha:g})."
+        f"{_f_text(row)}; "
+        f"{'significant' if differs else 'not significant'} at {_alpha(alpha)})."
     )
 
 
@@ -198,10 +226,7 @@ def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
     if found.empty:
         return "The proportional-odds check is not available."
     row = found.iloc[0]
-    stats = (
-        f"design-based Brant-type Wald F = {row['statistic']:.2f} on "
-        f"{format_df(row['df_num'])} and {format_df(row['df_den'])} df, {format_p(row['p_value'])}"
-    )
+    stats = f"design-based Brant-type Wald {_f_text(row)}"
     every = tests[tests["test"] == PO_ALL]
     tail = (
         f" For every covariate jointly: {_f_text(every.iloc[0])}"
@@ -211,12 +236,13 @@ def proportional_odds_sentence(tests: pd.DataFrame, alpha: float) -> str:
     )
     if row["p_value"] < alpha:
         return (
-            f"The proportional-odds assumption for age group was rejected at {alpha:g} ({stats}): "
+            f"The proportional-odds assumption for age group was rejected at {_alpha(alpha)} "
+            f"({stats}): "
             "the age effects differ across the cut-points of the frequency scale; the binary "
             "sensitivity fit (often or very often) shows one of them." + tail
         )
     return (
-        f"The proportional-odds assumption for age group was not rejected at {alpha:g} "
+        f"The proportional-odds assumption for age group was not rejected at {_alpha(alpha)} "
         f"({stats}): one odds ratio per age group summarises the cut-points." + tail
     )
 
@@ -230,7 +256,8 @@ def any_use_prevalence(table1: pd.DataFrame, countries: Sequence[str]) -> dict[s
     """
     rows = table1[table1["variable"] == "ict_freq"]
     out: dict[str, float | None] = {}
-    for country in [*countries, POOLED]:
+    pooled = [POOLED] if (rows["country"].astype(str) == POOLED).any() else []
+    for country in [*countries, *pooled]:
         cells = rows[rows["country"] == country].set_index("category")["pct_weighted"]
         needed = [NEVER, *USE_CATEGORIES]
         values = pd.to_numeric(cells.reindex(needed), errors="coerce")
@@ -253,13 +280,24 @@ def hidden_reason(table1: pd.DataFrame, country: str) -> str:
     return "not shown"
 
 
+def prevalence_source(country: str) -> str:
+    """The any-use share as arithmetic over Table 1's weighted % cells (trace.py's form)."""
+
+    def cell(category):
+        keys = {"country": country, "variable": "ict_freq", "category": category}
+        return "{" + cell_source(TABLE1, keys, "pct_weighted") + "}"
+
+    use = "+".join(cell(c) for c in USE_CATEGORIES)
+    return f"100*({use})/({cell(NEVER)}+{use})"
+
+
 def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     shares = any_use_prevalence(table1, countries)
     parts = []
     for country, value in shares.items():
         label = "all countries pooled" if country == POOLED else country
         parts.append(
-            f"{label} {value:.1f} %"
+            f"{label} {traced(f'{value:.1f}', prevalence_source(country))} %"
             if value is not None
             else f"{label} {hidden_reason(table1, country)}"
         )
@@ -275,19 +313,30 @@ def prevalence_sentence(table1: pd.DataFrame, countries: Sequence[str]) -> str:
     )
 
 
-def published_sentence(comparison: pd.DataFrame) -> str:
+def published_sentence(comparison: pd.DataFrame, claims: str | None = None) -> str:
+    """The published-vs-reproduced tally; ``claims``: the claim ids counted (a glob such
+    as ``*_UK`` in a per-country report, as its count sources say)."""
     counts = comparison["status"].value_counts()
     match = int(counts.get("match", 0))
     mismatch = int(counts.get("mismatch", 0))
     not_rep = int(counts.get("not reproducible", 0))
     absent = int(counts.get("not in this export", 0))
+
+    def n(value, status=None):
+        keys = {} if claims is None else {"id": claims}
+        if status is not None:
+            keys["status"] = status
+        return traced(value, count_source(COMPARISON_TABLE, **keys))
+
     sentence = (
-        f"Of {len(comparison)} published figures and claims, {match} match within tolerance, "
-        f"{mismatch} do not and {not_rep} cannot be reproduced from the data contract's items."
+        f"Of {n(len(comparison))} published figures and claims, {n(match, 'match')} match "
+        f"within tolerance, {n(mismatch, 'mismatch')} do not and "
+        f"{n(not_rep, 'not reproducible')} cannot be reproduced from the data contract's items."
     )
     if absent:
         sentence += (
-            f" {absent} need optional items (data contract §1b) that are not in this export."
+            f" {n(absent, 'not in this export')} need optional items (data contract §1b) that "
+            "are not in this export."
         )
     if mismatch:
         ids = comparison.loc[comparison["status"] == "mismatch", "id"].astype(str)
@@ -304,6 +353,7 @@ def key_findings(
     warnings: Sequence[str],
     countries: Sequence[str],
     alpha: float = 0.05,
+    claims: str | None = None,
 ) -> list[str]:
     """The report's key-finding sentences (plain text), in the module docstring's order."""
     sentences = [
@@ -313,12 +363,12 @@ def key_findings(
         interaction_sentence(tests, alpha),
         proportional_odds_sentence(tests, alpha),
         prevalence_sentence(table1, countries),
-        published_sentence(comparison),
+        published_sentence(comparison, claims),
     ]
     if warnings:
         sentences.append(
-            f"The fits and weighting reported {len(warnings)} warning"
-            f"{'s' if len(warnings) != 1 else ''}: see Model warnings."
+            "The fits and weighting reported "
+            f"{'a warning' if len(warnings) == 1 else 'warnings'}: see Model warnings."
         )
     return sentences
 

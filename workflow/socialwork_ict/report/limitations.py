@@ -4,13 +4,16 @@ Stage: report. Each sentence follows from the run's own inputs (the data's
 origin, the targets file, the weighting and the model's description), so a
 reviewer reads what limits *these* numbers: the sampling, targets marked
 illustrative, the weighting, the variance method, missing data, and what
-the published comparison can show.
+the published comparison can show. Numbers are marked with their source
+(:mod:`~socialwork_ict.report.trace`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from socialwork_ict.report.trace import MODEL_INFO, key_source, traced
 
 
 def limitations(
@@ -56,13 +59,19 @@ def limitations(
         out.append(f"Post-stratification matches each country's joint cells of {variables} only.")
     variance = model_info.get("variance")
     if variance:
-        out.append(f"Variance: {variance}.")
+        out.append(f"Variance: {traced(variance, key_source(MODEL_INFO, 'variance'))}.")
     left_out = model_info.get("n_left_out_missing")
     used = model_info.get("n_complete_cases")
     if isinstance(left_out, int) and isinstance(used, int) and left_out > 0:
         share = 100.0 * left_out / (left_out + used)
+        left, cases = (
+            "{" + key_source(MODEL_INFO, k) + "}"
+            for k in ("n_left_out_missing", "n_complete_cases")
+        )
         out.append(
-            f"The models use complete cases: {left_out} respondents ({share:.1f} %) with a "
+            f"The models use complete cases: "
+            f"{traced(left_out, key_source(MODEL_INFO, 'n_left_out_missing'))} respondents "
+            f"({traced(f'{share:.1f}', f'100*{left}/({left}+{cases})')} %) with a "
             "missing value are left out; the estimates stay unbiased only when whether a value "
             "is missing does not depend on the outcome given the covariates (Little & Rubin "
             "2019, ch. 3)."

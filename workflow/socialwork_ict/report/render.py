@@ -30,6 +30,7 @@ import pandas as pd
 
 from socialwork_ict.names import FIGURES  # noqa: F401 (the report's figures, in order)
 from socialwork_ict.names import SYNTHETIC_REPORT_NOTE as SYNTHETIC_NOTE
+from socialwork_ict.report.trace import compact, key_source, span, traced_html
 
 #: column -> header label shown in the report (default: the column name with spaces)
 HEADERS = {
@@ -130,20 +131,24 @@ def table_view(
     headers: Mapping[str, str] | None = None,
     row_header: str | None = None,
     note: str = "",
+    sources: Sequence[Sequence[str]] | None = None,
 ) -> dict:
     """A display-ready table: caption, header labels, formatted cells.
 
     ``decimals`` maps columns to decimals (None: shown as stored; absent:
     text, or 3 decimals for a float column). ``p_value`` columns use
     ``< 0.001``. ``row_header`` names the column rendered as ``<th scope=row>``.
+    ``sources`` gives each cell's source (:mod:`~socialwork_ict.report.trace`),
+    row by row; the template puts it in ``data-source`` and the hover.
     """
     decimals = dict(decimals or {})
     labels = {**HEADERS, **(headers or {})}
     columns = list(frame.columns)
     rows = []
-    for record in frame.itertuples(index=False, name=None):
+    for i, record in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
-        for name, value in zip(columns, record, strict=True):
+        row_sources = sources[i] if sources is not None else [""] * len(columns)
+        for name, value, source in zip(columns, record, row_sources, strict=True):
             if name == "p_value":
                 text = format_p_value(value)
             elif name in decimals:
@@ -153,10 +158,18 @@ def table_view(
             else:
                 text = format_cell(value, None)
             numeric = _number(value) is not None and not isinstance(value, bool)
-            cells.append({"text": text, "numeric": numeric})
+            # a source where a number is shown (labels and text cells name things)
+            shown = numeric or any(ch.isdigit() for ch in text)
+            cells.append({"text": text, "numeric": numeric, "source": source if shown else ""})
         rows.append(cells)
     header_index = columns.index(row_header) if row_header in columns else 0
+    table_file, table_keys, compacted = compact([[c["source"] for c in row] for row in rows])
+    for row, row_sources in zip(rows, compacted, strict=True):
+        for cell, source in zip(row, row_sources, strict=True):
+            cell["source"] = source
     return {
+        "file": table_file,
+        "key_columns": table_keys,
         "caption": caption,
         "headers": [labels.get(c, c.replace("_", " ")) for c in columns],
         "rows": rows,
@@ -212,8 +225,11 @@ def report_png(png: bytes) -> bytes:
     return out.getvalue()
 
 
-def target_views(targets: Mapping[str, Any], countries: Sequence[str]) -> list[dict]:
-    """Per country: the targets' source, the `illustrative` label if present, the shares."""
+def target_views(
+    targets: Mapping[str, Any], countries: Sequence[str], targets_file: str = "config/targets.yaml"
+) -> list[dict]:
+    """Per country: the targets' source, the `illustrative` label if present, the shares
+    (each with its key in the targets file)."""
     views = []
     for country in countries:
         block = targets.get(country) or {}
@@ -224,13 +240,18 @@ def target_views(targets: Mapping[str, Any], countries: Sequence[str]) -> list[d
             if variable == "joint":
                 continue
             for category, share in values.items():
+                key = key_source(targets_file, country, variable, category)
+                labels = key_source(targets_file, country, variable)
                 shares.append({"variable": str(variable), "category": str(category),
-                               "share": format_cell(share, 3)})  # fmt: skip
+                               "share": format_cell(share, 3), "key": key,
+                               "labels": labels})  # fmt: skip
         views.append(
             {
                 "country": country,
                 "source": str(block.get("source", "not given")),
+                "source_key": key_source(targets_file, country, "source"),
                 "illustrative": str(block["illustrative"]) if "illustrative" in block else "",
+                "illustrative_key": key_source(targets_file, country, "illustrative"),
                 "shares": shares,
             }
         )
@@ -238,14 +259,19 @@ def target_views(targets: Mapping[str, Any], countries: Sequence[str]) -> list[d
 
 
 def make_environment() -> jinja2.Environment:
-    """Autoescaping, StrictUndefined, no clock or random globals."""
-    return jinja2.Environment(
+    """Autoescaping, StrictUndefined, no clock or random globals; the ``traced``
+    filter (:func:`~socialwork_ict.report.trace.traced_html`) and ``src``
+    (:func:`~socialwork_ict.report.trace.span`) mark numbers with their source."""
+    environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["traced"] = traced_html
+    environment.filters["src"] = span
+    return environment
 
 
 def render_report(template: str, context: Mapping[str, Any]) -> str:
