@@ -11,7 +11,11 @@ import pytest
 from socialwork_ict.models.design_matrix import apply_design
 from socialwork_ict.models.logistic import fit_logistic
 from socialwork_ict.models.ordinal import fit_ordinal
-from socialwork_ict.models.predict import _model_pieces, standardised_predictions
+from socialwork_ict.models.predict import (
+    _model_pieces,
+    standardised_contrast,
+    standardised_predictions,
+)
 
 AGES = ["<30", "30-39", "40-49", "50-59", "60+"]
 
@@ -147,3 +151,14 @@ def test_replicate_ses_match_refitting_every_replicate_by_hand(ordinal_fit, orac
         np.array(estimates), full["estimate"].to_numpy(), f.scale, f.rscales, f.mse
     )
     np.testing.assert_allclose(full["std_error"], np.sqrt(np.diag(variance)), rtol=1e-8)
+    # the published contrast (older groups' mean minus <30, pooled) on the same replicates
+    coefficients = {"<30": -1.0, **{age: 0.25 for age in AGES[1:]}}
+    pooled = [AGES.index(a) * 5 + 4 for a in AGES]  # the ALL column of each age group
+    by_replicate = np.array(estimates)[:, pooled] @ np.array(list(coefficients.values()))
+    contrast = standardised_contrast(
+        ordinal_fit, frame, coefficients, design=design, rows=np.arange(len(frame))
+    )
+    expected = replicate_variance(
+        by_replicate, np.array([contrast["estimate"]]), f.scale, f.rscales, f.mse
+    )
+    np.testing.assert_allclose(contrast["std_error"], np.sqrt(expected[0, 0]), rtol=1e-8)

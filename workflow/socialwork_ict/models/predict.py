@@ -185,14 +185,7 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
         )
         xs.append(apply_design(counterfactual, fit.design))
     masks = np.column_stack([mask for _, mask in domains])  # (n, D)
-    # the predictions see a respondent only through its counterfactual rows and
-    # domains: work on the distinct ones, with the weights summed per cell
-    # (cells of the cells of each matrix: never one n x (L x P) matrix)
-    cells, first = distinct_rows(np.column_stack([distinct_rows(a)[0] for a in (*xs, masks)]))
-    collapse = sparse.csr_matrix(
-        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
-    )
-    xs, masks = [x[first] for x in xs], masks[first]
+    collapse, (*xs, masks) = _counterfactual_cells([*xs, masks])
 
     def estimates(params: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """(L, D, O) predictions from the cells' summed weights ``w``."""
@@ -237,6 +230,22 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
                     }
                 )
     return pd.DataFrame(out)
+
+
+def _counterfactual_cells(matrices):
+    """``(collapse, cell_matrices)``: the distinct rows of the matrices side by side.
+
+    Replicate predictions see a respondent only through its counterfactual
+    design rows (and domains): the same weighted sums come from the distinct
+    cells with the weights summed per cell (``collapse @ w``, a sparse (cells,
+    n) 0/1 matrix). The cells are those of each matrix's own cells, so no
+    n x (L x P) matrix is built.
+    """
+    cells, first = distinct_rows(np.column_stack([distinct_rows(a)[0] for a in matrices]))
+    collapse = sparse.csr_matrix(
+        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
+    )
+    return collapse, [a[first] for a in matrices]
 
 
 def _domains(frame: pd.DataFrame, by: str) -> list[tuple[str, np.ndarray]]:
@@ -353,7 +362,7 @@ def standardised_contrast(
         )
         return names.index(wanted)
 
-    def estimate_at(moved, weights) -> float:
+    def estimate_at(moved, weights, xs=xs) -> float:
         out = 0.0
         for x, c in zip(xs, cs, strict=True):
             probs, names, _ = _model_pieces(moved, x, at_least)
@@ -373,13 +382,16 @@ def standardised_contrast(
 
             refit.failures = one.failures
 
+        collapse, cell_xs = _counterfactual_cells(xs)
+
         def replicate(block: np.ndarray) -> np.ndarray:
             wr = block[rows]
             thetas = refit(wr)
+            cell_weights = collapse @ wr
             values = []
             for j in range(wr.shape[1]):
                 moved = replace(fit, params=pd.Series(thetas[j], index=fit.params.index))
-                values.append(estimate_at(moved, wr[:, j]))
+                values.append(estimate_at(moved, cell_weights[:, j], xs=cell_xs))
             return np.asarray(values)[:, None]
 
         variance = float(design.vcov(None, replicate, np.array([est]))[0, 0])
