@@ -50,6 +50,7 @@ rule render_report:
     input:
         **REPORT_FIGURE_FILES,
         **IMPUTATION_REPORT_FILES,
+        **ITEM_REPORT_FILES,
         origin="results/clean/data_origin.json",
         sample_flow="results/tables/sample_flow.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
@@ -83,6 +84,7 @@ rule render_report:
         countries=config["countries"],
         config=config,
         imputation=IMPUTATION["method"],
+        plan_sections=PLAN_SECTIONS,
     script:
         "../scripts/render_report.py"
 

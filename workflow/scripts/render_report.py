@@ -10,6 +10,12 @@ from socialwork_ict.codebook import load_codebook
 from socialwork_ict.report.context import report_context
 from socialwork_ict.report.dictionary import data_dictionary
 from socialwork_ict.report.imputation import imputation_section, insert_section
+from socialwork_ict.report.items import (
+    insert_finding,
+    insert_sections,
+    items_sections,
+    no_discussion_sentence,
+)
 from socialwork_ict.report.provenance import git_commit, provenance, sha256_bytes
 from socialwork_ict.report.render import FIGURES, figure_view, render_report
 from socialwork_ict.rule_io import run_rule
@@ -34,6 +40,33 @@ def shown_path(path):
     """A path as the report shows it: as given when relative, the file name when absolute
     (no machine path in an output)."""
     return Path(path).name if Path(path).is_absolute() else str(path)
+
+
+def _with_plan(html, inp, params, origin):
+    """The report with the analysis plan's survey sections and the supervision finding."""
+    plan = _json(inp.items_plan)
+    figures = {
+        section: figure_view(
+            f"items_{section}",
+            Path(inp[f"items_{section}_png"]).read_bytes(),
+            _json(inp[f"items_{section}_json"]),
+            synthetic=bool(origin.get("synthetic", False)),
+        )
+        for section in params.plan_sections
+    }
+    sections = items_sections(
+        Path(inp.items_template).read_text(encoding="utf-8"),
+        plan=plan,
+        table3=_csv(inp.table3),
+        tests=_csv(inp.tests),
+        logits=_csv(inp.items_logit),
+        any_use=_csv(inp.any_use),
+        figures=figures,
+        countries=params.countries,
+        alpha=float(params.report["alpha"]),
+    )
+    html = insert_finding(html, no_discussion_sentence(plan.get("no_discussion")))
+    return insert_sections(html, sections)
 
 
 def main(snakemake):
@@ -102,6 +135,7 @@ def main(snakemake):
             method=params.imputation,
         )
         html = insert_section(html, section)
+    html = _with_plan(html, inp, params, origin)
     output = Path(snakemake.output[0])
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8", newline="\n") as handle:

@@ -34,7 +34,10 @@ def main(snakemake):
     table2 = table2_freq_by_age(frame, countries=countries, design=design)
     margins = _csv(snakemake.input.margins)
     diagnostics = _csv(snakemake.input.diagnostics)
-    protected = protect_published(table1, table2, margins, diagnostics, frame, claims, settings)
+    table3 = _csv(snakemake.input.table3)
+    protected = protect_published(
+        table1, table2, margins, diagnostics, frame, claims, settings, table3=table3
+    )
     summary = protected.summary
     log.info("disclosure control (k = %d, protection level %d, %s): %d cells, %d primary, "
              "%d secondary (%d respondents; any protecting pattern needs at least %d), "
@@ -64,6 +67,13 @@ def main(snakemake):
     log.info("table2: %d shown estimates flagged as unreliable (NCHS 2017)",
              int((published2["flag"] != "").sum()))  # fmt: skip
     write_table(published2, snakemake.output.table2)
+    flags3 = reliability_flags(*(table3[c] for c in ("pct_weighted", "se", "ci_low", "ci_high",
+                                                     "df", "n")))  # fmt: skip
+    published3 = protected.table3.assign(flag=np.where(protected.table3["suppressed"], "", flags3))
+    log.info("table3: %d of %d cells suppressed; %d shown estimates flagged as unreliable",
+             int(published3["suppressed"].sum()), len(published3),
+             int((published3["flag"] != "").sum()))  # fmt: skip
+    write_table(published3, snakemake.output.table3)
     write_table(protected.margins, snakemake.output.margins)
     write_table(protected.diagnostics, snakemake.output.diagnostics)
     write_table(protected.claims, snakemake.output.withheld)

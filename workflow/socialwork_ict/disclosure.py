@@ -66,8 +66,17 @@ The audit is the attacker's linear relaxation (as in tau-Argus): exact for
 two-way structures (tested by brute force), an outer bound otherwise; it
 does not use the bound ``1 <= n < k`` that the ``<k`` label itself tells.
 The figures and the report's sentences are drawn from the published tables
-only, so they publish nothing the problem does not hold. Table 3 (a later
-issue) is not in the problem yet.
+only, so they publish nothing the problem does not hold.
+
+Table 3 (``table3_items.csv``, :mod:`socialwork_ict.items`) joins the same
+problem: a count of an item also in Table 1 is Table 1's cell (the same
+respondents: Table 3's domain drops only skip-logic blanks, which Table 1
+counts apart); any other count is a cell of its own, with per country the
+relation "its categories plus an unpublished (hidden) count of respondents
+without an answer add up to the country's size" and the countries adding up
+to ``ALL``. Its ``df`` is not published (for a skip-logic item it would give
+the number asked). Not modelled: that the number not asked of a skip-logic
+item is at most Table 1's count below the filter (an inequality).
 """
 
 from __future__ import annotations
@@ -131,6 +140,7 @@ AUDIT_COLUMNS = [
 ]
 TABLE1_VALUE_COLUMNS = ("pct_unweighted", "pct_weighted", "deff")
 TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted", "deff", "df")
+TABLE3_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se", "deff")
 MARGINS_VALUE_COLUMNS = ("sample_share", "weighted_share")
 
 #: claim item -> (Table 1 variable, categories counted, categories of the base)
@@ -327,6 +337,30 @@ def _table2_cells(
     return index
 
 
+def _table3_cells(b: _Builder, table3: pd.DataFrame, totals: Mapping[str, int]) -> np.ndarray:
+    """Table 3's cells: Table 1's where Table 1 publishes the same count, else their own."""
+    index = np.empty(len(table3), dtype=np.int64)
+    own: dict[tuple, list[int]] = {}  # (country, variable) -> Table 3's own cells
+    for row, (c, v, g, n) in enumerate(
+        zip(table3["country"], table3["variable"], table3["category"], table3["n"], strict=True)
+    ):
+        shared = ("table1", c, v, g) in b.index
+        key = ("table1" if shared else "table3", c, v, g)
+        index[row] = b.cell(key, int(n), totals[c])
+        if not shared and c != ALL:
+            own.setdefault((c, v), []).append(int(index[row]))
+    countries = [c for c in totals if c != ALL]
+    for (c, v), members in own.items():
+        cells = list(dict.fromkeys(members))
+        value = totals[c] - sum(b.values[j] for j in cells)
+        unanswered = b.cell(("hidden: table3 unanswered", c, v), value, totals[c], HIDDEN)
+        b.equation([(j, 1.0) for j in cells] + [(unanswered, 1.0), (b.index[("total", c)], -1.0)])
+    for key in [k for k in b.index if k[0] == "table3" and k[1] == ALL]:
+        terms = [(b.index[("table3", c, *key[2:])], 1.0) for c in countries]
+        b.equation(terms + [(b.index[key], -1.0)])
+    return index
+
+
 def _margins_cells(
     b: _Builder, margins: pd.DataFrame, totals: Mapping[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -490,6 +524,7 @@ def build_problem(
     frame: pd.DataFrame,
     claims: Sequence[Mapping],
     settings: DisclosureSettings | None = None,
+    table3: pd.DataFrame | None = None,
 ):
     """The linked problem of everything published (arguments as :func:`protect_published`).
 
@@ -511,7 +546,8 @@ def build_problem(
     im, base = _margins_cells(b, margins, totals)
     io = _outside_cells(b, frame, margins, diagnostics, totals)
     ic = _claim_cells(b, frame, claims, totals)
-    return b, (i1, i2, im, base, io, ic)
+    i3 = None if table3 is None else _table3_cells(b, table3, totals)
+    return b, (i1, i2, im, base, io, ic, i3)
 
 
 # ---- applying the pattern ----------------------------------------------------------
@@ -528,6 +564,7 @@ class Protected:
     claims: pd.DataFrame  # id, withheld (True: count and base not published)
     audit: pd.DataFrame
     summary: dict
+    table3: pd.DataFrame | None = None
 
 
 def _labelled(
@@ -558,18 +595,20 @@ def protect_published(
     frame: pd.DataFrame,
     claims: Sequence[Mapping],
     settings: DisclosureSettings | None = None,
+    table3: pd.DataFrame | None = None,
 ) -> Protected:
     """Protect every published count jointly; audit; return the published versions.
 
     ``table1``, ``table2``, ``margins`` and ``diagnostics`` are the
     unsuppressed tables; ``frame`` the eligible respondents (for the hidden
     cross-classifications and the claims); ``claims`` the ``claims`` list of
-    ``config/published.yaml``. Raises :class:`DisclosureError` if the audit
+    ``config/published.yaml``; ``table3`` the unsuppressed Table 3 (optional;
+    published without its ``df``). Raises :class:`DisclosureError` if the audit
     finds a primary cell narrower than the protection level.
     """
     settings = settings or DisclosureSettings()
-    b, (i1, i2, im, base, io, ic) = build_problem(
-        table1, table2, margins, diagnostics, frame, claims, settings
+    b, (i1, i2, im, base, io, ic, i3) = build_problem(
+        table1, table2, margins, diagnostics, frame, claims, settings, table3
     )
     cells = b.problem()
     pattern = protect(
@@ -589,6 +628,8 @@ def protect_published(
         ("table2_freq_by_age", table2, i2, ("country", "age_group", "ict_freq")),
         ("weighting_margins", margins, im, ("country", "variable", "category")),
     ]
+    if table3 is not None:
+        appearances.append(("table3_items", table3, i3, ("country", "variable", "category")))
     for name, table, index, keys in appearances:
         for row in np.flatnonzero(primary[index]):
             lo, hi = interval[int(index[row])]
@@ -664,7 +705,11 @@ def protect_published(
         "equations": int(cells.rhs.size),
         "protection_level": p_level,
     }
-    return Protected(p1, p2, pm, pd_, claim_rows, audit, summary)
+    p3 = None
+    if table3 is not None:
+        p3 = _labelled(table3, i3, suppressed, primary, settings.k).drop(columns=["df"])
+        _blank(p3, p3[SUPPRESSED].to_numpy(), TABLE3_VALUE_COLUMNS)
+    return Protected(p1, p2, pm, pd_, claim_rows, audit, summary, p3)
 
 
 def _verdict(low: float, high: float, level: int) -> dict:
