@@ -36,6 +36,7 @@ WORKFLOW_MODULES = {
     "test_workflow_imputation",
     "test_workflow_oracle",
     "test_workflow_oracle_calibration",
+    "test_workflow_plan",
     "test_workflow_resources",
 }
 BROWSER_MODULES = {"test_report_browser"}
