@@ -206,11 +206,14 @@ def _script(name: str) -> Path:
 
 def _not_run_by(rule: str) -> set[Path]:
     """plot_figures.py imports every figure module; a figure set's rule excludes the
-    other set's (figures.smk): their plot functions never run in it."""
+    other set's (figures.smk): their plot functions never run in it. The plan's
+    section figures (items.smk) exclude both sets."""
     sets = {
         "plot_sample_figures": ("sample_flow", "weighting", "freq_by_age"),
         "plot_model_figures": ("odds_ratios", "predicted_often", "sensitivity"),
     }
+    if rule == "plot_item_figures":  # the section figures: figures/items.py only
+        return {(PACKAGE / "figures" / f"{f}.py").resolve() for fs in sets.values() for f in fs}
     if rule not in sets:
         return set()
     others = {f for name, figures in sets.items() if name != rule for f in figures}

@@ -123,7 +123,9 @@ rule plot_item_figures:
         plan="results/models/items_plan.json",
         origin="results/clean/data_origin.json",
         style=f"{PACKAGE}/figures/socialwork.mplstyle",
-        code=script_code("plot_item_figures"),
+        # the package's other figure modules are imported (figures/__init__)
+        # but never run here
+        code=script_code("plot_item_figures", exclude=[f"figures/{f}" for f in FIGURES]),
     output:
         **{
             key: (in_report(path) if key.endswith("_svg") else path)
