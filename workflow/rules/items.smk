@@ -3,6 +3,15 @@
 # by tabulate_sample (model.smk), inside the one disclosure problem; its tests
 # join tests.csv in test_age_association.
 
+from socialwork_ict.items import load_plan
+
+# the plan is checked against the codebook at start-up: a wrong item stops the
+# run with one line before any job starts
+try:
+    load_plan(config.get("analysis_plan"), load_codebook(config["codebook"]))
+except InputError as error:
+    stop(f"config key analysis_plan: {error.message()}")
+
 #: the plan's survey sections (one figure and one report section each)
 PLAN_SECTIONS = [
     s["id"] for s in (config.get("analysis_plan") or {}).get("sections", [])
