@@ -61,6 +61,7 @@ SLOW_TESTS = {
     "test_a_workbook_renamed_csv_is_named",
     "test_cells_hidden_to_protect_others_are_drawn_differently",
     "test_table3_joins_the_one_disclosure_problem",
+    "test_table3_yes_rows_are_r_item_means_on_every_design",
     "test_estimates_match_statsmodels_glm",
     "test_every_module_a_script_imports_is_a_code_input",
     "test_figure_code_does_not_import_pyplot",

@@ -118,3 +118,33 @@ def test_item_logits_are_r_svyglm_quasibinomial(sections, name):
     np.testing.assert_allclose(ours["std_error"].to_numpy(dtype=float), r["std_error"], rtol=1e-5)
     np.testing.assert_allclose(ours["p_value"].to_numpy(dtype=float), r["p_value"], rtol=1e-4)
     np.testing.assert_array_equal(ours["df"].to_numpy(), r["df"].to_numpy())
+
+
+@pytest.mark.parametrize("name", list(oracle.PREFIX))
+def test_table3_yes_rows_are_r_item_means_on_every_design(name):
+    """Every yes/no item of Table 3 against the oracle_calibration fixture's own
+    ``svymean(~item, subset(design, country == c), na.rm = TRUE, deff = "replace")``
+    (``expected/*item_means.csv``) on all six designs: fixed, calibrated,
+    bootstrap and JKn, each with the weights fixed or re-raked. Tolerance 1e-8
+    relative, as ``test_inference_calibration.py``."""
+    r = oracle.expected(oracle.PREFIX[name] + "item_means")
+    plan = {
+        "sections": [
+            {
+                "id": "yes_no",
+                "title": "yes/no items",
+                "items": [{"name": item, "kind": "binary"} for item in dict.fromkeys(r["item"])],
+            }
+        ]
+    }
+    sections = load_plan(plan, load_codebook(CODEBOOK))
+    table, _ = table3_items(oracle.frame(), sections, oracle.design(name), COUNTRIES)
+    answered = table.groupby(["variable", "country"])["n"].transform("sum")
+    yes = table.assign(answered=answered)[table["category"] == "yes"]
+    ours = yes.set_index(["country", "variable"]).loc[
+        list(zip(r["country"], r["item"], strict=True))
+    ]
+    np.testing.assert_array_equal(ours["answered"].to_numpy(), r["n"].to_numpy())
+    np.testing.assert_allclose(ours["pct_weighted"] / 100, r["mean"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"] / 100, r["se"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["deff"], r["deff"], rtol=1e-8, atol=0)
