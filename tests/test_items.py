@@ -144,3 +144,24 @@ def test_supervision_finding_is_the_weighted_no_discussion_share(published_input
     html = '<ul>\n<li>a</li>\n</ul>\n</section>\n\n<section id="data">'
     assert insert_finding(html, sentence).count("<li>") == 2
     assert f"{estimate['pct_weighted']:.1f} %" in sentence
+
+
+def test_a_claim_on_a_table3_item_is_the_sum_of_its_cells(published_inputs):
+    """The published 34 % of search_inappropriate (CA + US + IL): its count and base
+    are Table 3's yes and yes + no cells, one equation each."""
+    from socialwork_ict.disclosure import build_problem
+
+    *tables, frame = published_inputs
+    codes = (np.arange(len(frame)) % 3 == 0).astype(float)
+    frame = frame.assign(search_inappropriate=pd.array(codes, dtype="Int64"))
+    sections = load_plan(_plan({"name": "search_inappropriate", "kind": "binary"}), CODEBOOK)
+    table3, _ = table3_items(frame, sections, _fixed(frame), COUNTRIES)
+    claims = [c for c in CLAIMS if c.get("item") == "search_inappropriate"]
+    b, (*_, ic, _) = build_problem(*tables, frame, claims, DisclosureSettings(), table3)
+    cells = b.problem()
+    j_count, j_base = ic[claims[0]["id"]]
+    yes = {b.index[("table3", c, "search_inappropriate", "yes")] for c in ("CA", "US", "IL")}
+    rows = cells.matrix.toarray()
+    linked = [set(np.flatnonzero(row)) for row in rows if row[j_count] != 0]
+    assert yes | {j_count} in linked
+    assert any(row[j_base] != 0 and len(np.flatnonzero(row)) == 7 for row in rows)

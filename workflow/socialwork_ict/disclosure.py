@@ -74,9 +74,11 @@ respondents: Table 3's domain drops only skip-logic blanks, which Table 1
 counts apart); any other count is a cell of its own, with per country the
 relation "its categories plus an unpublished (hidden) count of respondents
 without an answer add up to the country's size" and the countries adding up
-to ``ALL``. Its ``df`` is not published (for a skip-logic item it would give
-the number asked). Not modelled: that the number not asked of a skip-logic
-item is at most Table 1's count below the filter (an inequality).
+to ``ALL``; a claim on such an item (``initiated_by_both``,
+``search_inappropriate``) is the sum of its cells. Its ``df`` is not
+published (for a skip-logic item it would give the number asked). Not
+modelled: that the number not asked of a skip-logic item is at most Table 1's
+count below the filter (an inequality).
 """
 
 from __future__ import annotations
@@ -152,8 +154,9 @@ CLAIM_CELLS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "client_searched_worker": ("client_searched_worker", ("yes",), ("yes", "no")),
     "no_workplace_policy": ("workplace_policy", ("no",), ("yes", "no", "don't know")),
 }
-#: claim items published in no other table (contract v2 §1b items outside Tables 1-2):
-#: their count and base are cells of their own, bounded by the claim's total only
+#: claim items published in neither Table 1 nor Table 2 (contract v2 §1b items): their
+#: count and base are cells of their own, bounded by the claim's total only unless
+#: Table 3 publishes the item (then they are sums of its cells, TABLE3_CLAIM_CELLS)
 UNLINKED_CLAIM_ITEMS = ("initiated_by_both", "search_inappropriate")
 _ANSWER = {1: "yes", 0: "no"}
 
@@ -546,8 +549,39 @@ def build_problem(
     im, base = _margins_cells(b, margins, totals)
     io = _outside_cells(b, frame, margins, diagnostics, totals)
     ic = _claim_cells(b, frame, claims, totals)
-    i3 = None if table3 is None else _table3_cells(b, table3, totals)
+    i3 = None
+    if table3 is not None:
+        i3 = _table3_cells(b, table3, totals)
+        _link_claims_to_table3(b, claims, ic)
     return b, (i1, i2, im, base, io, ic, i3)
+
+
+#: claim items whose count and base Table 3 publishes: item -> (variable, categories
+#: counted, categories of the base)
+TABLE3_CLAIM_CELLS = {
+    "initiated_by_both": ("contact_initiator", ("both",), ("client", "social worker", "both")),
+    "search_inappropriate": ("search_inappropriate", ("yes",), ("yes", "no")),
+}
+
+
+def _link_claims_to_table3(b: _Builder, claims: Sequence[Mapping], ic: Mapping) -> None:
+    """A claim on an item of :data:`TABLE3_CLAIM_CELLS` is a sum of Table 3's cells."""
+    for claim in claims:
+        spec = TABLE3_CLAIM_CELLS.get(claim.get("item"))
+        if spec is None or claim["id"] not in ic:
+            continue
+        variable, counted, based = spec
+        keys = {
+            part: [("table3", c, variable, g) for c in claim["countries"] for g in groups]
+            for part, groups in (("count", counted), ("base", based))
+        }
+        if not all(key in b.index for part in keys.values() for key in part):
+            continue  # the item is not in this run's Table 3
+        for (part, members), j in zip(keys.items(), ic[claim["id"]], strict=True):
+            cells = [b.index[key] for key in members]
+            if sum(b.values[m] for m in cells) != b.values[j]:
+                raise ValueError(f"claim {claim['id']}: its {part} is not Table 3's sum")
+            b.equation([(m, 1.0) for m in cells] + [(j, -1.0)])
 
 
 # ---- applying the pattern ----------------------------------------------------------
