@@ -29,7 +29,7 @@ ITEM_REPORT_FILES = {
     "items_logit": "results/tables/items_logit.csv",
     "any_use": "results/tables/any_use_by_breakdown.csv",
     "items_plan": "results/models/items_plan.json",
-    "items_template": "workflow/templates/items_section.html.j2",
+    "items_template": project_file("workflow/templates/items_section.html.j2"),
 }
 PUBLISHED_TABLES += ["table3_items", "items_logit", "any_use_by_breakdown"]
 PUBLISHED_OUTPUTS += [
