@@ -66,7 +66,8 @@ def _with_plan(html, inp, params, origin):
         alpha=float(params.report["alpha"]),
     )
     html = insert_finding(html, no_discussion_sentence(plan.get("no_discussion")))
-    return insert_sections(html, sections)
+    titles = [(s["id"], s["title"]) for s in plan["sections"]]
+    return insert_sections(html, sections, [*titles, ("any-use", "Any use by breakdown")])
 
 
 def main(snakemake):

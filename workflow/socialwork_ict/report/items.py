@@ -14,6 +14,7 @@ findings list from the weighted estimate of ``no_discussion``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -158,7 +159,17 @@ def insert_finding(html: str, sentence: str | None) -> str:
     return html[:at] + f"<li>{sentence}</li>\n" + html[at:]
 
 
-def insert_sections(html: str, sections: str) -> str:
-    """``html`` with the survey sections inserted before the sensitivity section."""
+#: the contents entry the survey sections' entries go before
+NAV_ANCHOR = '<li><a href="#sensitivity">'
+
+
+def insert_sections(html: str, sections: str, titles: Sequence[tuple[str, str]] = ()) -> str:
+    """``html`` with the survey sections inserted before the sensitivity section and
+    their (id, title) entries in the contents before its entry."""
     at = html.index(ANCHOR)
-    return html[:at] + sections + html[at:]
+    html = html[:at] + sections + html[at:]
+    if titles and NAV_ANCHOR in html:
+        at = html.index(NAV_ANCHOR)
+        links = "".join(f'<li><a href="#items-{i}">{escape(t)}</a></li>\n' for i, t in titles)
+        html = html[:at] + links + html[at:]
+    return html
