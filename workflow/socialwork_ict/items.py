@@ -46,6 +46,7 @@ no rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -69,6 +70,8 @@ __all__ = [
     "no_discussion_estimate",
     "plan_columns",
     "plan_summary",
+    "section_rows",
+    "short_label",
     "table3_items",
 ]
 
@@ -488,3 +491,34 @@ def no_discussion_estimate(
         "se": 100.0 * est["se"],
         "deff": est["deff"],
     }
+
+
+def section_rows(table3: pd.DataFrame, section: Mapping) -> list[tuple[str, pd.DataFrame]]:
+    """(row label, that row's Table 3 rows for every country) in plan order."""
+    rows = []
+    part = table3[table3["section"] == section["id"]]
+    for item in section["items"]:
+        rows_item = part[part["item"] == item["name"]]
+        labels = dict(zip(item.get("columns", []), item.get("column_labels", []), strict=False))
+        for variable, by_var in rows_item.groupby("variable", sort=False):
+            for category, cell in by_var.groupby("category", sort=False):
+                if item["kind"] == "binary" and category != "yes":
+                    continue
+                if item["kind"] == "multi-select":
+                    label = labels.get(variable, variable)
+                elif item["kind"] == "binary":
+                    label = item["label"]
+                else:
+                    label = f"{short_label(_bare(item['label']), 34)}: {category}"
+                rows.append((label, cell))
+    return rows
+
+
+def _bare(label: str) -> str:
+    """A codebook label without its closing parenthesis (e.g. "(asked of users)")."""
+    return re.sub(r"\s*\([^)]*\)$", "", label)
+
+
+def short_label(text: str, width: int = 58) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"

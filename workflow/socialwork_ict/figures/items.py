@@ -11,7 +11,6 @@ the subtitle.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,38 +28,9 @@ from socialwork_ict.figures.common import (
     new_figure,
     ordered_countries,
 )
+from socialwork_ict.items import section_rows, short_label
 
-__all__ = ["caption_items_section", "plot_items_section", "section_rows"]
-
-
-def section_rows(table3: pd.DataFrame, section: Mapping) -> list[tuple[str, pd.DataFrame]]:
-    """(row label, that row's Table 3 rows for every country) in plan order."""
-    rows = []
-    part = table3[table3["section"] == section["id"]]
-    for item in section["items"]:
-        rows_item = part[part["item"] == item["name"]]
-        labels = dict(zip(item.get("columns", []), item.get("column_labels", []), strict=False))
-        for variable, by_var in rows_item.groupby("variable", sort=False):
-            for category, cell in by_var.groupby("category", sort=False):
-                if item["kind"] == "binary" and category != "yes":
-                    continue
-                if item["kind"] == "multi-select":
-                    label = labels.get(variable, variable)
-                elif item["kind"] == "binary":
-                    label = item["label"]
-                else:
-                    label = f"{_short(_bare(item['label']), 34)}: {category}"
-                rows.append((label, cell))
-    return rows
-
-
-def _bare(label: str) -> str:
-    """A codebook label without its closing parenthesis (e.g. "(asked of users)")."""
-    return re.sub(r"\s*\([^)]*\)$", "", label)
-
-
-def _short(text: str, width: int = 58) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+__all__ = ["caption_items_section", "plot_items_section"]
 
 
 def plot_items_section(table3: pd.DataFrame, section: Mapping, *, synthetic: bool,
@@ -95,7 +65,7 @@ def plot_items_section(table3: pd.DataFrame, section: Mapping, *, synthetic: boo
                 else:
                     ax.plot([pct], [y], "|", color=colours[country], markersize=9,
                             markeredgewidth=2, zorder=2)  # fmt: skip
-        ax.set_yticks(range(len(rows)), [_short(label) for label, _ in rows])
+        ax.set_yticks(range(len(rows)), [short_label(label) for label, _ in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Weighted % of respondents asked")

@@ -19,7 +19,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from socialwork_ict.figures.items import section_rows
+from socialwork_ict.items import section_rows
 from socialwork_ict.report.findings import format_p
 from socialwork_ict.report.render import make_environment, table_view
 
