@@ -36,6 +36,7 @@ WORKFLOW_MODULES = {
     "test_workflow_imputation",
     "test_workflow_oracle",
     "test_workflow_oracle_calibration",
+    "test_workflow_plan",
     "test_workflow_resources",
 }
 BROWSER_MODULES = {"test_report_browser"}
@@ -59,6 +60,8 @@ SLOW_MODULES = {
 SLOW_TESTS = {
     "test_a_workbook_renamed_csv_is_named",
     "test_cells_hidden_to_protect_others_are_drawn_differently",
+    "test_table3_joins_the_one_disclosure_problem",
+    "test_table3_yes_rows_are_r_item_means_on_every_design",
     "test_estimates_match_statsmodels_glm",
     "test_every_module_a_script_imports_is_a_code_input",
     "test_figure_code_does_not_import_pyplot",

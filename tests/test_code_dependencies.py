@@ -207,8 +207,11 @@ def _script(name: str) -> Path:
 
 def _not_run_by(rule: str) -> set[Path]:
     """plot_figures.py imports every figure module; a figure set's rule excludes the
-    other set's (figures.smk): their plot functions never run in it."""
+    other set's (figures.smk): their plot functions never run in it. The plan's
+    section figures (items.smk) exclude both sets."""
     sets = {f"plot_{name}_figures": figures for name, figures in FIGURE_SETS.items()}
+    if rule == "plot_item_figures":  # the section figures: figures/items.py only
+        return {(PACKAGE / "figures" / f"{f}.py").resolve() for fs in sets.values() for f in fs}
     if rule not in sets:
         return set()
     others = {f for name, figures in sets.items() if name != rule for f in figures}

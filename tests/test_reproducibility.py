@@ -81,8 +81,9 @@ def _planned_jobs(project) -> set[str]:
     return {line.split()[0] for line in stats.splitlines()[3:] if line.strip()}
 
 
-#: one job per figure set draws its figures (workflow/rules/figures.smk)
-FIGURE_RULES = {"plot_sample_figures", "plot_model_figures"}
+#: one job per figure set draws its figures (workflow/rules/figures.smk; the
+#: analysis plan's section figures: items.smk)
+FIGURE_RULES = {"plot_sample_figures", "plot_model_figures", "plot_item_figures"}
 
 
 def test_a_finished_run_has_nothing_to_do(finished_copy):

@@ -40,6 +40,9 @@ REPORTED = [
             "sensitivity",
             "published_vs_reproduced",
             "disclosure_audit",
+            "table3_items",
+            "items_logit",
+            "any_use_by_breakdown",
         )
     ),
     *(
@@ -51,6 +54,11 @@ REPORTED = [
             "odds_ratios",
             "predicted_often",
             "sensitivity",
+            # one per survey section of the default analysis plan
+            "items_setting",
+            "items_ict_use",
+            "items_boundaries",
+            "items_policy",
         )
     ),
 ]

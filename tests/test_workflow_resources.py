@@ -18,6 +18,8 @@ DATA_RULES = (
     "clean_responses",
     "rake_weights",
     "tabulate_sample",
+    "tabulate_items",
+    "test_items",
     "fit_ordinal_model",
     "test_age_association",
     "fit_sensitivity_model",

@@ -16,9 +16,14 @@ from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
 from socialwork_ict.imputation.settings import imputation_numbers, imputation_settings
-from socialwork_ict.names import FIGURE_SETS, FIGURES, run_specifications
+from socialwork_ict.names import (
+    FIGURE_FORMATS,
+    FIGURE_SETS,
+    FIGURES,
+    run_specifications,
+)
 from socialwork_ict.outputs import IMPUTATION_REPORT_FILES as MI_REPORT_FILES
-from socialwork_ict.outputs import published_outputs, report_entry
+from socialwork_ict.outputs import item_figure, published_outputs, report_entry
 from socialwork_ict.resources import ANALYSIS_FILE_FACTOR, RAW_FILE_FACTOR
 from socialwork_ict.resources import PROCESS_MB, TABLE_FILE_FACTOR
 from socialwork_ict.resources import memory_mb, synthetic_memory_mb
@@ -123,7 +128,13 @@ def completed_file(wildcards):
 
 #: what a run publishes (socialwork_ict.outputs): the report and every table and
 #: figure it is built from, plus the multiple imputation's outputs when it is on
-PUBLISHED_OUTPUTS = published_outputs(imputation=bool(IMPUTATIONS))
+#: the analysis plan's survey sections (one figure and one report section each)
+PLAN_SECTIONS = [
+    s["id"] for s in (config.get("analysis_plan") or {}).get("sections", [])
+]
+PUBLISHED_OUTPUTS = published_outputs(
+    imputation=bool(IMPUTATIONS), plan_sections=PLAN_SECTIONS
+)
 #: the report's multiple-imputation section inputs (none without imputation)
 IMPUTATION_REPORT_FILES = MI_REPORT_FILES if IMPUTATIONS else {}
 

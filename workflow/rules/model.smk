@@ -10,12 +10,14 @@ rule tabulate_sample:
         margins="results/internal_unsuppressed/weighting_margins.csv",
         diagnostics="results/internal_unsuppressed/weighting_diagnostics.csv",
         published=config["published"],
+        table3="results/internal_unsuppressed/table3_items.csv",
         code=script_code("tabulate_sample"),
         targets=config["targets"],
         factors=replicate_factors_file,
     output:
         table1=in_report("results/tables/table1_sample.csv"),
         table2=in_report("results/tables/table2_freq_by_age.csv"),
+        table3=in_report("results/tables/table3_items.csv"),
         margins=in_report("results/tables/weighting_margins.csv"),
         diagnostics=in_report("results/tables/weighting_diagnostics.csv"),
         audit=in_report("results/tables/disclosure_audit.csv"),
@@ -103,6 +105,7 @@ rule test_age_association:
     """Rao-Scott tests, age x country Wald test, trend test, proportional-odds check."""
     input:
         weighted="results/weights/weighted_responses.parquet",
+        item_tests="results/models/item_tests.csv",
         code=script_code("test_age_association"),
         targets=config["targets"],
         factors=replicate_factors_file,

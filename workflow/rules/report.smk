@@ -43,6 +43,7 @@ rule render_report:
     input:
         **REPORT_FIGURE_FILES,
         **IMPUTATION_REPORT_FILES,
+        **ITEM_REPORT_FILES,
         origin="results/clean/data_origin.json",
         sample_flow="results/tables/sample_flow.csv",
         diagnostics="results/tables/weighting_diagnostics.csv",
@@ -76,6 +77,7 @@ rule render_report:
         countries=config["countries"],
         config=config,
         imputation=IMPUTATION["method"],
+        plan_sections=PLAN_SECTIONS,
     script:
         "../scripts/render_report.py"
 
@@ -148,4 +150,5 @@ use rule render_report as render_country_report with:
         countries=config["countries"],
         config=config,
         imputation=IMPUTATION["method"],
+        plan_sections=PLAN_SECTIONS,
         country=lambda wildcards: wildcards.country,

@@ -15,6 +15,7 @@ def main(snakemake):
         config=params.config,
         imputation=params.imputation,
         country=getattr(params, "country", None),
+        plan_sections=params.plan_sections,
     )
     write_bytes(html.encode("utf-8"), snakemake.output[0])
 

@@ -1,4 +1,4 @@
-"""Rule tabulate_sample: Table 1, Table 2, the margins and diagnostics, disclosure-protected
+"""Rule tabulate_sample: Tables 1-3, the margins and diagnostics, disclosure-protected
 (socialwork_ict.tabulate.tabulate_sample)."""
 
 import pandas as pd
@@ -29,8 +29,9 @@ def main(snakemake):
         countries=params.countries,
         design=design,
         disclosure=params.disclosure,
+        table3=_csv(snakemake.input.table3),
     )
-    for name in ("table1_internal", "table2_internal", "table1", "table2", "margins",
+    for name in ("table1_internal", "table2_internal", "table1", "table2", "table3", "margins",
                  "diagnostics", "withheld", "audit"):  # fmt: skip
         write_table(getattr(tables, name), snakemake.output[name])
 

@@ -2,6 +2,8 @@
 
 from dataclasses import replace
 
+import pandas as pd
+
 from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.models.age_tests import age_association_tests
 from socialwork_ict.models.model_frame import (
@@ -32,7 +34,10 @@ def main(snakemake):
         rows=rows,
         everyone=everyone,
     )
-    write_table(tests.table, snakemake.output.tests)
+    # the analysis plan's tests (rule test_items) follow the age tests
+    item_tests = pd.read_csv(snakemake.input.item_tests, keep_default_na=False, na_values=[""])
+    table = tests.table if item_tests.empty else pd.concat([tests.table, item_tests])
+    write_table(table, snakemake.output.tests)
     po = tests.proportional_odds
     write_table(po.coefficients, snakemake.output.po_check)
     write_table(tests.interaction_fit.coef_table(), snakemake.output.interaction)

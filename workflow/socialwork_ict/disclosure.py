@@ -66,8 +66,19 @@ The audit is the attacker's linear relaxation (as in tau-Argus): exact for
 two-way structures (tested by brute force), an outer bound otherwise; it
 does not use the bound ``1 <= n < k`` that the ``<k`` label itself tells.
 The figures and the report's sentences are drawn from the published tables
-only, so they publish nothing the problem does not hold. Table 3 (a later
-issue) is not in the problem yet.
+only, so they publish nothing the problem does not hold.
+
+Table 3 (``table3_items.csv``, :mod:`socialwork_ict.items`) joins the same
+problem: a count of an item also in Table 1 is Table 1's cell (the same
+respondents: Table 3's domain drops only skip-logic blanks, which Table 1
+counts apart); any other count is a cell of its own, with per country the
+relation "its categories plus an unpublished (hidden) count of respondents
+without an answer add up to the country's size" and the countries adding up
+to ``ALL``; a claim on such an item (``initiated_by_both``,
+``search_inappropriate``) is the sum of its cells. Its ``df`` is not
+published (for a skip-logic item it would give the number asked). Not
+modelled: that the number not asked of a skip-logic item is at most Table 1's
+count below the filter (an inequality).
 """
 
 from __future__ import annotations
@@ -131,6 +142,7 @@ AUDIT_COLUMNS = [
 ]
 TABLE1_VALUE_COLUMNS = ("pct_unweighted", "pct_weighted", "deff")
 TABLE2_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se_weighted", "deff", "df")
+TABLE3_VALUE_COLUMNS = ("pct_weighted", "ci_low", "ci_high", "se", "deff")
 MARGINS_VALUE_COLUMNS = ("sample_share", "weighted_share")
 
 #: claim item -> (Table 1 variable, categories counted, categories of the base)
@@ -142,8 +154,9 @@ CLAIM_CELLS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "client_searched_worker": ("client_searched_worker", ("yes",), ("yes", "no")),
     "no_workplace_policy": ("workplace_policy", ("no",), ("yes", "no", "don't know")),
 }
-#: claim items published in no other table (contract v2 §1b items outside Tables 1-2):
-#: their count and base are cells of their own, bounded by the claim's total only
+#: claim items published in neither Table 1 nor Table 2 (contract v2 §1b items): their
+#: count and base are cells of their own, bounded by the claim's total only unless
+#: Table 3 publishes the item (then they are sums of its cells, TABLE3_CLAIM_CELLS)
 UNLINKED_CLAIM_ITEMS = ("initiated_by_both", "search_inappropriate")
 _ANSWER = {1: "yes", 0: "no"}
 
@@ -327,6 +340,30 @@ def _table2_cells(
     return index
 
 
+def _table3_cells(b: _Builder, table3: pd.DataFrame, totals: Mapping[str, int]) -> np.ndarray:
+    """Table 3's cells: Table 1's where Table 1 publishes the same count, else their own."""
+    index = np.empty(len(table3), dtype=np.int64)
+    own: dict[tuple, list[int]] = {}  # (country, variable) -> Table 3's own cells
+    for row, (c, v, g, n) in enumerate(
+        zip(table3["country"], table3["variable"], table3["category"], table3["n"], strict=True)
+    ):
+        shared = ("table1", c, v, g) in b.index
+        key = ("table1" if shared else "table3", c, v, g)
+        index[row] = b.cell(key, int(n), totals[c])
+        if not shared and c != ALL:
+            own.setdefault((c, v), []).append(int(index[row]))
+    countries = [c for c in totals if c != ALL]
+    for (c, v), members in own.items():
+        cells = list(dict.fromkeys(members))
+        value = totals[c] - sum(b.values[j] for j in cells)
+        unanswered = b.cell(("hidden: table3 unanswered", c, v), value, totals[c], HIDDEN)
+        b.equation([(j, 1.0) for j in cells] + [(unanswered, 1.0), (b.index[("total", c)], -1.0)])
+    for key in [k for k in b.index if k[0] == "table3" and k[1] == ALL]:
+        terms = [(b.index[("table3", c, *key[2:])], 1.0) for c in countries]
+        b.equation(terms + [(b.index[key], -1.0)])
+    return index
+
+
 def _margins_cells(
     b: _Builder, margins: pd.DataFrame, totals: Mapping[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -490,6 +527,7 @@ def build_problem(
     frame: pd.DataFrame,
     claims: Sequence[Mapping],
     settings: DisclosureSettings | None = None,
+    table3: pd.DataFrame | None = None,
 ):
     """The linked problem of everything published (arguments as :func:`protect_published`).
 
@@ -511,7 +549,39 @@ def build_problem(
     im, base = _margins_cells(b, margins, totals)
     io = _outside_cells(b, frame, margins, diagnostics, totals)
     ic = _claim_cells(b, frame, claims, totals)
-    return b, (i1, i2, im, base, io, ic)
+    i3 = None
+    if table3 is not None:
+        i3 = _table3_cells(b, table3, totals)
+        _link_claims_to_table3(b, claims, ic)
+    return b, (i1, i2, im, base, io, ic, i3)
+
+
+#: claim items whose count and base Table 3 publishes: item -> (variable, categories
+#: counted, categories of the base)
+TABLE3_CLAIM_CELLS = {
+    "initiated_by_both": ("contact_initiator", ("both",), ("client", "social worker", "both")),
+    "search_inappropriate": ("search_inappropriate", ("yes",), ("yes", "no")),
+}
+
+
+def _link_claims_to_table3(b: _Builder, claims: Sequence[Mapping], ic: Mapping) -> None:
+    """A claim on an item of :data:`TABLE3_CLAIM_CELLS` is a sum of Table 3's cells."""
+    for claim in claims:
+        spec = TABLE3_CLAIM_CELLS.get(claim.get("item"))
+        if spec is None or claim["id"] not in ic:
+            continue
+        variable, counted, based = spec
+        keys = {
+            part: [("table3", c, variable, g) for c in claim["countries"] for g in groups]
+            for part, groups in (("count", counted), ("base", based))
+        }
+        if not all(key in b.index for part in keys.values() for key in part):
+            continue  # the item is not in this run's Table 3
+        for (part, members), j in zip(keys.items(), ic[claim["id"]], strict=True):
+            cells = [b.index[key] for key in members]
+            if sum(b.values[m] for m in cells) != b.values[j]:
+                raise ValueError(f"claim {claim['id']}: its {part} is not Table 3's sum")
+            b.equation([(m, 1.0) for m in cells] + [(j, -1.0)])
 
 
 # ---- applying the pattern ----------------------------------------------------------
@@ -528,6 +598,7 @@ class Protected:
     claims: pd.DataFrame  # id, withheld (True: count and base not published)
     audit: pd.DataFrame
     summary: dict
+    table3: pd.DataFrame | None = None
 
 
 def _labelled(
@@ -558,18 +629,20 @@ def protect_published(
     frame: pd.DataFrame,
     claims: Sequence[Mapping],
     settings: DisclosureSettings | None = None,
+    table3: pd.DataFrame | None = None,
 ) -> Protected:
     """Protect every published count jointly; audit; return the published versions.
 
     ``table1``, ``table2``, ``margins`` and ``diagnostics`` are the
     unsuppressed tables; ``frame`` the eligible respondents (for the hidden
     cross-classifications and the claims); ``claims`` the ``claims`` list of
-    ``config/published.yaml``. Raises :class:`DisclosureError` if the audit
+    ``config/published.yaml``; ``table3`` the unsuppressed Table 3 (optional;
+    published without its ``df``). Raises :class:`DisclosureError` if the audit
     finds a primary cell narrower than the protection level.
     """
     settings = settings or DisclosureSettings()
-    b, (i1, i2, im, base, io, ic) = build_problem(
-        table1, table2, margins, diagnostics, frame, claims, settings
+    b, (i1, i2, im, base, io, ic, i3) = build_problem(
+        table1, table2, margins, diagnostics, frame, claims, settings, table3
     )
     cells = b.problem()
     pattern = protect(
@@ -589,6 +662,8 @@ def protect_published(
         ("table2_freq_by_age", table2, i2, ("country", "age_group", "ict_freq")),
         ("weighting_margins", margins, im, ("country", "variable", "category")),
     ]
+    if table3 is not None:
+        appearances.append(("table3_items", table3, i3, ("country", "variable", "category")))
     for name, table, index, keys in appearances:
         for row in np.flatnonzero(primary[index]):
             lo, hi = interval[int(index[row])]
@@ -664,7 +739,11 @@ def protect_published(
         "equations": int(cells.rhs.size),
         "protection_level": p_level,
     }
-    return Protected(p1, p2, pm, pd_, claim_rows, audit, summary)
+    p3 = None
+    if table3 is not None:
+        p3 = _labelled(table3, i3, suppressed, primary, settings.k).drop(columns=["df"])
+        _blank(p3, p3[SUPPRESSED].to_numpy(), TABLE3_VALUE_COLUMNS)
+    return Protected(p1, p2, pm, pd_, claim_rows, audit, summary, p3)
 
 
 def _verdict(low: float, high: float, level: int) -> dict:

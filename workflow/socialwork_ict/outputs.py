@@ -11,6 +11,8 @@ Pandas-free: the Snakefile imports it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from socialwork_ict.names import FIGURE_FORMATS, FIGURES
 
 #: the published tables, results/tables/<table>.csv
@@ -27,6 +29,9 @@ PUBLISHED_TABLES = (
     "sensitivity",
     "published_vs_reproduced",
     "disclosure_audit",
+    "table3_items",
+    "items_logit",
+    "any_use_by_breakdown",
 )
 
 #: what the multiple imputation adds to the published outputs
@@ -45,14 +50,21 @@ IMPUTATION_REPORT_FILES = {
 }
 
 
-def published_outputs(imputation: bool) -> list[str]:
+def item_figure(section: str, ext: str) -> str:
+    """The figure of one survey section of the analysis plan (rule plot_item_figures)."""
+    return f"results/figures/items_{section}.{ext}"
+
+
+def published_outputs(imputation: bool, plan_sections: Sequence[str] = ()) -> list[str]:
     """Every published file of a run, in manifest order: the report, the imputation
-    outputs (``imputation``: multiple imputation is on), the tables, the figures."""
+    outputs (``imputation``: multiple imputation is on), the tables, the figures,
+    then the figures of the analysis plan's survey sections (``plan_sections``)."""
     return (
         ["reports/report.html"]
         + (list(IMPUTATION_OUTPUTS) if imputation else [])
         + [f"results/tables/{table}.csv" for table in PUBLISHED_TABLES]
         + [f"results/figures/{figure}.{ext}" for figure in FIGURES for ext in FIGURE_FORMATS]
+        + [item_figure(section, ext) for section in plan_sections for ext in FIGURE_FORMATS]
     )
 
 
@@ -101,13 +113,27 @@ REPORT_ENTRIES = {
         "disclosure audit",
     ),
     "results/manifest.tsv": ("8. Disclosure and provenance", "manifest", "manifest"),
+    "results/tables/table3_items.csv": ("9. Survey sections", "table3", "Table 3"),
+    "results/tables/items_logit.csv": ("9. Survey sections", "items_logit", "item logits"),
+    "results/tables/any_use_by_breakdown.csv": (
+        "9. Survey sections",
+        "any_use_by_breakdown",
+        "any use by breakdown",
+    ),
 }
+#: Snakemake's report entry of a survey section's figure (item_figure(section, "svg"))
+ITEM_FIGURE_ENTRY = ("9. Survey sections", "figure_items", "figure: {section}")
 
 
 def report_entry(path: str) -> dict:
     """The keyword arguments of Snakemake's ``report()`` for ``path`` (REPORT_ENTRIES):
     caption file relative to workflow/rules/, category and labels."""
-    category, caption, label = REPORT_ENTRIES[path]
+    name = path.rsplit("/", 1)[-1]
+    if path not in REPORT_ENTRIES and name.startswith("items_") and name.endswith(".svg"):
+        category, caption, label = ITEM_FIGURE_ENTRY
+        label = label.format(section=name[len("items_") : -len(".svg")])
+    else:
+        category, caption, label = REPORT_ENTRIES[path]
     return {
         "caption": f"../report/{caption}.rst",
         "category": category,

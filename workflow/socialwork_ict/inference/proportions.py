@@ -335,6 +335,26 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
     }
 
 
+def category_proportions(values: np.ndarray, design, domains, categories) -> list[dict]:
+    """Proportions of ``categories`` of ``values`` in each of ``domains`` on ``design``.
+
+    The computation of Table 2's cells (:func:`table2_freq_by_age` with a
+    design), for any item: per domain (an (n,) mask over the design's
+    respondents) the weighted proportions among respondents with an answer
+    (NaN = missing, zero influence), their design SEs and the logit CI on the
+    domain's design df (R ``svymean(~factor(x), subset(design, domain),
+    na.rm = TRUE)`` and ``svyciprop(method = "logit")``). Returns per domain
+    ``{"n", "proportion", "se", "ci_low", "ci_high", "df"}`` (arrays over
+    the categories; ``df`` a number).
+    """
+    x = np.asarray(values, dtype=float)
+    weights = np.asarray(design.weights, dtype=float)
+    cats = np.asarray(categories, dtype=float)
+    if design.method != "linearization":
+        return _replicate_proportions(x, weights, list(domains), cats, design)
+    return [_design_proportions(x, weights, d, cats, design) for d in domains]
+
+
 def _table2_with_design(frame, design, country, age_group, item, countries, age_groups, codes):
     """:func:`table2_freq_by_age` on a design (every row of ``frame`` in the design)."""
     country_labels = frame[country].astype("string").to_numpy(dtype=object, na_value=None)

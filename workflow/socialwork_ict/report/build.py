@@ -11,7 +11,7 @@ multiple-imputation section when imputation ran.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,12 @@ from socialwork_ict.names import FIGURES
 from socialwork_ict.report.context import report_context
 from socialwork_ict.report.dictionary import data_dictionary
 from socialwork_ict.report.imputation import imputation_section, insert_section
+from socialwork_ict.report.items import (
+    insert_finding,
+    insert_sections,
+    items_sections,
+    no_discussion_sentence,
+)
 from socialwork_ict.report.provenance import git_commit, provenance
 from socialwork_ict.report.render import figure_view, render_report
 
@@ -64,6 +70,8 @@ def input_digests(files: Mapping[str, str], origin: Mapping, imputation: str) ->
     }
     if imputation != "none":
         digests[f"template ({files['mi_template']})"] = sha256_of(files["mi_template"])
+    if "items_template" in files.keys():
+        digests[f"template ({files['items_template']})"] = sha256_of(files["items_template"])
     return digests
 
 
@@ -76,6 +84,7 @@ def build_report(
     config: Mapping,
     imputation: str,
     country: str | None = None,
+    plan_sections: Sequence[str] = (),
 ) -> str:
     """The report's HTML from the rule's input files (``files``: input key -> path).
 
@@ -83,7 +92,11 @@ def build_report(
     ``countries``: as configured; ``config``: the effective config (its digest
     is in the provenance); ``imputation``: the imputation method (``none``: no
     multiple-imputation section); ``country``: one country's report
-    (``reports/report_{country}.html``), None for the whole study."""
+    (``reports/report_{country}.html``), None for the whole study;
+    ``plan_sections``: the analysis plan's survey sections (a section per
+    survey section, from ``items_plan``; none: no such sections; a country's
+    report leaves them out, as it leaves out the figures, which draw every
+    country)."""
     origin = _json(files["origin"])
     codebook = _yaml(files["codebook"])
     published = _yaml(files["published"])
@@ -141,4 +154,34 @@ def build_report(
             method=imputation,
         )
         html = insert_section(html, section)
+    if plan_sections and country is None:  # (a country's report: that country's tables only)
+        html = _with_plan(html, files, plan_sections, countries, float(report["alpha"]), origin)
     return html
+
+
+def _with_plan(html, files, plan_sections, countries, alpha, origin):
+    """The report with the analysis plan's survey sections and the supervision finding."""
+    plan = _json(files["items_plan"])
+    figures = {
+        section: figure_view(
+            f"items_{section}",
+            Path(files[f"items_{section}_png"]).read_bytes(),
+            _json(files[f"items_{section}_json"]),
+            synthetic=bool(origin.get("synthetic", False)),
+        )
+        for section in plan_sections
+    }
+    sections = items_sections(
+        Path(files["items_template"]).read_text(encoding="utf-8"),
+        plan=plan,
+        table3=_csv(files["table3"]),
+        tests=_csv(files["tests"]),
+        logits=_csv(files["items_logit"]),
+        any_use=_csv(files["any_use"]),
+        figures=figures,
+        countries=countries,
+        alpha=alpha,
+    )
+    html = insert_finding(html, no_discussion_sentence(plan.get("no_discussion")))
+    titles = [(s["id"], s["title"]) for s in plan["sections"]]
+    return insert_sections(html, sections, [*titles, ("any-use", "Any use by breakdown")])

@@ -1,0 +1,42 @@
+"""Rule tabulate_items: Table 3 of the analysis plan (unsuppressed) and any-use by breakdown."""
+
+import logging
+
+import pandas as pd
+
+from socialwork_ict.codebook import load_codebook
+from socialwork_ict.inference.variance import rule_design
+from socialwork_ict.items import (
+    any_use_by_breakdown,
+    load_plan,
+    no_discussion_estimate,
+    plan_summary,
+    table3_items,
+)
+from socialwork_ict.rule_io import run_rule, write_json, write_table
+
+log = logging.getLogger("socialwork_ict.tabulate_items")
+
+
+def main(snakemake):
+    params = snakemake.params
+    frame = pd.read_parquet(snakemake.input.weighted)
+    sections = load_plan(params.plan, load_codebook(snakemake.input.codebook))
+    design = rule_design(
+        frame, params.variance, params.weighting, params.seed, snakemake.input.targets
+    )
+    table3, absent = table3_items(frame, sections, design, params.countries)
+    for entry in absent:
+        log.warning(
+            "analysis plan: item %s not in this export (no answers in %s): no Table 3 rows",
+            entry["item"], ", ".join(entry["columns"]),
+        )  # fmt: skip
+    log.info("table3: %d rows, %d items", len(table3), table3["item"].nunique())
+    write_table(table3, snakemake.output.table3)
+    write_table(any_use_by_breakdown(frame, design), snakemake.output.any_use)
+    summary = plan_summary(sections, absent)
+    summary["no_discussion"] = no_discussion_estimate(frame, design)
+    write_json(summary, snakemake.output.plan)
+
+
+run_rule(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)
