@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from socialwork_ict.errors import InputError
+from socialwork_ict.names import POOLED as ALL
 
 __all__ = [
     "ALL",
@@ -75,7 +76,6 @@ __all__ = [
     "table3_items",
 ]
 
-ALL = "ALL"
 KINDS = ("binary", "ordinal", "nominal", "multi-select")
 #: Table 3 as computed (``df`` is dropped from the published table: for a
 #: skip-logic item it would publish the number asked)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from socialwork_ict.items import section_rows
+from socialwork_ict.names import POOLED
 from socialwork_ict.report.findings import format_p
 from socialwork_ict.report.render import make_environment, table_view
 
@@ -49,7 +50,7 @@ def _estimate(cell: pd.DataFrame, country: str) -> str:
 
 
 def _sentence(label: str, cell: pd.DataFrame, tests: pd.DataFrame, countries, alpha) -> str:
-    pooled = cell[cell["country"] == "ALL"]
+    pooled = cell[cell["country"] == POOLED]
     if pooled.empty or not np.isfinite(_num(pooled.iloc[0]["pct_weighted"])):
         return f"{label}: the pooled estimate is suppressed (disclosure control)."
     record = pooled.iloc[0]
@@ -95,10 +96,10 @@ def items_sections(
         rows = section_rows(table3, section)
         display = pd.DataFrame(
             [
-                {"estimate": label, **{c: _estimate(cell, c) for c in [*countries, "ALL"]}}
+                {"estimate": label, **{c: _estimate(cell, c) for c in [*countries, POOLED]}}
                 for label, cell in rows
             ],
-            columns=["estimate", *countries, "ALL"],
+            columns=["estimate", *countries, POOLED],
         )
         absent = [a["item"] for a in plan["absent"] if a["section"] == section["id"]]
         names = [item["name"] for item in section["items"]]
