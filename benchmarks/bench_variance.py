@@ -301,7 +301,7 @@ def write_markdown(store: dict) -> str:
         lines += [
             "## 1,000,000 respondents, 100 re-raked bootstrap replicates, end to end",
             "",
-            f"Command: `{big['command']}`. **Not completed**: {big['stopped']}",
+            f"Command: `{big['command']}`. **Goal not measured**: {big['stopped']}",
             "",
             *markdown_table(
                 ["job", "wall (s)", "CPU (s)", "max RSS (MiB)"],
