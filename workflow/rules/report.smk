@@ -106,6 +106,16 @@ rule write_manifest:
         "../scripts/write_manifest.py"
 
 
+#: what verify checks, as it is on disk (never rebuilt by verify: built_once)
+VERIFIED_RESULTS = {
+    "weighted": "results/weights/weighted_responses.parquet",
+    "model": "results/tables/model_ordinal.csv",
+    "tests": "results/tables/tests.csv",
+    "sensitivity": "results/tables/sensitivity.csv",
+    "manifest": "results/manifest.tsv",
+}
+
+
 rule verify:
     """Fail naming every published claim the run does not reproduce and every
     output whose bytes differ from the manifest (runs each time asked).
@@ -113,11 +123,7 @@ rule verify:
     It checks the files as they are: an output edited after the run is
     reported, not rebuilt (see ``built_once`` in common.smk)."""
     input:
-        weighted=built_once("results/weights/weighted_responses.parquet"),
-        model=built_once("results/tables/model_ordinal.csv"),
-        tests=built_once("results/tables/tests.csv"),
-        sensitivity=built_once("results/tables/sensitivity.csv"),
-        manifest=built_once("results/manifest.tsv"),
+        **{key: built_once(path) for key, path in VERIFIED_RESULTS.items()},
         published=config["published"],
         targets=config["targets"],
         factors=replicate_factors_file,
@@ -127,6 +133,8 @@ rule verify:
     conda:
         CONDA_ENV
     params:
+        results=VERIFIED_RESULTS,
+        withheld="results/disclosure/withheld_claims.csv",
         raw=raw_input_file(None),
         variance=VARIANCE,
         weighting=config["weighting"],

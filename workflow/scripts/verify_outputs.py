@@ -11,7 +11,8 @@ fail, the last line saying which:
 - the manifest: every output, input or config file whose sha256 differs from
   ``results/manifest.tsv`` is named.
 
-The results are read as they are on disk (never rebuilt by ``verify``).
+The results (``params.results``, the rule's VERIFIED_RESULTS) are read as they
+are on disk (never rebuilt by ``verify``).
 """
 
 import csv
@@ -34,34 +35,26 @@ from socialwork_ict.rule_io import run_rule
 
 log = logging.getLogger("socialwork_ict.verify")
 
-RESULTS = {
-    "weighted": "results/weights/weighted_responses.parquet",
-    "model": "results/tables/model_ordinal.csv",
-    "tests": "results/tables/tests.csv",
-    "sensitivity": "results/tables/sensitivity.csv",
-    "manifest": "results/manifest.tsv",
-    "withheld": "results/disclosure/withheld_claims.csv",
-}
-
 
 def published_claims(snakemake) -> tuple[list[str], str]:
     """Every published claim that this run's results do not reproduce; the tally."""
     with open(snakemake.input.published, encoding="utf-8") as handle:
         published = yaml.safe_load(handle)
-    weighted = pd.read_parquet(RESULTS["weighted"])
     params = snakemake.params
+    results, withheld = params.results, params.withheld
+    weighted = pd.read_parquet(results["weighted"])
     # the same variance design as rule compare_published (the "ubiquitous" intervals)
     design = rule_design(
         weighted, params.variance, params.weighting, params.seed, snakemake.input.targets
     )
     comparison = compare_published(
         weighted,
-        pd.read_csv(RESULTS["model"]),
-        pd.read_csv(RESULTS["tests"]),
-        pd.read_csv(RESULTS["sensitivity"]),
+        pd.read_csv(results["model"]),
+        pd.read_csv(results["tests"]),
+        pd.read_csv(results["sensitivity"]),
         published,
         # a value withheld by disclosure control is not printed in a mismatch line either
-        withheld=pd.read_csv(RESULTS["withheld"]) if Path(RESULTS["withheld"]).exists() else None,
+        withheld=pd.read_csv(withheld) if Path(withheld).exists() else None,
         design=design,
     )
     counts = comparison["status"].value_counts()
@@ -72,7 +65,8 @@ def published_claims(snakemake) -> tuple[list[str], str]:
 
 def manifest_hashes(snakemake) -> tuple[list[str], str]:
     """Every file whose bytes differ from results/manifest.tsv; the tally."""
-    with open(RESULTS["manifest"], encoding="utf-8", newline="") as handle:
+    manifest_file = snakemake.params.results["manifest"]
+    with open(manifest_file, encoding="utf-8", newline="") as handle:
         manifest = list(csv.DictReader(handle, delimiter="\t"))
     problems = manifest_problems(manifest, raw_input=snakemake.params.raw)
     roles = ", ".join(
@@ -80,7 +74,7 @@ def manifest_hashes(snakemake) -> tuple[list[str], str]:
         for role in sorted({row["role"] for row in manifest})
     )
     summary = (
-        f"manifest ({RESULTS['manifest']}): {len(manifest)} files ({roles}) hashed (sha256): "
+        f"manifest ({manifest_file}): {len(manifest)} files ({roles}) hashed (sha256): "
         f"{len(manifest) - len(problems)} as recorded, {len(problems)} differing or missing"
     )
     return problems, summary
