@@ -3,6 +3,7 @@ one disclosure problem, and the report's supervision finding."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from socialwork_ict.codebook import load_codebook
+from socialwork_ict.codes import OPTIONAL_COLUMNS
 from socialwork_ict.disclosure import DisclosureSettings, protect_published
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.proportions import table2_freq_by_age
@@ -62,6 +64,28 @@ def test_a_wrong_plan_item_is_one_error_naming_it(item, message):
     with pytest.raises(InputError, match=message) as error:
         load_plan(_plan(item), CODEBOOK)
     assert "\n" not in error.value.message()
+
+
+def test_an_optional_item_the_codebook_lacks_is_left_out_not_an_error(caplog):
+    """A v1 export's codebook declares no optional v2 column (data contract §1b):
+    the default plan still loads, without those items; a required column the
+    codebook lacks stays an error."""
+    v1 = dataclasses.replace(
+        CODEBOOK,
+        columns={k: v for k, v in CODEBOOK.columns.items() if k not in OPTIONAL_COLUMNS},
+    )
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    with caplog.at_level("WARNING"):
+        sections = load_plan(config["analysis_plan"], v1)
+    names = {i.name for s in sections for i in s.items}
+    assert {"field_of_practice", "psychotherapy", "client_population"}.isdisjoint(names)
+    assert {"sector", "discussed_supervisor", "friend_request"} <= names
+    assert "field_of_practice" in caplog.text and "not in this export" in caplog.text
+    no_sector = dataclasses.replace(
+        CODEBOOK, columns={k: v for k, v in CODEBOOK.columns.items() if k != "sector"}
+    )
+    with pytest.raises(InputError, match="'sector' is not a codebook column"):
+        load_plan(config["analysis_plan"], no_sector)
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ no rows.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -53,6 +54,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.codes import OPTIONAL_COLUMNS
 from socialwork_ict.errors import InputError
 from socialwork_ict.names import POOLED as ALL
 
@@ -133,13 +135,19 @@ class Section:
     items: tuple[PlanItem, ...]
 
 
+log = logging.getLogger(__name__)
+
+
 def load_plan(plan: Mapping | None, codebook) -> tuple[Section, ...]:
     """The config's ``analysis_plan`` checked against the codebook.
 
     Each single item must be a codebook column with a code list (binary:
     exactly the codes 0 and 1); each multi-select column a 0/1 codebook
     column; ``asked`` names a codebook column. Absent ``asked``: the
-    codebook's ``asked_if``. Raises :class:`InputError` naming the item.
+    codebook's ``asked_if``. An item whose columns are optional contract
+    columns (data contract §1b) that the codebook does not declare (a v1
+    export's codebook) is left out with a warning: not in this export.
+    Raises :class:`InputError` naming the item.
     """
     if not plan:
         return ()
@@ -162,6 +170,11 @@ def load_plan(plan: Mapping | None, codebook) -> tuple[Section, ...]:
                 if spec.get("columns"):
                     raise InputError(f"{where}: only a multi-select lists columns")
                 columns = (name,)
+            absent = [column for column in columns if column not in codebook.columns]
+            if absent and set(columns) <= set(OPTIONAL_COLUMNS):
+                log.warning("%s: optional column(s) %s not in the codebook: not in this export, "
+                            "left out of the plan", where, ", ".join(absent))  # fmt: skip
+                continue
             for column in columns:
                 if column not in codebook.columns:
                     raise InputError(f"{where}: {column!r} is not a codebook column")
