@@ -19,6 +19,7 @@ from socialwork_ict.inference.proportions import table2_freq_by_age
 from socialwork_ict.inference.variance import LinearizationDesign
 from socialwork_ict.items import load_plan, no_discussion_estimate, table3_items
 from socialwork_ict.report.items import insert_finding, no_discussion_sentence
+from socialwork_ict.report.trace import plain
 from socialwork_ict.tables import table1_sample
 from socialwork_ict.weighting import rake_weights
 
@@ -167,7 +168,7 @@ def test_supervision_finding_is_the_weighted_no_discussion_share(published_input
     sentence = no_discussion_sentence(estimate)
     html = '<ul>\n<li>a</li>\n</ul>\n</section>\n\n<section id="data">'
     assert insert_finding(html, sentence).count("<li>") == 2
-    assert f"{estimate['pct_weighted']:.1f} %" in sentence
+    assert f"{estimate['pct_weighted']:.1f} %" in plain(sentence)
 
 
 def test_a_claim_on_a_table3_item_is_the_sum_of_its_cells(published_inputs):

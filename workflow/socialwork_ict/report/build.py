@@ -24,6 +24,7 @@ from socialwork_ict.report.context import report_context
 from socialwork_ict.report.dictionary import data_dictionary
 from socialwork_ict.report.imputation import imputation_section, insert_section
 from socialwork_ict.report.items import (
+    NO_DISCUSSION_CLAIM,
     insert_finding,
     insert_sections,
     items_sections,
@@ -182,6 +183,9 @@ def _with_plan(html, files, plan_sections, countries, alpha, origin):
         countries=countries,
         alpha=alpha,
     )
-    html = insert_finding(html, no_discussion_sentence(plan.get("no_discussion")))
+    comparison = _csv(files["comparison"])
+    claim = comparison[comparison["id"] == NO_DISCUSSION_CLAIM]["published"]
+    published = f"{float(claim.iloc[0]):g}" if len(claim) else None
+    html = insert_finding(html, no_discussion_sentence(plan.get("no_discussion"), published))
     titles = [(s["id"], s["title"]) for s in plan["sections"]]
     return insert_sections(html, sections, [*titles, ("any-use", "Any use by breakdown")])

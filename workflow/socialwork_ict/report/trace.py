@@ -114,30 +114,36 @@ _KEY_SPLIT = re.compile(r",(?=[\w ]+=)")
 def compact(rows: Sequence[Sequence[str]]) -> tuple[str, str, list[list[str]]]:
     """Cell sources of one table written once per table: the most frequent file and key
     columns go to the table (``data-table``, ``data-keys``), each such cell keeps
-    ``#value,value:column``; :func:`expand` gives the full source back."""
+    ``#value,value:column`` (each part of a several-number source ``a; b`` likewise);
+    :func:`expand` gives the full source back."""
     counts: dict[tuple[str, tuple[str, ...]], int] = {}
     for row in rows:
         for source in row:
-            parts = _parts(source)
-            if parts:
-                counts[parts[:2]] = counts.get(parts[:2], 0) + 1
+            for part in source.split("; "):
+                parts = _parts(part)
+                if parts:
+                    counts[parts[:2]] = counts.get(parts[:2], 0) + 1
     if not counts:
         return "", "", [list(row) for row in rows]
     table, keys = max(counts, key=counts.get)
-    out = []
-    for row in rows:
-        shown = []
-        for source in row:
-            parts = _parts(source)
-            if parts and parts[:2] == (table, keys):
-                source = f"#{','.join(parts[2])}:{parts[3]}"
-            shown.append(source)
-        out.append(shown)
+
+    def short(source: str) -> str:
+        parts = _parts(source)
+        if parts and parts[:2] == (table, keys):
+            return f"#{','.join(parts[2])}:{parts[3]}"
+        return source
+
+    out = [
+        ["; ".join(short(part) for part in source.split("; ")) for source in row] for row in rows
+    ]
     return table, ",".join(keys), out
 
 
 def expand(source: str, table: str, keys: str) -> str:
-    """The full source of a compact cell source ``#value,...:column`` of ``table``."""
+    """The full source of a compact cell source ``#value,...:column`` of ``table``
+    (of each part of ``a; b``)."""
+    if "; " in source:
+        return "; ".join(expand(part, table, keys) for part in source.split("; "))
     if not source.startswith("#"):
         return source
     values, column = source[1:].rsplit(":", 1)
