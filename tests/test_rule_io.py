@@ -3,6 +3,7 @@ which modules the light rules and Snakemake's start-up checks import."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -38,13 +39,15 @@ def test_rules_that_only_hash_files_do_not_import_pandas():
 
 
 def test_snakefile_start_up_checks_do_not_import_pandas():
-    """common.smk imports package modules to check config, codebook and targets at
-    start-up; pandas there would cost every snakemake call (dry runs and no-op
+    """The rule files import package modules to check config, codebook, targets and
+    the analysis plan at start-up; pandas there would cost every snakemake call (dry runs and no-op
     reruns included) ~0.25 s where no plugin has imported it already."""
     imports = [
-        line
-        for line in (ROOT / "workflow/rules/common.smk").read_text().splitlines()
-        if line.startswith("from socialwork_ict")
+        match.group(0)
+        for path in sorted((ROOT / "workflow/rules").glob("*.smk"))
+        for match in re.finditer(
+            r"^from socialwork_ict\S* import (?:\([^)]*\)|.*)$", path.read_text(), re.MULTILINE
+        )
     ]
     assert imports
     code = "\n".join([*imports, "import sys", "print('pandas' in sys.modules)"])

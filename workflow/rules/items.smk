@@ -3,7 +3,7 @@
 # by tabulate_sample (model.smk), inside the one disclosure problem; its tests
 # join tests.csv in test_age_association.
 
-from socialwork_ict.items import load_plan
+from socialwork_ict.plan import load_plan
 
 # the plan is checked against the codebook at start-up: a wrong item stops the
 # run with one line before any job starts
