@@ -201,11 +201,11 @@ def figure_view(
 
 
 #: colours of the report's inlined figures (flat charts with anti-aliased text)
-REPORT_PNG_COLOURS = 128
+REPORT_PNG_COLOURS = 32
 
 
 def report_png(png: bytes) -> bytes:
-    """A figure's PNG as the report inlines it: a 128-colour palette, no dithering.
+    """A figure's PNG as the report inlines it: a 32-colour palette, no dithering.
 
     The figures are flat colours plus anti-aliased edges, so a median-cut
     palette (Pillow's ``quantize``) keeps them as they look while the file

@@ -1,7 +1,7 @@
 """Where each number of the report comes from: source strings and their markup.
 
 Stage: report. Every number the report shows carries its source in the HTML
-(``data-source`` and a ``title`` hover), the showyourwork idea for an HTML
+(``data-source`` and a CSS hover showing it), the showyourwork idea for an HTML
 report. A source string is one of:
 
 - a table cell:
@@ -18,7 +18,7 @@ report. A source string is one of:
 Numbers inside generated sentences are marked with :func:`traced` (plain text
 with invisible markers); the template's ``traced`` filter
 (:func:`traced_html`) escapes the text and turns each marked number into
-``<span class="src" data-source=... title=...>``, and :func:`plain` removes
+``<span class="src" data-source=...>``, and :func:`plain` removes
 the marks. Table cells carry their source in the table view
 (:func:`cell_source`), written compactly (:func:`compact`: the table's
 ``data-table`` and ``data-keys``, the cell's ``#values:column``, the hover a CSS
@@ -76,10 +76,9 @@ def plain(text: str) -> str:
 
 
 def span(text: Any, source: str) -> markupsafe.Markup:
-    """The one element that carries a source: ``<span class="src" data-source title>``."""
-    return markupsafe.Markup(
-        '<span class="src" data-source="{0}" title="source: {0}">{1}</span>'
-    ).format(source, text)
+    """The one element that carries a source: ``<span class="src" data-source>`` (its
+    hover is the report's CSS ``[data-source]:hover::after``, so the source is written once)."""
+    return markupsafe.Markup('<span class="src" data-source="{0}">{1}</span>').format(source, text)
 
 
 def traced_html(text: Any) -> markupsafe.Markup:
