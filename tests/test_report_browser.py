@@ -24,8 +24,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from report_trace import NAMES, NUMBER, trace_report
 from test_report_render import render_example
+
+from socialwork_ict.names import FIGURES
 
 CHROMIUM = next(
     (p for p in (shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser"))
@@ -38,6 +41,11 @@ FLAGS = (
     "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
     "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
 )  # fmt: skip
+
+#: the default config's survey sections (a figure each in the pipeline's report)
+PLAN_SECTIONS = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8")
+)["analysis_plan"]["sections"]
 
 #: the figures' dpi (socialwork.mplstyle savefig.dpi) and the smallest text they draw (pt,
 #: the fontsize=7 labels of socialwork_ict.figures)
@@ -247,7 +255,9 @@ def test_report_in_headless_chromium(report_file, tmp_path, width):
 
     assert page["banner"]
     assert page["tables"] >= 10 and page["captions"] == page["tables"]
-    assert len(page["images"]) == 6
+    # the six figures, and the pipeline's one per survey section of the analysis plan
+    pipeline = report_file.parent.name == "reports"
+    assert len(page["images"]) == len(FIGURES) + (len(PLAN_SECTIONS) if pipeline else 0)
     assert all(i["alt"] and i["complete"] and i["width"] > 0 for i in page["images"])
     assert {"findings", "figures", "published", "provenance"} <= set(page["sections"])
     # no horizontal overflow: the page never scrolls sideways; a table or figure wider
