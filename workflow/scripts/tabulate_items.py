@@ -2,14 +2,10 @@
 
 import logging
 
-import pandas as pd
-
-from socialwork_ict.codebook import load_codebook
-from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.items import (
     any_use_by_breakdown,
-    load_plan,
     no_discussion_estimate,
+    plan_inputs,
     plan_summary,
     table3_items,
 )
@@ -20,11 +16,11 @@ log = logging.getLogger("socialwork_ict.tabulate_items")
 
 def main(snakemake):
     params = snakemake.params
-    frame = pd.read_parquet(snakemake.input.weighted)
-    sections = load_plan(params.plan, load_codebook(snakemake.input.codebook))
-    design = rule_design(
-        frame, params.variance, params.weighting, params.seed, snakemake.input.targets
-    )
+    inp = snakemake.input
+    frame, sections, design = plan_inputs(
+        inp.weighted, inp.codebook, inp.targets, plan=params.plan, variance=params.variance,
+        weighting=params.weighting, seed=params.seed,
+    )  # fmt: skip
     table3, absent = table3_items(frame, sections, design, params.countries)
     for entry in absent:
         log.warning(

@@ -2,11 +2,7 @@
 
 import logging
 
-import pandas as pd
-
-from socialwork_ict.codebook import load_codebook
-from socialwork_ict.inference.variance import rule_design
-from socialwork_ict.items import item_logits, item_tests, load_plan
+from socialwork_ict.items import item_logits, item_tests, plan_inputs
 from socialwork_ict.models.design_matrix import DEFAULT_FACTORS
 from socialwork_ict.rule_io import run_rule, write_table
 
@@ -15,11 +11,11 @@ log = logging.getLogger("socialwork_ict.test_items")
 
 def main(snakemake):
     params = snakemake.params
-    frame = pd.read_parquet(snakemake.input.weighted)
-    sections = load_plan(params.plan, load_codebook(snakemake.input.codebook))
-    design = rule_design(
-        frame, params.variance, params.weighting, params.seed, snakemake.input.targets
-    )
+    inp = snakemake.input
+    frame, sections, design = plan_inputs(
+        inp.weighted, inp.codebook, inp.targets, plan=params.plan, variance=params.variance,
+        weighting=params.weighting, seed=params.seed,
+    )  # fmt: skip
     tests = item_tests(frame, sections, design, params.countries)
     log.info("item tests: %d rows", len(tests))
     write_table(tests, snakemake.output.tests)

@@ -53,7 +53,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
+from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.names import POOLED as ALL
 from socialwork_ict.plan import KINDS, PlanItem, Section, load_plan, plan_columns
 
@@ -70,6 +72,7 @@ __all__ = [
     "item_tests",
     "load_plan",
     "no_discussion_estimate",
+    "plan_inputs",
     "plan_columns",
     "plan_summary",
     "section_rows",
@@ -421,3 +424,12 @@ def _bare(label: str) -> str:
 def short_label(text: str, width: int = 58) -> str:
     """``text`` cut to ``width`` characters with an ellipsis."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plan_inputs(weighted, codebook, targets, *, plan, variance, weighting, seed):
+    """The weighted respondents, the checked plan's sections and the run's variance
+    design (:func:`~socialwork_ict.inference.variance.rule_design`): what rules
+    ``tabulate_items`` and ``test_items`` both start from."""
+    frame = pd.read_parquet(weighted)
+    sections = load_plan(plan, load_codebook(codebook))
+    return frame, sections, rule_design(frame, variance, weighting, seed, targets)
