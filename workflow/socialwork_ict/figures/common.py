@@ -32,6 +32,7 @@ from socialwork_ict.names import SYNTHETIC_FIGURE_NOTE as SYNTHETIC_NOTE
 STYLE_FILE = Path(__file__).with_name("socialwork.mplstyle")
 
 NOTE_COLOUR = "#A63603"
+POSITION_DECIMALS = 6  # axes positions, in figure fractions (see finish)
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,18 @@ def finish(fig: Figure) -> Figure:
 
     Constrained layout otherwise runs again at every save, starting from the
     previous positions, so two saves of one figure could differ by a fraction
-    of a point.
+    of a point. The solver (kiwisolver) is also not bit-reproducible between
+    figures: two builds of one figure can place an axes one floating-point ulp
+    apart, and the SVG backend names each clip path by a hash of the full
+    ``repr`` of its rectangle. Axes positions are therefore rounded to
+    ``POSITION_DECIMALS`` decimals of the figure size (1e-6 of 7 in is 5e-4 pt),
+    which no reader can see and which makes the clip ids reproducible.
     """
     fig.draw_without_rendering()
     fig.set_layout_engine("none")
+    for ax in fig.axes:
+        bounds = [round(float(b), POSITION_DECIMALS) for b in ax.get_position(original=True).bounds]
+        ax.set_position(bounds, which="both")
     return fig
 
 
