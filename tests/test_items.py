@@ -82,6 +82,8 @@ def test_an_optional_item_the_codebook_lacks_is_left_out_not_an_error(caplog):
     assert {"field_of_practice", "psychotherapy", "client_population"}.isdisjoint(names)
     assert {"sector", "discussed_supervisor", "friend_request"} <= names
     assert "field_of_practice" in caplog.text and "not in this export" in caplog.text
+    left_out = {name for s in sections for name, _ in s.left_out}
+    assert {"field_of_practice", "psychotherapy", "client_population"} <= left_out
     no_sector = dataclasses.replace(
         CODEBOOK, columns={k: v for k, v in CODEBOOK.columns.items() if k != "sector"}
     )
@@ -151,7 +153,26 @@ def test_an_absent_optional_item_has_no_rows(published_inputs):
     table3, absent = table3_items(frame, sections, design, COUNTRIES)
     assert table3.empty
     assert absent == [{"section": "s", "item": "search_inappropriate",
-                       "columns": ["search_inappropriate"]}]  # fmt: skip
+                       "columns": ["search_inappropriate"], "reason": "no answers"}]  # fmt: skip
+
+
+def test_an_item_left_out_of_the_plan_is_listed_as_not_in_this_export(published_inputs):
+    """An optional item the codebook does not declare reaches the report's "Not in
+    this export" list like an unanswered one, with its reason."""
+    *_, frame = published_inputs
+    v1 = dataclasses.replace(
+        CODEBOOK, columns={k: v for k, v in CODEBOOK.columns.items() if k != "search_inappropriate"}
+    )
+    sections = load_plan(_plan({"name": "search_inappropriate", "kind": "binary"}), v1)
+    assert sections[0].items == ()
+    design = LinearizationDesign(
+        frame["country"].astype(str).to_numpy(), frame["weight"].to_numpy()
+    )
+    table3, absent = table3_items(frame, sections, design, COUNTRIES)
+    assert table3.empty
+    assert absent == [{"section": "s", "item": "search_inappropriate",
+                       "columns": ["search_inappropriate"],
+                       "reason": "not in the codebook"}]  # fmt: skip
 
 
 def test_supervision_finding_is_the_weighted_no_discussion_share(published_inputs):

@@ -24,8 +24,8 @@ def main(snakemake):
     table3, absent = table3_items(frame, sections, design, params.countries)
     for entry in absent:
         log.warning(
-            "analysis plan: item %s not in this export (no answers in %s): no Table 3 rows",
-            entry["item"], ", ".join(entry["columns"]),
+            "analysis plan: item %s not in this export (%s: %s): no Table 3 rows",
+            entry["item"], entry["reason"], ", ".join(entry["columns"]),
         )  # fmt: skip
     log.info("table3: %d rows, %d items", len(table3), table3["item"].nunique())
     write_table(table3, snakemake.output.table3)

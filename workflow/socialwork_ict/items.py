@@ -148,12 +148,16 @@ def _units(frame: pd.DataFrame, sections: Sequence[Section]):
     """(item, column, values, asked) of every present column; and the absent items."""
     units, absent = [], []
     for section in sections:
+        for name, columns in section.left_out:
+            absent.append({"section": section.id, "item": name, "columns": list(columns),
+                           "reason": "not in the codebook"})  # fmt: skip
         for item in section.items:
             missing = [c for c in item.columns if not _present(frame, c)]
             if item.asked and not _present(frame, item.asked[0]):
                 missing.append(item.asked[0])
             if missing:
-                absent.append({"section": section.id, "item": item.name, "columns": missing})
+                absent.append({"section": section.id, "item": item.name, "columns": missing,
+                               "reason": "no answers"})  # fmt: skip
                 continue
             for column in item.columns:
                 values = _codes(frame[column], item.codes)

@@ -37,11 +37,13 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class Section:
-    """A survey section of the plan."""
+    """A survey section of the plan; ``left_out``: (item, absent columns) of the
+    items whose optional columns the codebook does not declare."""
 
     id: str
     title: str
     items: tuple[PlanItem, ...]
+    left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def load_plan(plan: Mapping | None, codebook) -> tuple[Section, ...]:
     sections = []
     seen: set[str] = set()
     for section in plan["sections"]:
-        items = []
+        items, left_out = [], []
         for spec in section["items"]:
             name, kind = spec["name"], spec["kind"]
             where = f"analysis_plan item {name!r}"
@@ -83,6 +85,7 @@ def load_plan(plan: Mapping | None, codebook) -> tuple[Section, ...]:
             if absent and set(columns) <= set(OPTIONAL_COLUMNS):
                 log.warning("%s: optional column(s) %s not in the codebook: not in this export, "
                             "left out of the plan", where, ", ".join(absent))  # fmt: skip
+                left_out.append((name, tuple(absent)))
                 continue
             for column in columns:
                 if column not in codebook.columns:
@@ -119,7 +122,7 @@ def load_plan(plan: Mapping | None, codebook) -> tuple[Section, ...]:
                     column_labels=tuple(codebook.columns[c].label or c for c in columns),
                 )
             )
-        sections.append(Section(section["id"], section["title"], tuple(items)))
+        sections.append(Section(section["id"], section["title"], tuple(items), tuple(left_out)))
     return tuple(sections)
 
 
