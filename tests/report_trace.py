@@ -29,6 +29,7 @@ import fnmatch
 import json
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,17 +138,31 @@ def numbers(text: str) -> list[str]:
 class Resolver:
     """Values of source strings in a project folder (tables, JSON, YAML, config)."""
 
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, config_overrides: Sequence[Mapping] = ()):
         self.project = Path(project)
         self._tables: dict[str, pd.DataFrame] = {}
         self.config = yaml.safe_load((self.project / "config/config.yaml").read_text())
+        for override in config_overrides:  # --configfile / --config, merged as Snakemake does
+            self.config = _merged(self.config, override)
+
+    def file(self, path: str) -> Path:
+        """A source's file: in the project, or the configured file (``targets``,
+        ``codebook``) the report names by its file name because it lies outside."""
+        inside = self.project / path
+        if inside.exists() or "/" in path:
+            return inside
+        for key in ("targets", "codebook"):
+            configured = self.config.get(key)
+            if configured and Path(configured).name == path:
+                return Path(configured)
+        return inside
 
     def table(self, path: str) -> pd.DataFrame:
         if path not in self._tables:
             if path.endswith((".yaml", ".yml")):  # the data dictionary of a codebook
-                frame = data_dictionary(load_codebook(self.project / path)).astype(str)
+                frame = data_dictionary(load_codebook(self.file(path))).astype(str)
             else:
-                frame = pd.read_csv(self.project / path, dtype=str, keep_default_na=False)
+                frame = pd.read_csv(self.file(path), dtype=str, keep_default_na=False)
             self._tables[path] = frame
         return self._tables[path]
 
@@ -184,9 +199,9 @@ class Resolver:
             return self._dotted(self.config, source.removeprefix("config:"))
         path, rest = source.split("#", 1)
         if path.endswith(".json"):
-            return self._dotted(json.loads((self.project / path).read_text()), rest)
+            return self._dotted(json.loads((self.file(path)).read_text()), rest)
         if path.endswith((".yaml", ".yml")) and ":" not in rest:
-            return self._dotted(yaml.safe_load((self.project / path).read_text()), rest)
+            return self._dotted(yaml.safe_load((self.file(path)).read_text()), rest)
         keys, column = rest.rsplit(":", 1)
         rows = self._rows(path, keys)
         if len(rows) != 1:
@@ -198,6 +213,18 @@ class Resolver:
         for part in dotted.split("."):
             data = data[int(part)] if isinstance(data, list) else data[part]
         return data
+
+
+def _merged(base: Mapping, override: Mapping) -> dict:
+    """``base`` updated by ``override`` key by key, nested mappings merged (Snakemake's
+    ``update_config``)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _as_number(value) -> float | None:
@@ -226,7 +253,8 @@ def matches(token: str, value, text: str) -> bool:
 
 
 def _normal(text: str) -> str:
-    return " ".join(str(text).split())
+    """Runs of ASCII white space as one space (the thin space of ``15 493`` is kept)."""
+    return re.sub(r"[ \t\n\r\f\v]+", " ", str(text)).strip()
 
 
 @dataclass
@@ -241,11 +269,12 @@ class TraceResult:
         return 1.0 - (len(self.untraced) + len(self.wrong)) / max(self.numbers, 1)
 
 
-def trace_report(html: str, project: Path) -> TraceResult:
-    """Every number of the report's visible text, traced or not (see the module docstring)."""
+def trace_report(html: str, project: Path, config_overrides: Sequence[Mapping] = ()) -> TraceResult:
+    """Every number of the report's visible text, traced or not (see the module docstring);
+    ``config_overrides``: the run's ``--configfile`` contents, in order."""
     parser = _Parser()
     parser.feed(html)
-    resolver = Resolver(project)
+    resolver = Resolver(project, config_overrides)
     total, untraced, wrong, sources = 0, [], [], []
     checked: dict[int, bool] = {}
     for node, data in parser.pieces:

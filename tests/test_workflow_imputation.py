@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from report_trace import trace_report
 from test_inference_pooling import check_d1, check_d2, check_pooled
 from workflow_runner import copy_project, snakemake
 
@@ -27,6 +28,7 @@ TARGETS = (
     "results/tables/imputed_counts.csv",
     "results/tables/sensitivity.csv",
     "results/imputation/pooled/table2_freq_by_age.csv",
+    "reports/report.html",
 )
 FILES = [str(oracle.EXPECTED / "mi" / f"imputation_{i}.csv") for i in range(1, 6)]
 
@@ -47,6 +49,19 @@ def results(tmp_path_factory):
     result = snakemake(project, *TARGETS, "--configfile", "imputation.yaml")
     assert result.returncode == 0, result.stderr[-3000:]
     return project / "results"
+
+
+def test_every_number_of_the_imputation_report_traces(results):
+    """The report with its multiple-imputation section traces at 100 %, config
+    values against config.yaml with the run's --configfile."""
+    project = results.parent
+    html = (project / "reports" / "report.html").read_text(encoding="utf-8")
+    assert 'id="imputation"' in html
+    overrides = [yaml.safe_load((project / "imputation.yaml").read_text())]
+    result = trace_report(html, project, overrides)
+    assert result.untraced == [] and result.wrong == [], (result.untraced[:20], result.wrong[:20])
+    assert any(s.startswith("results/tables/model_ordinal_mi.csv") for s in result.sources)
+    assert any(s.startswith("results/tables/imputed_counts.csv") for s in result.sources)
 
 
 def test_pooled_model_matches_micombine(results):

@@ -5,7 +5,8 @@ Rendered from ``workflow/templates/imputation_section.html.j2`` only when
 section (so the default report, template and bytes, is unchanged). Inputs:
 ``imputed_counts.csv``, the pooled ``model_ordinal_mi.csv`` and
 ``tests_mi.csv`` (:mod:`socialwork_ict.imputation.analysis`) and the
-complete-case ``model_ordinal.csv`` and ``tests.csv``. The comparison shows,
+complete-case ``model_ordinal.csv`` and ``tests.csv``; every number carries
+its source (:mod:`socialwork_ict.report.trace`). The comparison shows,
 per term, the complete-case and MI estimates and SEs, the relative change of
 the SE and the shift of the estimate in complete-case SEs, and the fraction
 of missing information (``fmi_barnard_rubin``, Rubin 1987 eq. 3.1.10 with
@@ -17,6 +18,15 @@ from __future__ import annotations
 import pandas as pd
 
 from socialwork_ict.report.render import make_environment, table_view
+from socialwork_ict.report.trace import MODEL_TABLE, TESTS_TABLE, cell_source, traced
+
+#: the data contract's paths of the imputation tables the section shows
+COUNTS_TABLE = "results/tables/imputed_counts.csv"
+MODEL_MI_TABLE = "results/tables/model_ordinal_mi.csv"
+TESTS_MI_TABLE = "results/tables/tests_mi.csv"
+
+#: the columns of the imputed-values table
+COUNT_COLUMNS = ("variable", "n_missing", "pct_missing", "n_imputed", "n_skip_logic")
 
 #: the section goes before this tag of the rendered report
 ANCHOR = '<section id="sensitivity"'
@@ -52,9 +62,20 @@ def imputation_section(
         }
     )
     cc_tests = tests_cc.set_index("test")
-    rows = []
+    rows, test_sources = [], []
     for record in tests_mi.itertuples(index=False):
         base = cc_tests.loc[record.test] if record.test in cc_tests.index else None
+        key = {"test": record.test}
+        test_sources.append(
+            [
+                "",
+                "" if base is None else cell_source(TESTS_TABLE, key, "statistic"),
+                "" if base is None else cell_source(TESTS_TABLE, key, "p_value"),
+                *(cell_source(TESTS_MI_TABLE, key, c) for c in ("statistic", "df_num", "df_den")),
+                cell_source(TESTS_MI_TABLE, key, "p_value"),
+                "",
+            ]
+        )
         rows.append(
             {
                 "test": record.test,
@@ -70,8 +91,14 @@ def imputation_section(
     tests = pd.DataFrame(rows)
     what = "supplied completed files" if method == "supplied" else "chained equations"
     total = int(imputed["n_imputed"].sum())
+    m_source = cell_source(TESTS_MI_TABLE, {"test": tests_mi["test"].iloc[0]}, "m")
+    total_source = "+".join(
+        "{" + cell_source(COUNTS_TABLE, {"variable": v}, "n_imputed") + "}"
+        for v in imputed["variable"]
+    ) or cell_source(COUNTS_TABLE, {"variable": counts["variable"].iloc[0]}, "n_imputed")
     summary = (
-        f"{m} imputations ({what}); {total} values imputed in {len(imputed)} variables. Each "
+        f"{traced(str(m), m_source)} imputations ({what}); {traced(str(total), total_source)} "
+        "values imputed (per variable in the table below). Each "
         "completed dataset is analysed with the complete-case design, weights and variance; "
         "the results are pooled by Rubin's rules with Barnard-Rubin df (intervals t(df)), "
         "tests by D1 (Wald) and D2 (Rao-Scott)."
@@ -79,7 +106,11 @@ def imputation_section(
     context = {
         "summary": summary,
         "counts": table_view(
-            counts[["variable", "n_missing", "pct_missing", "n_imputed", "n_skip_logic"]],
+            counts[list(COUNT_COLUMNS)],
+            sources=[
+                ["", *(cell_source(COUNTS_TABLE, {"variable": v}, c) for c in COUNT_COLUMNS[1:])]
+                for v in counts["variable"]
+            ],
             caption="Item non-response and imputed values per variable",
             decimals={"n_missing": 0, "pct_missing": 1, "n_imputed": 0, "n_skip_logic": 0},
             note="Skip-logic blanks (not asked) are not item non-response and never imputed; "
@@ -91,14 +122,34 @@ def imputation_section(
             caption="Primary model: complete cases (CC) vs multiple imputation (MI), with the "
             "fraction of missing information (FMI) per term",
             decimals={"se_change_pct": 1, "shift_in_cc_se": 2, "df_barnard_rubin": 0},
+            sources=[_comparison_sources(term) for term in comparison["term"]],
         ),
         "tests": table_view(
             tests,
             caption="Tests: complete cases vs pooled over the imputations",
             decimals={"df_num": 1, "df_den": 0},
+            sources=test_sources,
         ),
     }
     return make_environment().from_string(template).render(**context)
+
+
+def _comparison_sources(term: str) -> list[str]:
+    """Sources of one comparison row (columns as built in :func:`imputation_section`)."""
+    key = {"term": term}
+    cc_estimate, cc_se = (cell_source(MODEL_TABLE, key, c) for c in ("estimate", "std_error"))
+    mi_estimate, mi_se = (cell_source(MODEL_MI_TABLE, key, c) for c in ("estimate", "std_error"))
+    return [
+        "",
+        cc_estimate,
+        cc_se,
+        mi_estimate,
+        mi_se,
+        f"100*({{{mi_se}}}/{{{cc_se}}}-1)",
+        f"({{{mi_estimate}}}-{{{cc_estimate}}})/{{{cc_se}}}",
+        cell_source(MODEL_MI_TABLE, key, "fmi_barnard_rubin"),
+        cell_source(MODEL_MI_TABLE, key, "df_barnard_rubin"),
+    ]
 
 
 def insert_section(html: str, section: str) -> str:
