@@ -17,8 +17,16 @@ from socialwork_ict.disclosure import DisclosureSettings, protect_published
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.proportions import table2_freq_by_age
 from socialwork_ict.inference.variance import LinearizationDesign
-from socialwork_ict.items import load_plan, no_discussion_estimate, table3_items
-from socialwork_ict.report.items import insert_finding, no_discussion_sentence
+from socialwork_ict.items import (
+    ANY_USE_COLUMNS,
+    any_use_by_breakdown,
+    any_use_suppression,
+    load_plan,
+    no_discussion_estimate,
+    table3_items,
+)
+from socialwork_ict.report.items import any_use_note, insert_finding, no_discussion_sentence
+from socialwork_ict.report.published import any_use_by_category
 from socialwork_ict.report.trace import plain
 from socialwork_ict.tables import table1_sample
 from socialwork_ict.weighting import rake_weights
@@ -211,3 +219,70 @@ def test_a_claim_on_a_table3_item_is_the_sum_of_its_cells(published_inputs):
     linked = [set(np.flatnonzero(row)) for row in rows if row[j_count] != 0]
     assert yes | {j_count} in linked
     assert any(row[j_base] != 0 and len(np.flatnonzero(row)) == 7 for row in rows)
+
+
+def _any_use_table(rows):
+    return pd.DataFrame(rows, columns=["breakdown", "category", "n", "n_yes"])
+
+
+def test_any_use_threshold_rule_on_both_cells_and_one_complement_per_partition():
+    """A share is withheld (<k) when its domain, its users or its non-users number
+    1..k-1; a single-select breakdown with one withheld share gets one complement
+    (x, the next-smallest category); client populations overlap and get none."""
+    table = _any_use_table(
+        [
+            ("sector", "public", 400, 300),
+            ("sector", "non-profit", 120, 80),
+            ("sector", "private practice", 60, 57),  # 3 non-users: <5
+            ("sector", "other", 0, 0),  # empty: no share, no label
+            ("field_of_practice", "a", 200, 150),
+            ("field_of_practice", "b", 90, 60),
+            ("client_population", "children", 4, 3),  # 4 answered: <5
+            ("client_population", "adults", 300, 200),
+        ]
+    )
+    status = any_use_suppression(table, DisclosureSettings(k=5))
+    assert status.tolist() == ["", "x", "<5", "", "", "", "<5", ""]
+    sensitive = any_use_suppression(
+        _any_use_table([("sector", "a", 50, 50), ("sector", "b", 60, 30)]),
+        DisclosureSettings(k=5, zeros="sensitive"),
+    )
+    assert sensitive.tolist() == ["<5", "x"]  # 0 non-users is a group disclosure
+    safe = any_use_suppression(
+        _any_use_table([("sector", "a", 50, 50), ("sector", "b", 60, 30)]), DisclosureSettings(k=5)
+    )
+    assert safe.tolist() == ["", ""]
+
+
+def test_any_use_table_blanks_withheld_shares_and_flags_imprecise_ones(published_inputs):
+    *_, frame = published_inputs
+    design = LinearizationDesign(
+        frame["country"].astype(str).to_numpy(), frame["weight"].to_numpy()
+    )
+    table = any_use_by_breakdown(frame, design, DisclosureSettings(k=5))
+    assert list(table.columns) == list(ANY_USE_COLUMNS)
+    withheld = table["suppressed"] != ""
+    assert table.loc[withheld, ["pct_weighted", "ci_low", "ci_high"]].isna().all().all()
+    empty = (
+        any_use_by_category(frame, list(table["breakdown"].unique()), design)["n"] == 0
+    ).to_numpy()
+    assert (table.loc[~withheld, "pct_weighted"].isna() == empty[~withheld]).all()
+    assert (table.loc[withheld, "flag"] == "").all()
+    # the field with 2 respondents in the fixture's frame is withheld
+    assert withheld.any()
+
+
+def test_any_use_note_explains_each_label_shown():
+    table = pd.DataFrame(
+        {
+            "breakdown": ["sector"] * 3,
+            "category": ["a", "b", "c"],
+            "suppressed": ["<5", "x", ""],
+            "flag": ["", "", "n_eff < 30"],
+        }
+    )
+    note = plain(any_use_note(table))
+    assert "'<5'" in note and "fewer than 5 respondents" in note
+    assert "'x'" in note and "derived from the others" in note
+    assert "NCHS" in note
+    assert any_use_note(table.assign(suppressed="", flag="")) == ""

@@ -57,6 +57,7 @@ rule tabulate_items:
         variance=VARIANCE,
         weighting=config["weighting"],
         seed=config["seed"],
+        disclosure=config["disclosure"],
     script:
         "../scripts/tabulate_items.py"
 

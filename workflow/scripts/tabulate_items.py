@@ -2,6 +2,7 @@
 
 import logging
 
+from socialwork_ict.disclosure import settings_from_config
 from socialwork_ict.items import (
     any_use_by_breakdown,
     no_discussion_estimate,
@@ -29,7 +30,8 @@ def main(snakemake):
         )  # fmt: skip
     log.info("table3: %d rows, %d items", len(table3), table3["item"].nunique())
     write_table(table3, snakemake.output.table3)
-    write_table(any_use_by_breakdown(frame, design), snakemake.output.any_use)
+    disclosure = settings_from_config(params.disclosure)
+    write_table(any_use_by_breakdown(frame, design, disclosure), snakemake.output.any_use)
     summary = plan_summary(sections, absent)
     summary["no_discussion"] = no_discussion_estimate(frame, design)
     write_json(summary, snakemake.output.plan)

@@ -318,7 +318,12 @@ def item_logits(
 ANY_USE_BREAKDOWNS = ("sector", "field_of_practice", "client_population")
 
 
-def any_use_by_breakdown(frame: pd.DataFrame, design) -> pd.DataFrame:
+#: the columns of ``any_use_by_breakdown.csv``
+ANY_USE_COLUMNS = ("breakdown", "category", "pct_weighted", "ci_low", "ci_high", "suppressed",
+                   "flag")  # fmt: skip
+
+
+def any_use_by_breakdown(frame: pd.DataFrame, design, disclosure=None) -> pd.DataFrame:
     """Weighted % with any informal ICT use (ict_freq >= 2) by sector, field of practice
     and client population, with 95 % logit CIs (``any_use_by_breakdown.csv``).
 
@@ -326,14 +331,61 @@ def any_use_by_breakdown(frame: pd.DataFrame, design) -> pd.DataFrame:
     (:func:`~socialwork_ict.report.published.any_use_by_category`: R
     ``svymean(~any_use, subset(design, category), na.rm = TRUE)`` and
     ``svyciprop(method = "logit")`` on ``design``), published as a table. A
-    breakdown the export lacks is left out. Counts are not published (the
-    domains' answered counts are not cells of the disclosure problem).
+    breakdown the export lacks is left out. Counts are not published.
+    ``suppressed`` and ``flag``: :func:`any_use_suppression` (``disclosure``:
+    :class:`~socialwork_ict.disclosure.DisclosureSettings`, default k = 5) and the
+    NCHS (2017) reliability flag (:func:`~socialwork_ict.reliability.reliability_flags`
+    with the domain's n and design df) of a shown share.
     """
+    from socialwork_ict.disclosure import DisclosureSettings
+    from socialwork_ict.reliability import reliability_flags
     from socialwork_ict.report.published import BREAKDOWNS, absent_columns, any_use_by_category
 
     by = [b for b in ANY_USE_BREAKDOWNS if not absent_columns(frame, BREAKDOWNS[b])]
     table = any_use_by_category(frame, by, design)
-    return table[["breakdown", "category", "pct_weighted", "ci_low", "ci_high"]]
+    table["suppressed"] = any_use_suppression(table, disclosure or DisclosureSettings())
+    hidden = (table["suppressed"] != "").to_numpy()
+    table.loc[hidden, ["pct_weighted", "ci_low", "ci_high"]] = np.nan
+    columns = ["pct_weighted", "se", "ci_low", "ci_high", "df", "n"]
+    table["flag"] = reliability_flags(*(table[c].to_numpy(dtype=float) for c in columns))
+    return table[list(ANY_USE_COLUMNS)]
+
+
+def any_use_suppression(table: pd.DataFrame, disclosure) -> np.ndarray:
+    """``"<k"``, ``"x"`` or ``""`` for each share of :func:`any_use_by_breakdown`.
+
+    A weighted share of a binary in a domain publishes the domain's two cells
+    (with and without any use) up to the weights, so the threshold rule of the
+    frequency tables applies to them (Hundepool et al. 2012, §5.2): ``<k`` when
+    the domain's respondents with an answer, or those with or without any use,
+    number ``1 <= n < k`` (``0 <= n < k`` with ``disclosure.zeros: sensitive``;
+    an empty domain has no share and no label). Secondary (``x``): the categories
+    of a single-select breakdown (sector, field of practice) partition the
+    respondents, so their weighted totals add up to the published pooled
+    weighted total, the categories' weighted sizes being published in Tables 1
+    and 3; one hidden share would follow from the others. When a single-select
+    breakdown has exactly one withheld share, the share of its next-smallest
+    category is withheld too (complementary suppression, §5.3). Client
+    populations overlap (a respondent may serve several), so no such equation
+    links them. These shares are not cells of the linked problem of
+    :mod:`socialwork_ict.disclosure` (they are weighted, not counts): this rule
+    is applied on its own, and the audit does not cover it.
+    """
+    k = disclosure.k
+    low = 0 if disclosure.zeros == "sensitive" else 1
+    n = table["n"].to_numpy(dtype=int)
+    yes = table["n_yes"].to_numpy(dtype=int)
+    no = n - yes
+    small = (n > 0) & ((n < k) | ((yes >= low) & (yes < k)) | ((no >= low) & (no < k)))
+    status = np.where(small, f"<{k}", "").astype(object)
+    for breakdown in ("sector", "field_of_practice"):
+        rows = np.flatnonzero((table["breakdown"] == breakdown).to_numpy() & (n > 0))
+        withheld = rows[status[rows] != ""]
+        if withheld.size == 1:
+            shown = rows[status[rows] == ""]
+            if shown.size:
+                status[shown[np.argmin(n[shown])]] = "x"  # the first of the smallest
+    return status
 
 
 def plan_summary(sections: Sequence[Section], absent: Sequence[Mapping]) -> dict:

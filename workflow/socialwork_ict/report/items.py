@@ -135,6 +135,31 @@ def _sentence(label: str, cell: pd.DataFrame, tests: pd.DataFrame, countries, al
 LOGIT_SHOWN = ("variable", "term", "odds_ratio", "ci_low", "ci_high", "p_value")
 
 
+def any_use_note(any_use: pd.DataFrame) -> str:
+    """The any-use table's note on its withheld shares and flags (empty if none)."""
+    if "suppressed" not in any_use.columns:
+        return ""
+    labels = any_use["suppressed"].fillna("").astype(str)
+    marks = sorted(set(labels[labels.str.startswith("<")]))
+    notes = []
+    if marks:
+        k = traced(marks[0].removeprefix("<"), key_source("config", "disclosure", "k"))
+        notes.append(
+            f"A share marked '<{k}' is withheld because its category, or its users or non-users "
+            f"of informal ICT, number fewer than {k} respondents (threshold rule)."
+        )
+    if (labels == "x").any():
+        notes.append(
+            "A share marked 'x' is withheld only so that a withheld share of the same breakdown "
+            "cannot be derived from the others and the pooled share."
+        )
+    if "flag" in any_use.columns and (any_use["flag"].fillna("").astype(str) != "").any():
+        notes.append(
+            "A flag marks an imprecise share (NCHS data presentation standards for proportions)."
+        )
+    return " ".join(notes)
+
+
 def items_sections(
     template: str,
     *,
@@ -190,12 +215,16 @@ def items_sections(
                 "absent": absent,
             }
         )
+    labels = [c for c in ("suppressed", "flag") if c in any_use.columns]
+    empty = [c for c in labels if (any_use[c].fillna("").astype(str) == "").all()]
+    any_use = any_use.drop(columns=empty)  # a label column shows only when it labels
     any_use_view = table_view(
         any_use,
         caption="Weighted % with any informal ICT use by sector, field of practice and "
         "client population (95 % CI)",
         decimals={"pct_weighted": 1, "ci_low": 1, "ci_high": 1},
         sources=sources_frame(any_use, ANY_USE, ANY_USE_KEYS),
+        note=any_use_note(any_use),
     )
     env = make_environment()
     return env.from_string(template).render(sections=views, any_use=any_use_view)

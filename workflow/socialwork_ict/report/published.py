@@ -469,8 +469,9 @@ def _higher_use(analysis: pd.DataFrame, variable: str, countries: list[str]) -> 
 def any_use_by_category(analysis: pd.DataFrame, by, design=None) -> pd.DataFrame:
     """Weighted % with any use (ict_freq >= 2) in every category of the breakdowns ``by``.
 
-    One row per breakdown x category: ``breakdown, category, n, pct_weighted,
-    ci_low, ci_high`` (0-100). The estimate is R's ``svymean(~any_use,
+    One row per breakdown x category: ``breakdown, category, n, n_yes, pct_weighted,
+    ci_low, ci_high, se, df`` (0-100; ``n_yes``: respondents with any use, unweighted;
+    ``df``: the domain's design df). The estimate is R's ``svymean(~any_use,
     subset(design, category), na.rm = TRUE)`` (domain estimation, Lumley
     2010 §2.2) through :func:`~socialwork_ict.inference.proportions.domain_mean`
     on ``design`` (default: fixed weights, strata = country), the interval is
@@ -513,14 +514,16 @@ def any_use_by_category(analysis: pd.DataFrame, by, design=None) -> pd.DataFrame
                     "breakdown": breakdown,
                     "category": label,
                     "n": est["n"],
+                    "n_yes": int(np.nansum(any_use[mask] == 1)),
                     "pct_weighted": 100.0 * est["mean"],
                     "ci_low": 100.0 * float(low[0]),
                     "ci_high": 100.0 * float(high[0]),
+                    "se": 100.0 * est["se"],
+                    "df": df,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["breakdown", "category", "n", "pct_weighted", "ci_low", "ci_high"]
-    )
+    columns = ["breakdown", "category", "n", "n_yes", "pct_weighted", "ci_low", "ci_high"]
+    return pd.DataFrame(rows, columns=[*columns, "se", "df"])
 
 
 def _ubiquitous(analysis: pd.DataFrame, claim: Mapping[str, Any], design) -> dict:
