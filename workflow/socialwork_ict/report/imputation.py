@@ -98,7 +98,7 @@ def imputation_section(
     ) or cell_source(COUNTS_TABLE, {"variable": counts["variable"].iloc[0]}, "n_imputed")
     summary = (
         f"{traced(str(m), m_source)} imputations ({what}); {traced(str(total), total_source)} "
-        "values imputed (per variable in the table below). Each "
+        f"values imputed ({', '.join(imputed['variable'].astype(str))}). Each "
         "completed dataset is analysed with the complete-case design, weights and variance; "
         "the results are pooled by Rubin's rules with Barnard-Rubin df (intervals t(df)), "
         "tests by D1 (Wald) and D2 (Rao-Scott)."
