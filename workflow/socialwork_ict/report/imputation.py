@@ -67,15 +67,15 @@ def imputation_section(
         base = cc_tests.loc[record.test] if record.test in cc_tests.index else None
         key = {"test": record.test}
         test_sources.append(
-            [
-                "",
-                "" if base is None else cell_source(TESTS_TABLE, key, "statistic"),
-                "" if base is None else cell_source(TESTS_TABLE, key, "p_value"),
-                *(cell_source(TESTS_MI_TABLE, key, c) for c in ("statistic", "df_num", "df_den")),
-                cell_source(TESTS_MI_TABLE, key, "p_value"),
-                "",
-            ]
-        )
+            {
+                **({} if base is None else {
+                    "statistic_cc": cell_source(TESTS_TABLE, key, "statistic"),
+                    "p_value_cc": cell_source(TESTS_TABLE, key, "p_value"),
+                }),
+                "statistic_mi": cell_source(TESTS_MI_TABLE, key, "statistic"),
+                **{c: cell_source(TESTS_MI_TABLE, key, c) for c in ("df_num", "df_den", "p_value")},
+            }
+        )  # fmt: skip
         rows.append(
             {
                 "test": record.test,
@@ -122,34 +122,38 @@ def imputation_section(
             caption="Primary model: complete cases (CC) vs multiple imputation (MI), with the "
             "fraction of missing information (FMI) per term",
             decimals={"se_change_pct": 1, "shift_in_cc_se": 2, "df_barnard_rubin": 0},
-            sources=[_comparison_sources(term) for term in comparison["term"]],
+            sources=_by_column(comparison, [_comparison_sources(t) for t in comparison["term"]]),
         ),
         "tests": table_view(
             tests,
             caption="Tests: complete cases vs pooled over the imputations",
             decimals={"df_num": 1, "df_den": 0},
-            sources=test_sources,
+            sources=_by_column(tests, test_sources),
         ),
     }
     return make_environment().from_string(template).render(**context)
 
 
-def _comparison_sources(term: str) -> list[str]:
-    """Sources of one comparison row (columns as built in :func:`imputation_section`)."""
+def _comparison_sources(term: str) -> dict[str, str]:
+    """Source of each number of one comparison row, by column."""
     key = {"term": term}
     cc_estimate, cc_se = (cell_source(MODEL_TABLE, key, c) for c in ("estimate", "std_error"))
     mi_estimate, mi_se = (cell_source(MODEL_MI_TABLE, key, c) for c in ("estimate", "std_error"))
-    return [
-        "",
-        cc_estimate,
-        cc_se,
-        mi_estimate,
-        mi_se,
-        f"100*({{{mi_se}}}/{{{cc_se}}}-1)",
-        f"({{{mi_estimate}}}-{{{cc_estimate}}})/{{{cc_se}}}",
-        cell_source(MODEL_MI_TABLE, key, "fmi_barnard_rubin"),
-        cell_source(MODEL_MI_TABLE, key, "df_barnard_rubin"),
-    ]
+    return {
+        "estimate_cc": cc_estimate,
+        "std_error_cc": cc_se,
+        "estimate_mi": mi_estimate,
+        "std_error_mi": mi_se,
+        "se_change_pct": f"100*({{{mi_se}}}/{{{cc_se}}}-1)",
+        "shift_in_cc_se": f"({{{mi_estimate}}}-{{{cc_estimate}}})/{{{cc_se}}}",
+        "fmi": cell_source(MODEL_MI_TABLE, key, "fmi_barnard_rubin"),
+        "df_barnard_rubin": cell_source(MODEL_MI_TABLE, key, "df_barnard_rubin"),
+    }
+
+
+def _by_column(frame: pd.DataFrame, sources: list[dict[str, str]]) -> list[list[str]]:
+    """Row-by-row sources in ``frame``'s column order ('' for a column without one)."""
+    return [[row.get(column, "") for column in frame.columns] for row in sources]
 
 
 def insert_section(html: str, section: str) -> str:
