@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -163,34 +166,151 @@ def _planned(project: Path) -> set[str]:
     return set(re.findall(r"(?m)^rule (\w+):$", result.stdout + result.stderr))
 
 
-@pytest.mark.workflow
-@pytest.mark.parametrize(
-    ("module", "first_rules", "not_rerun"),
-    [
-        # the drift of the hand-written lists: a variance change did not rebuild sensitivity
-        (
-            "inference/design.py",
-            {"tabulate_sample", "fit_ordinal_model", "test_age_association",
-             "fit_sensitivity_model"},
-            {"simulate_survey", "clean_responses", "rake_weights"},
-        ),
-        # a model figure module redraws its own set only
-        ("figures/odds_ratios.py", {"plot_model_figures"}, {"plot_sample_figures"}),
-        # imported by every script: everything reruns
-        ("codes.py", {"simulate_survey"}, set()),
-    ],
-)  # fmt: skip
-def test_changing_a_module_reruns_the_rules_that_import_it(
-    finished_run, module, first_rules, not_rerun
-):
-    path = finished_run / "workflow" / "socialwork_ict" / module
+def _rule_scripts() -> dict[str, str]:
+    """rule -> the script it runs, read from the rule files (every rule with a script)."""
+    found = {}
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        text = smk.read_text(encoding="utf-8")
+        for match in re.finditer(
+            r'(?ms)^rule (\w+):\n.*?^    script:\n\s+"\.\./scripts/(\w+)\.py"', text
+        ):
+            found[match[1]] = match[2]
+    return found
+
+
+def _downstream(project: Path) -> dict[str, set[str]]:
+    """rule -> itself and every rule that consumes its outputs (``--rulegraph``)."""
+    result = snakemake(project, "--rulegraph")
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = dict(re.findall(r'(?m)^\s*(\d+)\[label = "(\w+)"', result.stdout))
+    edges = re.findall(r"(?m)^\s*(\d+) -> (\d+)$", result.stdout)
+    consumers: dict[str, set[str]] = {name: set() for name in names.values()}
+    for source, target in edges:
+        consumers[names[source]].add(names[target])
+    closure = {}
+    for rule in consumers:
+        seen, todo = {rule}, [rule]
+        while todo:
+            for after in consumers[todo.pop()] - seen:
+                seen.add(after)
+                todo.append(after)
+        closure[rule] = seen - {"all"}
+    return closure
+
+
+def _changed_plan(project: Path, module: Path) -> set[str]:
+    path = project / module.relative_to(ROOT)
     original = path.read_bytes()
     path.write_bytes(original + b"\n# changed by the test\n")
     try:
-        planned = _planned(finished_run)
+        return _planned(project) - {"all"}
     finally:
         path.write_bytes(original)
-    assert first_rules <= planned and not (not_rerun & planned), sorted(planned)
+        os.utime(path, ns=(ORIGINAL_TIME, ORIGINAL_TIME))
+
+
+#: a module's modification time is put back after each change (outputs stay newer)
+ORIGINAL_TIME = 946_684_800 * 10**9  # 2000-01-01
+
+
+@pytest.mark.workflow
+def test_changing_each_module_reruns_exactly_the_rules_that_import_it(
+    finished_run, tmp_path_factory
+):
+    """Every package module in turn is changed in a finished run and the dry run's
+    plan compared with the rules whose script imports the module, and every rule
+    downstream of them. "Imports" is found here independently of the code under
+    test: the modules loaded when the script's top level runs (a subprocess) and,
+    transitively, every package module named in an import statement of the script
+    or of a loaded module, in functions too (a lazy import runs when its function
+    does, so its module is the rule's code as well)."""
+    downstream = _downstream(finished_run)
+    scripts = {rule: s for rule, s in _rule_scripts().items() if rule in downstream}
+    runs = {
+        rule: _imported_anywhere(_runtime_imports(script) | _all_imports(_script(script)))
+        - _not_run_by(rule)
+        for rule, script in scripts.items()
+    }
+    copies = [finished_run]  # two copies: the two cores dry-run in parallel
+    copies.append(copy_finished(finished_run, tmp_path_factory.mktemp("second") / "project"))
+    for project in copies:
+        for module in MODULES:
+            os.utime(project / module.relative_to(ROOT), ns=(ORIGINAL_TIME, ORIGINAL_TIME))
+
+    def check(job):
+        project, modules = job
+        wrong = {}
+        for module in modules:
+            importers = {rule for rule, files in runs.items() if module.resolve() in files}
+            expected = set().union(*(downstream[rule] for rule in importers))
+            planned = _changed_plan(project, module)
+            if planned != expected:
+                wrong[str(module.relative_to(PACKAGE))] = {
+                    "rerun, not expected": sorted(planned - expected),
+                    "expected, not rerun": sorted(expected - planned),
+                }
+        return wrong
+
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        results = pool.map(check, [(p, MODULES[i :: len(copies)]) for i, p in enumerate(copies)])
+    wrong = {module: diff for result in results for module, diff in result.items()}
+    assert wrong == {}
+
+
+def _module_file(parts: list[str]) -> Path | None:
+    """The package file of module ``socialwork_ict.<parts>`` (None: not a module)."""
+    path = PACKAGE.joinpath(*parts)
+    for target in (path / "__init__.py", path.with_suffix(".py")):
+        if target.is_file():
+            return target.resolve()
+    return None
+
+
+def _all_imports(source: Path) -> set[Path]:
+    """Package modules ``source`` names in any import statement, in functions too,
+    with the ``__init__.py`` of every package on their path (Python runs them)."""
+    if PACKAGE in source.resolve().parents:
+        here = list(source.resolve().relative_to(PACKAGE).parent.parts)
+    else:
+        here = []
+    found: set[Path] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name.split(".") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = ["socialwork_ict", *here[: len(here) - node.level + 1]] if node.level else []
+            module = base + (node.module.split(".") if node.module else [])
+            # `from a import b`: b is a module of package a, or a name defined in a
+            targets = [module + [a.name] for a in node.names] + [module]
+        else:
+            continue
+        for parts in targets:
+            if parts[0] != "socialwork_ict":
+                continue
+            for depth in range(1, len(parts) + 1):
+                target = _module_file(parts[1:depth])
+                if target is not None:
+                    found.add(target)
+    return found
+
+
+def _imported_anywhere(modules: set[Path]) -> set[Path]:
+    """``modules`` and every package module they import, transitively."""
+    seen: set[Path] = set()
+    todo = [m.resolve() for m in modules]
+    while todo:
+        module = todo.pop()
+        if module in seen or PACKAGE not in module.parents:
+            continue
+        seen.add(module)
+        todo.extend(_all_imports(module) - seen)
+    return seen
+
+
+def copy_finished(project: Path, destination: Path) -> Path:
+    """A copy of a finished run with its timestamps and Snakemake's records."""
+    shutil.copytree(project, destination, symlinks=True)
+    return destination
 
 
 @pytest.fixture(scope="module")

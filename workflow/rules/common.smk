@@ -210,11 +210,6 @@ def built_once(path):
     return existing_or_build
 
 
-def package_modules(*names):
-    """Package modules by name (for a rule without a script of its own)."""
-    return [f"{PACKAGE}/{name}.py" for name in names]
-
-
 def script_code(script, exclude=()):
     """The package files a rule's script imports, directly or transitively
     (socialwork_ict.code_dependencies): a change to any of them reruns the rule,

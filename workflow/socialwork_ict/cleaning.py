@@ -42,13 +42,20 @@ Rules (each is a documented choice):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from socialwork_ict.codebook import Codebook, Column, label_warnings, normalise_token
+from socialwork_ict.codebook import (
+    Codebook,
+    Column,
+    label_warnings,
+    load_codebook,
+    normalise_token,
+)
 from socialwork_ict.codes import (
     COUNTRIES,
     GENDER_LABELS,
@@ -57,8 +64,12 @@ from socialwork_ict.codes import (
     as_factor,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.ingest import read_export
 from socialwork_ict.manifest import sha256_of
 from socialwork_ict.mapping import CanonicalExport, RowFilterResult, counts_text, value_counts
+from socialwork_ict.rule_io import write_table
+
+log = logging.getLogger("socialwork_ict.clean_responses")
 
 ELIGIBILITY_COLUMNS = ("respondent_id", "country", "consent", "direct_client_contact")
 DUPLICATE_STEP = "duplicate submission (kept the most complete)"
@@ -108,6 +119,48 @@ def data_origin(result: CleaningResult, raw_path: str | Path, *, synthetic: bool
         "n_eligible": int(len(result.analysis)),
         "warnings": list(result.warnings),
     }
+
+
+def clean_export(
+    raw_path: str | Path,
+    codebook_path: str | Path,
+    *,
+    countries: tuple[str, ...],
+    synthetic: bool,
+    failed_sample_flow: str | Path,
+) -> tuple[CleaningResult, dict]:
+    """Rule clean_responses: read the export through the codebook
+    (:func:`socialwork_ict.ingest.read_export`), clean it (:func:`clean_responses`)
+    and log each sample-flow step and warning; returns the result and its
+    :func:`data_origin`. When no eligible row is left, the sample flow up to the
+    step that emptied it is logged as WARNINGs and written to
+    ``failed_sample_flow`` (outside results/, so nothing half-made is published)
+    before the error propagates."""
+    raw_path = Path(raw_path)
+    codebook = load_codebook(codebook_path)
+    export = read_export(raw_path, codebook)
+    try:
+        result = clean_responses(export, codebook, file=raw_path.name, countries=countries)
+    except EmptySampleError as error:
+        _log_sample_flow(error.sample_flow, logging.WARNING)
+        write_table(error.sample_flow, failed_sample_flow)
+        raise
+    _log_sample_flow(result.sample_flow, logging.INFO)
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return result, data_origin(result, raw_path, synthetic=synthetic)
+
+
+def _log_sample_flow(sample_flow: pd.DataFrame, level: int) -> None:
+    for row in sample_flow.itertuples():
+        log.log(
+            level,
+            "step %s %s: excluded %s, remaining %s",
+            row.step,
+            row.reason,
+            row.n_excluded,
+            row.n_remaining,
+        )
 
 
 class EmptySampleError(InputError):
