@@ -77,7 +77,9 @@ def test_totals_of_overlapping_indicators(name):
     n = design.n
     country = frame["country"].astype("category").cat.codes.to_numpy()
     age = frame["age_group"].astype("category").cat.codes.to_numpy()
-    rows = np.concatenate([country, country.max() + 1 + age, np.full(n, country.max() + age.max() + 2)])
+    rows = np.concatenate(
+        [country, country.max() + 1 + age, np.full(n, country.max() + age.max() + 2)]
+    )
     cols = np.tile(np.arange(n), 3)
     a = sparse.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(rows.max() + 1, n))
     w = design.replicate_rows(np.arange(n))
