@@ -95,3 +95,18 @@ def test_distinct_columns_groups_equal_columns_only():
     distinct = {dense[:, j].tobytes() for j in range(dense.shape[1])}
     assert first.size == len(distinct)
     assert np.all(first[cells] <= np.arange(dense.shape[1]))
+
+
+def test_distinct_rows_are_the_rows_byte_groups_in_byte_order():
+    """distinct_rows (integer hash, checked exactly) numbers the cells as np.unique over
+    the rows' bytes: same cells, same first rows (signed zeros and NaN by their bits)."""
+    from socialwork_ict.models.design_matrix import distinct_rows
+
+    rng = np.random.default_rng(11)
+    a = rng.integers(0, 2, size=(5000, 6)).astype(float)
+    a[:, 0] = rng.choice([-0.0, 0.0, 1.5, np.nan, -2.0], size=a.shape[0])
+    cells, first = distinct_rows(a)
+    keys = a.view(np.dtype((np.void, 8 * a.shape[1]))).ravel()
+    _, exp_first, exp_cells = np.unique(keys, return_index=True, return_inverse=True)
+    np.testing.assert_array_equal(cells, exp_cells.ravel())
+    np.testing.assert_array_equal(first, exp_first)
