@@ -131,6 +131,11 @@ def proportion_deff(proportion, variance, n_answered) -> np.ndarray:
     return np.where(np.abs(deff) < DEFF_ZERO, 0.0, deff)
 
 
+#: a domain mean of a variable with at most this many distinct values takes its
+#: replicate estimates from the replicate totals per value (domain_mean)
+CELL_LEVELS = 64
+
+
 def cell_variances(
     design, numerators, denominators, *, cell_domain=None, chunk: int = 16
 ) -> np.ndarray:
@@ -298,7 +303,10 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
     influence). ``deff = V / V_srs`` with the with-replacement SRS variance
     of the same n, ``V_srs = [n / (n - 1) sum w (y - mean)^2 / sum w] / n``
     over the n respondents with an answer (full-sample weights), ``deft =
-    sqrt(deff)``. Returns ``{"n", "mean", "se", "deff", "deft"}``.
+    sqrt(deff)``. Replicate designs: the mean under every replicate's
+    weights; for a variable with at most :data:`CELL_LEVELS` distinct values
+    from the replicate totals per value. Returns ``{"n", "mean", "se",
+    "deff", "deft"}``.
     """
     y = np.asarray(values, dtype=float)
     w = np.asarray(design.weights, dtype=float)
@@ -320,7 +328,17 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
         wr = block[valid]
         return (yv @ wr / wr.sum(axis=0))[:, None]
 
-    variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
+    levels = pd.unique(yv) if design.method != "linearization" else None
+    if levels is not None and levels.size <= CELL_LEVELS:
+        # few distinct values (an indicator): the replicate means from the replicate
+        # totals per value, sum_k y_k T_kr / sum_k T_kr (ReplicateDesign.cell_totals)
+        code = np.full(y.size, -1, dtype=np.intp)
+        code[valid] = pd.Index(levels).get_indexer(yv)
+        totals = design.cell_totals(code, levels.size)
+        thetas = (levels @ totals / totals.sum(axis=0))[:, None]
+        variance = float(design.vcov(None, None, np.array([mean]), thetas=thetas)[0, 0])
+    else:
+        variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
     v_srs = (n / (n - 1.0)) * float(wv @ (yv - mean) ** 2) / total / n if n > 1 else np.nan
     deff = variance / v_srs if v_srs > 0 else np.nan
     return {
