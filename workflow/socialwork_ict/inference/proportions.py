@@ -165,9 +165,12 @@ def cell_variances(
     ok = totals > 0
     if design.method != "linearization":
         rows = np.flatnonzero(ok)
-        sums = design.totals(sparse.vstack([num[rows], den]))  # (rows + D, R)
-        thetas = (sums[: rows.size] / sums[rows.size :][domain[rows]]).T
-        out[rows] = np.diag(design.vcov(None, None, p[rows], thetas=thetas))
+        n_sub, d_of = num[rows], domain[rows]
+
+        def replicate(block: np.ndarray) -> np.ndarray:
+            return ((n_sub @ block) / (den @ block)[d_of]).T
+
+        out[rows] = np.diag(design.vcov(None, replicate, p[rows]))
         return out
     for start in range(0, p.size, chunk):
         rows = np.arange(start, min(start + chunk, p.size))
