@@ -240,8 +240,17 @@ def million_part(args) -> dict:
         "largest_job": job,
         "largest_job_gib": job_rss / 1024,
         "jobs_s": {f"{job}.tsv": values["wall_s"] for job, values in jobs.items()},
+        "jobs": {
+            f"{job}.tsv": [values["wall_s"], values["cpu_s"], values["max_rss_mib"]]
+            for job, values in jobs.items()
+        },
+        "load_after": os.getloadavg()[0],
         "load_before": load,
     }
+
+
+def _fmt(value, digits: int) -> str:
+    return "NA" if value is None else f"{value:.{digits}f}"
 
 
 def write_markdown(store: dict) -> str:
@@ -329,6 +338,23 @@ def write_markdown(store: dict) -> str:
             *markdown_table(["job", "seconds"], [[k, f"{v:.1f}"] for k, v in slow]),
             "",
         ]
+        if big.get("jobs"):
+            cpu = sum(v[1] or 0.0 for v in big["jobs"].values())
+            lines += [
+                f"Every job (Snakemake `benchmark:` files; CPU summed over the jobs {cpu:.0f} s; "
+                f"load average {big.get('load_after', float('nan')):.1f} at the end):",
+                "",
+                *markdown_table(
+                    ["job", "wall (s)", "CPU (s)", "max RSS (MiB)"],
+                    [
+                        [k, _fmt(v[0], 1), _fmt(v[1], 1), _fmt(v[2], 0)]
+                        for k, v in big["jobs"].items()
+                    ],
+                ),  # fmt: skip
+                "",
+            ]
+        if big.get("note"):
+            lines += [big["note"], ""]
     lines += [
         "Machine:",
         "",

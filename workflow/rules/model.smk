@@ -83,6 +83,7 @@ rule fit_ordinal_model:
     output:
         coefficients=in_report("results/tables/model_ordinal.csv"),
         vcov="results/models/model_ordinal_vcov.csv",
+        vcov_exact="results/models/model_ordinal_vcov.npy",
         predicted=in_report("results/tables/predicted_by_age.csv"),
         info="results/models/model_info.json",
     log:
@@ -106,6 +107,8 @@ rule test_age_association:
     input:
         weighted="results/weights/weighted_responses.parquet",
         item_tests="results/models/item_tests.csv",
+        vcov="results/models/model_ordinal_vcov.npy",
+        model_info="results/models/model_info.json",
         code=script_code("test_age_association"),
         targets=config["targets"],
         factors=replicate_factors_file,

@@ -5,7 +5,7 @@ import numpy as np
 
 from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.models.model_frame import read_model_respondents
-from socialwork_ict.models.primary import fit_primary_model
+from socialwork_ict.models.primary import fit_primary_model, save_vcov
 from socialwork_ict.rule_io import run_rule, write_json, write_table
 
 
@@ -21,6 +21,7 @@ def main(snakemake):
     model = fit_primary_model(everyone, design, thetas=thetas)
     write_table(model.coefficients, snakemake.output.coefficients)
     write_table(model.vcov, snakemake.output.vcov)
+    save_vcov(model.vcov, snakemake.output.vcov_exact)
     write_table(model.predicted, snakemake.output.predicted)
     write_json(model.info, snakemake.output.info)
 

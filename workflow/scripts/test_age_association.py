@@ -1,7 +1,5 @@
 """Rule test_age_association: tests.csv and the proportional-odds check."""
 
-from dataclasses import replace
-
 import pandas as pd
 
 from socialwork_ict.inference.variance import rule_design
@@ -11,7 +9,8 @@ from socialwork_ict.models.model_frame import (
     complete_cases,
     read_model_respondents,
 )
-from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
+from socialwork_ict.models.ordinal import fit_ordinal
+from socialwork_ict.models.primary import with_stored_vcov
 from socialwork_ict.rule_io import run_rule, write_table
 
 
@@ -23,9 +22,8 @@ def main(snakemake):
     )
     frame, _ = complete_cases(everyone)
     rows = complete_case_rows(everyone)
-    primary = fit_ordinal(frame)
-    vcov, df_residual = ordinal_design_vcov(primary, frame, design, rows)
-    primary = replace(primary, vcov=vcov, df_residual=df_residual)
+    # the primary fit with the design covariance rule fit_ordinal_model computed
+    primary = with_stored_vcov(fit_ordinal(frame), snakemake.input.vcov, snakemake.input.model_info)
     tests = age_association_tests(
         frame,
         primary,

@@ -131,6 +131,11 @@ def proportion_deff(proportion, variance, n_answered) -> np.ndarray:
     return np.where(np.abs(deff) < DEFF_ZERO, 0.0, deff)
 
 
+#: a domain mean of a variable with at most this many distinct values takes its
+#: replicate estimates from the replicate totals per value (domain_mean)
+CELL_LEVELS = 64
+
+
 def cell_variances(
     design, numerators, denominators, *, cell_domain=None, chunk: int = 16
 ) -> np.ndarray:
@@ -301,7 +306,10 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
     influence). ``deff = V / V_srs`` with the with-replacement SRS variance
     of the same n, ``V_srs = [n / (n - 1) sum w (y - mean)^2 / sum w] / n``
     over the n respondents with an answer (full-sample weights), ``deft =
-    sqrt(deff)``. Returns ``{"n", "mean", "se", "deff", "deft"}``.
+    sqrt(deff)``. Replicate designs: the mean under every replicate's
+    weights; for a variable with at most :data:`CELL_LEVELS` distinct values
+    from the replicate totals per value. Returns ``{"n", "mean", "se",
+    "deff", "deft"}``.
     """
     y = np.asarray(values, dtype=float)
     w = np.asarray(design.weights, dtype=float)
@@ -323,7 +331,17 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
         wr = block[valid]
         return (yv @ wr / wr.sum(axis=0))[:, None]
 
-    variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
+    levels = pd.unique(yv) if design.method != "linearization" else None
+    if levels is not None and levels.size <= CELL_LEVELS:
+        # few distinct values (an indicator): the replicate means from the replicate
+        # totals per value, sum_k y_k T_kr / sum_k T_kr (ReplicateDesign.cell_totals)
+        code = np.full(y.size, -1, dtype=np.intp)
+        code[valid] = pd.Index(levels).get_indexer(yv)
+        totals = design.cell_totals(code, levels.size)
+        thetas = (levels @ totals / totals.sum(axis=0))[:, None]
+        variance = float(design.vcov(None, None, np.array([mean]), thetas=thetas)[0, 0])
+    else:
+        variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
     v_srs = (n / (n - 1.0)) * float(wv @ (yv - mean) ** 2) / total / n if n > 1 else np.nan
     deff = variance / v_srs if v_srs > 0 else np.nan
     return {
@@ -419,17 +437,20 @@ def _design_proportions(values, weights, domain, cats, design, level=0.95) -> di
         return z
 
     replicate_inner = np.ones(k, dtype=bool)
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        wr = block[valid]
-        pr = (indicator.T @ wr / wr.sum(axis=0)).T  # (b, k)
-        ok = (pr > 0) & (pr < 1)
-        replicate_inner[:] &= ok.all(axis=0)
-        logit = special.logit(np.where(ok, pr, 0.5))
-        return np.hstack([pr, logit])
-
     full = np.concatenate([p, special.logit(np.where(inner, p, 0.5))])
-    v = np.diag(design.vcov(influence, replicate, full))
+    if design.method == "linearization":
+        v = np.diag(design.vcov(influence))
+    else:
+        # replicate proportions from the replicate totals of the category cells
+        code = np.full(weights.size, -1, dtype=np.intp)
+        code[valid] = np.argmax(indicator, axis=1)
+        code[np.flatnonzero(valid)[indicator.sum(axis=1) == 0]] = k  # answered, no listed code
+        totals = design.cell_totals(code, k + 1)
+        pr = (totals[:k] / totals.sum(axis=0)).T  # (R, k)
+        ok_r = (pr > 0) & (pr < 1)
+        replicate_inner[:] = ok_r.all(axis=0)
+        logit = special.logit(np.where(ok_r, pr, 0.5))
+        v = np.diag(design.vcov(None, None, full, thetas=np.hstack([pr, logit])))
     se = np.sqrt(np.clip(v[:k], 0.0, None))
     se_logit = np.sqrt(np.clip(v[k:], 0.0, None))
     ok = inner & replicate_inner & (df >= 1)
@@ -444,8 +465,9 @@ def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -
     """:func:`_design_proportions` of every domain in one pass over the replicate weights.
 
     A sparse (domains x (K + 1), n) indicator matrix gives every domain's
-    weighted counts of each category and its weighted total for a whole
-    block of replicates in one product.
+    weighted counts of each category and its weighted total; its replicate
+    totals come from one pass over the replicates per partition of the
+    respondents into cells (:meth:`ReplicateDesign.totals`).
     """
     from scipy import sparse
 
@@ -465,25 +487,23 @@ def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -
         (np.ones(rows_all.size), (rows_all, cols_all)), shape=(len(domains) * (k + 1), values.size)
     )
 
-    def proportions(w: np.ndarray) -> np.ndarray:
-        sums = (indicator @ w).reshape(len(domains), k + 1, -1)
+    def proportions(sums: np.ndarray) -> np.ndarray:
+        sums = sums.reshape(len(domains), k + 1, -1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return sums[:, :k] / sums[:, k:]  # (D, K, b)
 
-    full = proportions(weights[:, None])[:, :, 0]  # (D, K)
+    full = proportions(indicator @ weights[:, None])[:, :, 0]  # (D, K)
     inner = (full > 0) & (full < 1)
-    replicate_inner = np.ones(full.shape, dtype=bool)
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        pr = proportions(block)  # (D, K, b)
-        ok = (pr > 0) & (pr < 1)
-        replicate_inner[:] &= ok.all(axis=2)
-        logit = special.logit(np.where(ok, pr, 0.5))
-        return np.concatenate([pr.reshape(-1, pr.shape[2]), logit.reshape(-1, pr.shape[2])]).T
+    # every replicate's proportions from the replicate totals per cell partition
+    pr = proportions(design.totals(indicator))  # (D, K, R)
+    ok_r = (pr > 0) & (pr < 1)
+    replicate_inner = ok_r.all(axis=2)
+    logit_r = special.logit(np.where(ok_r, pr, 0.5))
+    thetas = np.concatenate([pr.reshape(-1, pr.shape[2]), logit_r.reshape(-1, pr.shape[2])]).T
 
     full_logit = special.logit(np.where(inner, full, 0.5))
     centre = np.concatenate([full.ravel(), full_logit.ravel()])
-    v = np.diag(design.vcov(None, replicate, centre))
+    v = np.diag(design.vcov(None, None, centre, thetas=thetas))
     se = np.sqrt(np.clip(v[: full.size], 0.0, None)).reshape(full.shape)
     se_logit = np.sqrt(np.clip(v[full.size :], 0.0, None)).reshape(full.shape)
     out = []

@@ -126,12 +126,13 @@ def rao_scott_test(
         z[valid] = (w_valid / total)[:, None] * (scaled[cell_valid] - p @ scaled)
         return z
 
-    def replicate(block_weights: np.ndarray) -> np.ndarray:
-        # (D^-1 C)' p_r = sum_i w_ir scaled[cell_i] / sum_i w_ir for each replicate r
-        wr = block_weights[valid]
-        return (wr.T @ scaled[cell_valid]) / wr.sum(axis=0)[:, None]
-
-    numerator = design.vcov(influence, replicate, p @ scaled)
+    if design.method == "linearization":
+        numerator = design.vcov(influence)
+    else:
+        # (D^-1 C)' p_r = sum_k T_kr scaled[k] / sum_k T_kr, T the replicate totals per cell
+        totals = design.cell_totals(np.where(valid, cell, -1), n_rows * n_cols)
+        thetas = (totals.T @ scaled) / totals.sum(axis=0)[:, None]
+        numerator = design.vcov(None, None, p @ scaled, thetas=thetas)
     denominator = contrasts.T @ scaled / n
     delta = np.linalg.solve(denominator, numerator)
 

@@ -359,6 +359,67 @@ class ReplicateDesign:
         pieces = [np.atleast_2d(np.asarray(replicate(w), dtype=float)) for w in self.blocks()]
         return np.vstack(pieces)
 
+    def cell_totals(self, codes: np.ndarray, n_codes: int | None = None) -> np.ndarray:
+        """(K, R) replicate totals of the analysis weights per cell: ``sum_{i: codes_i = k} w_ir``.
+
+        ``codes``: (n,) cell of every respondent in 0..K-1, negative = in no
+        cell (left out). One pass over the replicates per partition, never an
+        (n, R) float matrix: bootstrap counts are summed per cell with
+        ``np.bincount`` replicate by replicate; with re-raking the factors
+        ``f_ir`` are first summed per (cell, calibration cell) and multiplied
+        by the replicates' calibration cell factors ``G_r`` (``w_ir = f_ir
+        G_r(cal_i)``, the module docstring); JKn and supplied factors go
+        through :meth:`blocks`. Estimates that are functions of weighted cell
+        totals (proportions, Rao-Scott tables) use it instead of the blocks.
+        """
+        codes = np.asarray(codes, dtype=np.intp)
+        keep = codes >= 0
+        k = int(codes[keep].max()) + 1 if n_codes is None and keep.any() else int(n_codes or 0)
+        r = self.n_replicates
+        out = np.zeros((k, r))
+        if k == 0:
+            return out
+        idx = np.flatnonzero(keep) if not keep.all() else None
+        c = codes if idx is None else codes[idx]
+        f = self.factors
+        if f.counts is not None:
+            mult = f.multiplier if idx is None else f.multiplier[idx]
+            if self.calibration is None:
+                base = mult * (self.weights if idx is None else self.weights[idx])
+                for j in range(r):
+                    counts = f.counts[j] if idx is None else f.counts[j, idx]
+                    out[:, j] = np.bincount(c, weights=counts * base, minlength=k)
+                return out
+            n_cal = self.calibration.n_cells
+            cal = self.calibration.cells if idx is None else self.calibration.cells[idx]
+            joint = c * n_cal + cal
+            for j in range(r):
+                counts = f.counts[j] if idx is None else f.counts[j, idx]
+                sums = np.bincount(joint, weights=counts * mult, minlength=k * n_cal)
+                out[:, j] = sums.reshape(k, n_cal) @ self.cell_factors[:, j]
+            return out
+        start = 0
+        for block in self.blocks():
+            rows = block if idx is None else block[idx]
+            for j in range(rows.shape[1]):
+                out[:, start + j] = np.bincount(c, weights=rows[:, j], minlength=k)
+            start += rows.shape[1]
+        return out
+
+    def totals(self, matrix) -> np.ndarray:
+        """(M, R) replicate totals ``A w_r`` of an (M, n) sparse (or dense) matrix A.
+
+        The respondents are partitioned by their column of A
+        (:func:`distinct_columns`), so ``A w_r = A_cells T_r`` with ``T`` the
+        :meth:`cell_totals` of that partition and ``A_cells`` the distinct
+        columns (exact, up to the order of floating-point additions).
+        """
+        from scipy import sparse
+
+        a = sparse.csc_matrix(matrix, dtype=float)
+        cells, first = distinct_columns(a)
+        return a[:, first] @ self.cell_totals(cells, first.size)
+
     def vcov(self, influence=None, replicate=None, full=None, thetas=None) -> np.ndarray:
         """(p, p) replicate covariance of the estimate that ``replicate`` recomputes
         (or of the given (R, p) replicate estimates ``thetas``, e.g. collected from
@@ -432,6 +493,45 @@ class ReplicateDesign:
             value = min(gram_rank(gram, RANK_TOL), m) - 1
         self._df_cache[key] = value
         return value
+
+
+def distinct_columns(matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Cell of every column of a sparse matrix and the first column of every distinct cell.
+
+    Columns are keyed by an integer hash of their (row, value) entries
+    (random 63-bit row keys, sums wrapping modulo 2^64) and grouped with
+    ``pandas.factorize`` (no sort of float rows); the grouping is then
+    checked exactly (every column equal to its cell's first column), so a
+    hash collision can only cost time: it falls back to an exact grouping
+    of the columns' entries.
+    """
+    from scipy import sparse
+
+    a = sparse.csc_matrix(matrix, dtype=float)
+    a.sum_duplicates()
+    a.eliminate_zeros()
+    m, n = a.shape
+    rng = np.random.default_rng(20261202)
+    keys = rng.integers(1, 2**63 - 1, size=m, dtype=np.int64).view(np.uint64)
+    value = a.data.view(np.uint64)
+    filled = np.diff(a.indptr) > 0
+    key = np.zeros(n, dtype=np.uint64)
+    if value.size:
+        with np.errstate(over="ignore"):
+            terms = keys[a.indices] * (value | np.uint64(1)) + value
+            key[filled] = np.add.reduceat(terms, a.indptr[:-1][filled])
+    cells, uniq = pd.factorize(key)
+    cells = cells.astype(np.intp)
+    first = np.full(len(uniq), n, dtype=np.intp)
+    np.minimum.at(first, cells, np.arange(n))
+    if (a - a[:, first][:, cells]).count_nonzero() == 0:
+        return cells, first
+    dense_keys = [a[:, j].toarray().ravel().tobytes() for j in range(n)]
+    cells, _ = pd.factorize(pd.Series(dense_keys))
+    cells = cells.astype(np.intp)
+    first = np.full(cells.max() + 1, n, dtype=np.intp)
+    np.minimum.at(first, cells, np.arange(n))
+    return cells, first
 
 
 def block_ranges(n_replicates: int, n_blocks: int) -> list[tuple[int, int]]:

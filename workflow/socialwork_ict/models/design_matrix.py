@@ -274,6 +274,29 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     to the order of floating-point additions).
     """
     a = np.ascontiguousarray(matrix, dtype=float)
-    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
-    _, first, cells = np.unique(keys, return_index=True, return_inverse=True)
-    return cells.ravel().astype(np.intp), first
+    void = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    if a.shape[0] == 0:
+        _, first, cells = np.unique(void, return_index=True, return_inverse=True)
+        return cells.ravel().astype(np.intp), first
+    bits = a.view(np.uint64)
+    # rows grouped by an integer hash of their bytes (pandas.factorize, no sort of the
+    # float rows), checked exactly; the cells are then numbered in the byte order of
+    # their rows, as np.unique over the rows' bytes numbers them
+    rng = np.random.default_rng(20261202)
+    mix = rng.integers(1, 2**63 - 1, size=bits.shape[1], dtype=np.int64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        x = bits ^ (bits >> np.uint64(31))  # the exponent bits into the low ones
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= mix | np.uint64(1)
+        key = x.T.sum(axis=0, dtype=np.uint64) if x.shape[1] > 1 else x[:, 0]
+    codes, uniq = pd.factorize(key)
+    first = np.full(len(uniq), a.shape[0], dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(a.shape[0]))
+    if not np.array_equal(bits[first][codes], bits):
+        _, first, cells = np.unique(void, return_index=True, return_inverse=True)
+        return cells.ravel().astype(np.intp), first
+    order = np.argsort(void[first], kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[codes].astype(np.intp), first[order]

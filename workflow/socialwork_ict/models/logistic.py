@@ -265,11 +265,16 @@ def logistic_design_vcov(
         return z
 
     refit = logistic_refitter(fit, frame)
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        return np.vstack([refit(block[rows, j]) for j in range(block.shape[1])])
-
-    vcov = design.vcov(influence, replicate, start)
+    if design.method == "linearization":
+        vcov = design.vcov(influence)
+    else:
+        # every replicate's weights summed per (x, y) cell in one pass over the
+        # replicates (ReplicateDesign.cell_totals), then the refit on the cells
+        code = np.full(design.n, -1, dtype=np.intp)
+        code[rows] = refit.cells
+        totals = design.cell_totals(code, refit.n_cells)
+        thetas = np.vstack([refit.on_cells(totals[:, j]) for j in range(totals.shape[1])])
+        vcov = design.vcov(None, None, start, thetas=thetas)
     vcov = (vcov + vcov.T) / 2.0
     warn_failed_refits(refit.failures, "the logistic model")
     mask = np.zeros(design.n, dtype=bool)
@@ -301,5 +306,11 @@ def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
         cell_weights = collapse @ (weights / weights.mean())
         return newton_refit(start, _evaluator(x, y, cell_weights), failures)
 
+    def on_cells(cell_totals: np.ndarray) -> np.ndarray:
+        # the same fit from the weights already summed per cell (mean over the rows)
+        cell_weights = cell_totals / (cell_totals.sum() / cells.size)
+        return newton_refit(start, _evaluator(x, y, cell_weights), failures)
+
     refit.failures = failures  # one entry per refit that did not converge
+    refit.cells, refit.n_cells, refit.on_cells = cells, first.size, on_cells
     return refit

@@ -449,7 +449,7 @@ def ordinal_replicate_estimates(
     ``frame``, ``rows`` as :func:`ordinal_design_vcov`."""
     rows = np.asarray(rows)
     refit = ordinal_batch_refitter(fit, frame)
-    thetas = design.replicate_estimates(lambda block: refit(block[rows]))
+    thetas = _cell_refits(refit, design, rows)
     warn_failed_refits(refit.failures, "the proportional-odds model")
     return thetas
 
@@ -485,6 +485,8 @@ def ordinal_design_vcov(
     def replicate(block: np.ndarray) -> np.ndarray:
         return refit(block[rows])
 
+    if thetas is None and design.method != "linearization":
+        thetas = _cell_refits(refit, design, rows)
     if thetas is not None:
         vcov = design.vcov(None, None, fit.params.to_numpy(), thetas=np.asarray(thetas))
     else:
@@ -617,6 +619,19 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
 
     def refit(weights: np.ndarray) -> np.ndarray:
         w_all = collapse @ (weights / weights.mean(axis=0))  # (cells, b)
+        return solve(w_all, lambda j: single(weights[:, j]))
+
+    def on_cells(totals: np.ndarray) -> np.ndarray:
+        # the same fits from the (cells, b) weights already summed per cell
+        w_all = totals / (totals.sum(axis=0) / n_rows)
+
+        def alone(j: int) -> np.ndarray:
+            evaluate_one = _evaluator(x, y, w_all[:, j], onehot)
+            return newton_refit(start, evaluate_one, single.failures, _ordered(p))
+
+        return solve(w_all, alone)
+
+    def solve(w_all: np.ndarray, refit_alone) -> np.ndarray:
         b = w_all.shape[1]
         out = np.tile(start, (b, 1))
         active = np.arange(b)
@@ -644,8 +659,17 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         else:
             single.failures.extend([1] * active.size)
         for j in alone:
-            out[j] = single(weights[:, j])
+            out[j] = refit_alone(j)
         return out
 
     refit.failures = single.failures
+    refit.cells, refit.n_cells, refit.on_cells = cells, first.size, on_cells
     return refit
+
+
+def _cell_refits(refit, design, rows: np.ndarray) -> np.ndarray:
+    """(R, P) replicate refits from the replicate weights summed per model cell
+    (:meth:`~socialwork_ict.inference.replicates.ReplicateDesign.cell_totals`, one pass)."""
+    code = np.full(design.n, -1, dtype=np.intp)
+    code[rows] = refit.cells
+    return refit.on_cells(design.cell_totals(code, refit.n_cells))

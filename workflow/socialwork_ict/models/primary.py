@@ -79,3 +79,32 @@ def fit_primary_model(
             "warnings": list(fit.warnings),
         },
     )
+
+
+def save_vcov(vcov: pd.DataFrame, path) -> None:
+    """The primary model's covariance (:attr:`PrimaryModel.vcov`) in float64 exactly
+    (``.npy``, no pickle): rule test_age_association reads it instead of computing
+    the design covariance again (the CSV keeps 15 significant digits)."""
+    values = vcov.drop(columns="term").to_numpy(dtype=float)
+    with open(path, "wb") as handle:
+        np.save(handle, values, allow_pickle=False)
+
+
+def with_stored_vcov(fit, vcov_path, info_path):
+    """``fit`` (the primary model refitted on the same complete cases) with the design
+    covariance and residual df that rule fit_ordinal_model stored (:func:`save_vcov`,
+    ``df_residual`` of model_info.json): the same estimator on the same weights, so
+    the Wald tests use the fit's covariance without a second pass over the replicates."""
+    import json
+
+    values = np.load(vcov_path, allow_pickle=False)
+    names = list(fit.params.index)
+    if values.shape != (len(names), len(names)):
+        raise ValueError(
+            f"{vcov_path}: a {values.shape} covariance for {len(names)} coefficients "
+            "(rule fit_ordinal_model's outputs are out of date)"
+        )
+    with open(info_path, encoding="utf-8") as handle:
+        df_residual = int(json.load(handle)["df_residual"])
+    vcov = pd.DataFrame(values, index=names, columns=names)
+    return replace(fit, vcov=vcov, df_residual=df_residual)
