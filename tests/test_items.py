@@ -4,6 +4,7 @@ one disclosure problem, and the report's supervision finding."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -254,12 +255,13 @@ def test_any_use_threshold_rule_on_both_cells_and_one_complement_per_partition()
     assert safe.tolist() == ["", ""]
 
 
-def test_any_use_table_blanks_withheld_shares_and_flags_imprecise_ones(published_inputs):
+def test_any_use_table_blanks_withheld_shares_and_flags_imprecise_ones(published_inputs, caplog):
     *_, frame = published_inputs
     design = LinearizationDesign(
         frame["country"].astype(str).to_numpy(), frame["weight"].to_numpy()
     )
-    table = any_use_by_breakdown(frame, design, DisclosureSettings(k=5))
+    with caplog.at_level(logging.INFO, logger="socialwork_ict.items"):
+        table = any_use_by_breakdown(frame, design, DisclosureSettings(k=5))
     assert list(table.columns) == list(ANY_USE_COLUMNS)
     withheld = table["suppressed"] != ""
     assert table.loc[withheld, ["pct_weighted", "ci_low", "ci_high"]].isna().all().all()
@@ -270,6 +272,14 @@ def test_any_use_table_blanks_withheld_shares_and_flags_imprecise_ones(published
     assert (table.loc[withheld, "flag"] == "").all()
     # the field with 2 respondents in the fixture's frame is withheld
     assert withheld.any()
+    # the run log counts them (suppression is not a warning)
+    counts = table["suppressed"].value_counts()
+    tally = ", ".join(f"{counts[label]} {label}" for label in sorted(counts.index) if label)
+    shown = int((table["pct_weighted"].notna() | withheld).sum())
+    assert (
+        f"any-use shares: {int(withheld.sum())} of {shown} withheld by disclosure control ({tally})"
+        in caplog.text
+    )
 
 
 def test_any_use_note_explains_each_label_shown():

@@ -343,6 +343,23 @@ def test_v2_items_are_computed_when_the_export_has_them():
     assert table.loc["ubiquitous", "reproduced"].startswith(f"{5 - below} of 5 categories")
 
 
+def test_a_withheld_any_use_share_counts_in_the_verdict_but_is_not_printed():
+    """The disclosure rule's withheld shares (any_use_by_breakdown.csv ``suppressed``)
+    are not named as the lowest share nor in the range; the verdict keeps them."""
+    by = any_use_by_category(v2_frame(), V2_CLAIMS[3]["by"])
+    by = by[by["n"] > 0]
+    lowest = by.loc[by["ci_low"].fillna(by["pct_weighted"]).idxmin()]
+    labels = by[["breakdown", "category"]].astype(str).assign(suppressed="")
+    labels.loc[lowest.name, "suppressed"] = "<5"
+    args = (v2_frame(), model_frame(), wald_frame(), sensitivity_frame(), claims(V2_CLAIMS[3]))
+    plain = compare_published(*args).set_index("id").loc["ubiquitous"]
+    hidden = compare_published(*args, withheld_shares=labels).set_index("id").loc["ubiquitous"]
+    assert hidden["status"] == plain["status"]
+    assert f"lowest: {lowest['breakdown']} {lowest['category']} " in plain["reproduced"]
+    assert f"{lowest['breakdown']} {lowest['category']} " not in hidden["reproduced"]
+    assert "(1 withheld by disclosure control, not printed)" in hidden["reproduced"]
+
+
 def test_v2_claims_say_not_in_this_export_on_a_v1_file():
     """A v1 export: the optional columns are absent (or, via the codebook, empty)."""
     everything = claims(*V2_CLAIMS, {**V2_CLAIMS[0], "id": "after", "item": "contact_after_hours"})

@@ -17,6 +17,7 @@ rule compare_published:
         sensitivity="results/tables/sensitivity.csv",
         published=config["published"],
         withheld="results/disclosure/withheld_claims.csv",
+        any_use="results/tables/any_use_by_breakdown.csv",
         targets=config["targets"],
         factors=replicate_factors_file,
         code=script_code("compare_published"),
@@ -112,6 +113,7 @@ VERIFIED_RESULTS = {
     "model": "results/tables/model_ordinal.csv",
     "tests": "results/tables/tests.csv",
     "sensitivity": "results/tables/sensitivity.csv",
+    "any_use": "results/tables/any_use_by_breakdown.csv",
     "manifest": "results/manifest.tsv",
 }
 

@@ -14,6 +14,7 @@ def main(snakemake):
     comparison = compare_run(
         **{key: files[key] for key in ("published", "weighted", "model", "tests", "sensitivity")},
         withheld=files.withheld,
+        any_use=files.any_use,
         targets=files.targets,
         **{key: snakemake.params[key] for key in ("variance", "weighting", "seed")},
     )

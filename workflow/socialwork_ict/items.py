@@ -46,6 +46,7 @@ no rows.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -58,6 +59,8 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.inference.variance import rule_design
 from socialwork_ict.names import POOLED as ALL
 from socialwork_ict.plan import KINDS, PlanItem, Section, load_plan, plan_columns
+
+log = logging.getLogger("socialwork_ict.items")
 
 __all__ = [
     "ALL",
@@ -345,6 +348,13 @@ def any_use_by_breakdown(frame: pd.DataFrame, design, disclosure=None) -> pd.Dat
     table = any_use_by_category(frame, by, design)
     table["suppressed"] = any_use_suppression(table, disclosure or DisclosureSettings())
     hidden = (table["suppressed"] != "").to_numpy()
+    labels = table["suppressed"].value_counts()
+    log.info(
+        "any-use shares: %d of %d withheld by disclosure control (%s)",
+        int(hidden.sum()),
+        int((table["n"] > 0).sum()),
+        ", ".join(f"{labels[label]} {label}" for label in sorted(labels.index) if label) or "none",
+    )
     table.loc[hidden, ["pct_weighted", "ci_low", "ci_high"]] = np.nan
     columns = ["pct_weighted", "se", "ci_low", "ci_high", "df", "n"]
     table["flag"] = reliability_flags(*(table[c].to_numpy(dtype=float) for c in columns))

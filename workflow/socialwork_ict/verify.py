@@ -47,6 +47,7 @@ def published_claims(run: Mapping[str, Any]) -> tuple[list[str], str]:
         weighting=run["weighting"],
         seed=run["seed"],
         targets=run["targets"],
+        any_use=results.get("any_use"),
     )
     counts = comparison["status"].value_counts()
     tally = ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)

@@ -30,11 +30,14 @@ def compare_run(
     weighting: Mapping[str, Any],
     seed: int,
     targets: str,
+    any_use: str | None = None,
 ) -> pd.DataFrame:
     """:func:`~socialwork_ict.report.published.compare_published` on a finished
     run's files: the claims file, the weighted analysis file and the model,
     tests and sensitivity tables. ``withheld`` is the disclosure step's
-    ``withheld_claims.csv`` (None or a missing file: nothing withheld). The
+    ``withheld_claims.csv`` (None or a missing file: nothing withheld);
+    ``any_use`` is ``any_use_by_breakdown.csv``, whose withheld shares the
+    ``ubiquitous`` claim does not print (None or a missing file: none). The
     ``ubiquitous`` claim's intervals use the run's variance design
     (:func:`socialwork_ict.inference.variance.rule_design`)."""
     with open(published, encoding="utf-8") as handle:
@@ -48,4 +51,11 @@ def compare_run(
         claims,
         withheld=pd.read_csv(withheld) if withheld and Path(withheld).exists() else None,
         design=rule_design(frame, variance, weighting, seed, targets),
+        withheld_shares=_read_if_present(any_use),
     )
+
+
+def _read_if_present(path: str | None) -> pd.DataFrame | None:
+    if not path or not Path(path).exists():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

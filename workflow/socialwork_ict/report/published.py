@@ -202,6 +202,7 @@ def compare_published(
     published: Mapping[str, Any],
     withheld: pd.DataFrame | None = None,
     design=None,
+    withheld_shares: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per published claim: published, reproduced, difference, status.
 
@@ -222,6 +223,11 @@ def compare_published(
     percentages (:mod:`socialwork_ict.inference.variance`, over every row of
     ``analysis``); None: linearisation with the weights as fixed sampling
     weights, strata = country (the v1 default).
+
+    ``withheld_shares``: ``any_use_by_breakdown.csv`` (``breakdown, category,
+    suppressed``); a share it withholds (``<k`` or ``x``) still counts in the
+    ``ubiquitous`` verdict (the claim is about every category) but is not
+    printed as the lowest share or in the range.
     """
     check_published(published)
     alpha = float(published.get("alpha", 0.05))
@@ -254,7 +260,7 @@ def compare_published(
         elif kind == "higher_use":
             row.update(_higher_use(analysis, claim["variable"], list(claim["countries"])))
         elif kind == "ubiquitous":
-            row.update(_ubiquitous(analysis, claim, design))
+            row.update(_ubiquitous(analysis, claim, design, withheld_shares))
         else:  # not_reproducible
             row.update(computation=claim["reason"], status=NOT_REPRODUCIBLE)
         rows.append(row)
@@ -526,9 +532,12 @@ def any_use_by_category(analysis: pd.DataFrame, by, design=None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=[*columns, "se", "df"])
 
 
-def _ubiquitous(analysis: pd.DataFrame, claim: Mapping[str, Any], design) -> dict:
+def _ubiquitous(
+    analysis: pd.DataFrame, claim: Mapping[str, Any], design, withheld_shares=None
+) -> dict:
     """The rule of ``config/published.yaml``: in every category of every breakdown the
-    weighted any-use % has its 95 % lower confidence bound at or above ``threshold``."""
+    weighted any-use % has its 95 % lower confidence bound at or above ``threshold``.
+    Shares that ``withheld_shares`` withholds count in the verdict and are not printed."""
     by = list(claim["by"])
     threshold = float(claim["threshold"])
     computation = (
@@ -544,14 +553,23 @@ def _ubiquitous(analysis: pd.DataFrame, claim: Mapping[str, Any], design) -> dic
     table["ci_low"] = table["ci_low"].where(table["ci_low"].notna(), table["pct_weighted"])
     if table.empty:
         return {"computation": computation, "status": NOT_REPRODUCIBLE}
-    low = table.loc[table["ci_low"].idxmin()]
     below = int((table["ci_low"] < threshold).sum())
-    text = (
-        f"{len(table) - below} of {len(table)} categories at or above {threshold:g} %; "
-        f"lowest: {low['breakdown']} {low['category']} {low['pct_weighted']:.1f} % "
-        f"(95 % CI {low['ci_low']:.1f}-{low['ci_high']:.1f}); "
-        f"range {table['pct_weighted'].min():.1f}-{table['pct_weighted'].max():.1f} %"
-    )
+    shown = table
+    if withheld_shares is not None:
+        labels = withheld_shares.set_index(["breakdown", "category"])["suppressed"]
+        keys = pd.MultiIndex.from_frame(table[["breakdown", "category"]].astype(str))
+        hidden = labels.reindex(keys).fillna("").astype(str).to_numpy() != ""
+        shown = table[~hidden]
+    text = f"{len(table) - below} of {len(table)} categories at or above {threshold:g} %"
+    if len(shown) < len(table):
+        text += f" ({len(table) - len(shown)} withheld by disclosure control, not printed)"
+    if not shown.empty:
+        low = shown.loc[shown["ci_low"].idxmin()]
+        text += (
+            f"; lowest: {low['breakdown']} {low['category']} {low['pct_weighted']:.1f} % "
+            f"(95 % CI {low['ci_low']:.1f}-{low['ci_high']:.1f}); "
+            f"range {shown['pct_weighted'].min():.1f}-{shown['pct_weighted'].max():.1f} %"
+        )
     return {
         "computation": computation,
         "reproduced": text,
