@@ -199,6 +199,20 @@ def check_rank(x: np.ndarray, w: np.ndarray, columns: Sequence[str]) -> None:
         kept.append(j)
 
 
+def replicate_cell_totals(design, rows, cells: np.ndarray, n_cells: int) -> np.ndarray:
+    """(n_cells, R) replicate weights of a model's respondents summed per model cell.
+
+    ``rows``: the model's respondents among the design's, ``cells`` their
+    (x, y) cell; everyone else is in no cell (a domain outside the model).
+    One pass over the replicates
+    (:meth:`~socialwork_ict.inference.replicates.ReplicateDesign.cell_totals`);
+    a refit on the cells is the refit on the rows, as the cells are exact.
+    """
+    code = np.full(design.n, -1, dtype=np.intp)
+    code[np.asarray(rows)] = cells
+    return design.cell_totals(code, n_cells)
+
+
 def warn_failed_refits(failures: list, model: str) -> None:
     """WARNING when replicate refits did not converge (e.g. separation in a replicate)."""
     if failures:

@@ -54,6 +54,7 @@ from socialwork_ict.models.fitting import (
     halving_step,
     large_coefficients_warning,
     newton_refit,
+    replicate_cell_totals,
     sandwich,
     validate_inputs,
     wald_table,
@@ -264,19 +265,16 @@ def logistic_design_vcov(
         z[rows] = logistic_influence(fit, frame)
         return z
 
-    refit = logistic_refitter(fit, frame)
     if design.method == "linearization":
         vcov = design.vcov(influence)
     else:
-        # every replicate's weights summed per (x, y) cell in one pass over the
-        # replicates (ReplicateDesign.cell_totals), then the refit on the cells
-        code = np.full(design.n, -1, dtype=np.intp)
-        code[rows] = refit.cells
-        totals = design.cell_totals(code, refit.n_cells)
+        # every replicate's weights summed per (x, y) cell, then the refit on the cells
+        refit = logistic_refitter(fit, frame)
+        totals = replicate_cell_totals(design, rows, refit.cells, refit.n_cells)
         thetas = np.vstack([refit.on_cells(totals[:, j]) for j in range(totals.shape[1])])
         vcov = design.vcov(None, None, start, thetas=thetas)
+        warn_failed_refits(refit.failures, "the logistic model")
     vcov = (vcov + vcov.T) / 2.0
-    warn_failed_refits(refit.failures, "the logistic model")
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()

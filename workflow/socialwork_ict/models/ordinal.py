@@ -78,6 +78,7 @@ from socialwork_ict.models.fitting import (
     halving_step,
     large_coefficients_warning,
     newton_refit,
+    replicate_cell_totals,
     sandwich,
     validate_inputs,
     wald_table,
@@ -449,7 +450,8 @@ def ordinal_replicate_estimates(
     ``frame``, ``rows`` as :func:`ordinal_design_vcov`."""
     rows = np.asarray(rows)
     refit = ordinal_batch_refitter(fit, frame)
-    thetas = _cell_refits(refit, design, rows)
+    totals = replicate_cell_totals(design, rows, refit.cells, refit.n_cells)
+    thetas = refit.on_cells(totals)
     warn_failed_refits(refit.failures, "the proportional-odds model")
     return thetas
 
@@ -480,19 +482,13 @@ def ordinal_design_vcov(
         z[rows] = ordinal_influence(fit, frame)
         return z
 
-    refit = ordinal_batch_refitter(fit, frame)
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        return refit(block[rows])
-
     if thetas is None and design.method != "linearization":
-        thetas = _cell_refits(refit, design, rows)
+        thetas = ordinal_replicate_estimates(fit, frame, design, rows)
     if thetas is not None:
         vcov = design.vcov(None, None, fit.params.to_numpy(), thetas=np.asarray(thetas))
     else:
-        vcov = design.vcov(influence, replicate, fit.params.to_numpy())
+        vcov = design.vcov(influence)
     vcov = (vcov + vcov.T) / 2.0
-    warn_failed_refits(refit.failures, "the proportional-odds model")
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()
@@ -665,11 +661,3 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     refit.failures = single.failures
     refit.cells, refit.n_cells, refit.on_cells = cells, first.size, on_cells
     return refit
-
-
-def _cell_refits(refit, design, rows: np.ndarray) -> np.ndarray:
-    """(R, P) replicate refits from the replicate weights summed per model cell
-    (:meth:`~socialwork_ict.inference.replicates.ReplicateDesign.cell_totals`, one pass)."""
-    code = np.full(design.n, -1, dtype=np.intp)
-    code[rows] = refit.cells
-    return refit.on_cells(design.cell_totals(code, refit.n_cells))
