@@ -91,7 +91,11 @@ def most_memory_in_flight(jobs: list[dict]) -> tuple[float, int]:
 
 #: the SLURM profile's config overrides (profiles/slurm/config.yaml `config:`): the
 #: local run takes the same, so the effective config (in the report) is the same
-PROFILE_CONFIG = ("sensitivity_jobs=per_specification", "replicate_jobs=per_block")
+PROFILE_CONFIG = (
+    "sensitivity_jobs=per_specification",
+    "replicate_jobs=per_block",
+    "imputation_jobs=per_imputation",
+)
 
 
 def test_slurm_profile_on_a_cluster_is_byte_identical_to_a_local_run(tmp_path):

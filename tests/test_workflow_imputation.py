@@ -76,9 +76,25 @@ def test_pooled_tests_match_d1_and_d2(results):
     assert len(tests) == 2 + 5 and tests.loc["wald_age_group_x_country", "df_num"] == 12
 
 
-def test_one_analysis_job_per_imputation(results):
+POOLED = (*TARGETS[:3], "results/imputation/pooled/table2_freq_by_age.csv",
+          "results/imputation/pooled/sensitivity.csv")  # fmt: skip
+
+
+def test_the_imputations_are_analysed_in_batches_or_one_job_each_with_the_same_bytes(results):
+    """imputation_jobs: batched (default, 2 jobs: imputations 1-3 and 4-5) and
+    per_imputation (the SLURM profile: 5 jobs) pool to byte-identical tables."""
+    project = results.parent
+    batched = {path: (project / path).read_bytes() for path in POOLED}
+    layout = sorted(p.name for p in (results / "imputation" / "analysis").iterdir())
+    assert layout == ["1-3", "4-5"]
+    assert sorted(pd.read_csv(results / "imputation/analysis/4-5/ordinal.csv")["imputation"]
+                  .unique()) == [4, 5]  # fmt: skip
+    result = snakemake(project, *TARGETS, "--configfile", "imputation.yaml",
+                       "--config", "imputation_jobs=per_imputation")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
     for number in range(1, 6):
         assert (results / "imputation" / "analysis" / str(number) / "ordinal.csv").is_file()
+    assert {path: (project / path).read_bytes() for path in POOLED} == batched
 
 
 def test_sensitivity_has_the_multiple_imputation_rows(results):

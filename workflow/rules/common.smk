@@ -15,6 +15,7 @@ import yaml
 from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
+from socialwork_ict.imputation.batches import imputation_batches
 from socialwork_ict.imputation.settings import imputation_numbers, imputation_settings
 from socialwork_ict.names import (
     FIGURE_FORMATS,
@@ -110,20 +111,38 @@ except InputError as error:
 for _path in IMPUTATION["files"] if IMPUTATION["method"] == "supplied" else []:
     if not Path(_path).is_file():
         stop(f"file {_path}: the completed file does not exist (config key imputation)")
-#: the imputations 1..m (the {imputation} wildcard); none without imputation
+#: the imputation jobs (the {batch} wildcard of impute_responses and
+#: analyse_imputation) -> their imputations: imputation_batches runs of them
+#: (batched), or one job each (per_imputation, set by the SLURM profile)
 IMPUTATIONS = imputation_numbers(IMPUTATION)
+try:
+    IMPUTATION_BATCHES = imputation_batches(
+        IMPUTATIONS,
+        config.get("imputation_jobs", "batched"),
+        config.get("imputation_batches", 2),
+    )
+except InputError as error:
+    stop(error.message())
+#: chained imputations are made as one long file per job; supplied ones are the
+#: user's files, one per imputation
+LONG_COMPLETED = IMPUTATION["method"] == "chained"
 
 
-def completed_path(number):
-    """Completed file of imputation ``number``: supplied, or made by impute_responses."""
-    if IMPUTATION["method"] == "supplied":
-        return IMPUTATION["files"][int(number) - 1]
-    return f"results/imputation/completed/{number}.csv"
+def completed_files(batch):
+    """The completed files of a job: its long file (chained) or its supplied files."""
+    if LONG_COMPLETED:
+        return [f"results/imputation/completed/{batch}.csv"]
+    return [IMPUTATION["files"][number - 1] for number in IMPUTATION_BATCHES[batch]]
 
 
-def completed_file(wildcards):
-    """The completed file of the job's imputation."""
-    return completed_path(wildcards.imputation)
+def batch_completed_files(wildcards):
+    """The completed files the job analyses."""
+    return completed_files(wildcards.batch)
+
+
+def batch_imputations(wildcards):
+    """The imputation numbers of the job."""
+    return IMPUTATION_BATCHES[wildcards.batch]
 
 
 #: what a run publishes (socialwork_ict.outputs): the report and every table and

@@ -1,26 +1,30 @@
 # Multiple imputation of item non-response (imputation: in the config; none by default).
+# The m imputations run as jobs of the {batch} wildcard (imputation_jobs:
+# batched, imputation_batches jobs; per_imputation, one job each, on a cluster).
 
 
 rule impute_responses:
-    """One completed dataset by chained equations (imputation.method: chained),
-    seeded by the imputation's number: the m imputations are m parallel jobs."""
+    """The job's completed datasets by chained equations (imputation.method:
+    chained), imputation l seeded by [seed, l]: one long file, imputation
+    column first."""
     input:
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("impute_responses"),
     output:
-        "results/imputation/completed/{imputation}.csv",
+        "results/imputation/completed/{batch}.csv",
     log:
-        "logs/impute_responses/{imputation}.log",
+        "logs/impute_responses/{batch}.log",
     benchmark:
-        "logs/benchmarks/impute_responses/{imputation}.tsv"
+        "logs/benchmarks/impute_responses/{batch}.tsv"
     wildcard_constraints:
-        imputation="[0-9]+",
+        batch="[0-9]+(-[0-9]+)?",
     conda:
         CONDA_ENV
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
-        # what one imputation depends on (not m: adding imputations keeps the others)
+        # what the job's imputations depend on (not m: adding imputations keeps the others)
+        imputations=batch_imputations,
         seed=IMPUTATION["seed"],
         iterations=IMPUTATION["iterations"],
         variables=IMPUTATION["variables"],
@@ -29,30 +33,33 @@ rule impute_responses:
 
 
 rule analyse_imputation:
-    """The primary model, Rao-Scott tests and Table 2 on one completed dataset,
-    with the complete-case analysis' weights, design and variance path."""
+    """The primary model, Rao-Scott tests and Table 2 on each of the job's
+    completed datasets, with the complete-case analysis' weights, design and
+    variance path: one long file per table."""
     input:
         weighted="results/weights/weighted_responses.parquet",
-        completed=completed_file,
+        completed=batch_completed_files,
         code=script_code("analyse_imputation"),
         targets=config["targets"],
         factors=replicate_factors_file,
     output:
-        ordinal="results/imputation/analysis/{imputation}/ordinal.csv",
-        interaction="results/imputation/analysis/{imputation}/interaction.csv",
-        tests="results/imputation/analysis/{imputation}/tests.csv",
-        table2="results/imputation/analysis/{imputation}/table2.csv",
+        ordinal="results/imputation/analysis/{batch}/ordinal.csv",
+        interaction="results/imputation/analysis/{batch}/interaction.csv",
+        tests="results/imputation/analysis/{batch}/tests.csv",
+        table2="results/imputation/analysis/{batch}/table2.csv",
     log:
-        "logs/analyse_imputation/{imputation}.log",
+        "logs/analyse_imputation/{batch}.log",
     benchmark:
-        "logs/benchmarks/analyse_imputation/{imputation}.tsv"
+        "logs/benchmarks/analyse_imputation/{batch}.tsv"
     wildcard_constraints:
-        imputation="[0-9]+",
+        batch="[0-9]+(-[0-9]+)?",
     conda:
         CONDA_ENV
     resources:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
+        imputations=batch_imputations,
+        long=LONG_COMPLETED,
         countries=config["countries"],
         variance=VARIANCE,
         weighting=config["weighting"],
@@ -67,22 +74,24 @@ rule pool_imputations:
     sensitivity.csv and the counts of imputed values."""
     input:
         ordinal=expand(
-            "results/imputation/analysis/{imputation}/ordinal.csv",
-            imputation=IMPUTATIONS,
+            "results/imputation/analysis/{batch}/ordinal.csv",
+            batch=IMPUTATION_BATCHES,
         ),
         interaction=expand(
-            "results/imputation/analysis/{imputation}/interaction.csv",
-            imputation=IMPUTATIONS,
+            "results/imputation/analysis/{batch}/interaction.csv",
+            batch=IMPUTATION_BATCHES,
         ),
         tests=expand(
-            "results/imputation/analysis/{imputation}/tests.csv",
-            imputation=IMPUTATIONS,
+            "results/imputation/analysis/{batch}/tests.csv",
+            batch=IMPUTATION_BATCHES,
         ),
         table2=expand(
-            "results/imputation/analysis/{imputation}/table2.csv",
-            imputation=IMPUTATIONS,
+            "results/imputation/analysis/{batch}/table2.csv",
+            batch=IMPUTATION_BATCHES,
         ),
-        completed=[completed_path(number) for number in IMPUTATIONS],
+        completed=[
+            path for batch in IMPUTATION_BATCHES for path in completed_files(batch)
+        ],
         weighted="results/weights/weighted_responses.parquet",
         code=script_code("pool_imputations"),
     output:
@@ -101,5 +110,6 @@ rule pool_imputations:
         mem_mb=memory_mb("weighted", ANALYSIS_FILE_FACTOR),
     params:
         method=IMPUTATION["method"],
+        long=LONG_COMPLETED,
     script:
         "../scripts/pool_imputations.py"

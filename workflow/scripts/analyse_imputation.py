@@ -1,24 +1,19 @@
-"""Rule analyse_imputation: the per-imputation model, tests and Table 2 of one completed file."""
+"""Rule analyse_imputation: the model, tests and Table 2 of each of the job's completed files."""
 
 from socialwork_ict.blas import single_thread
-from socialwork_ict.imputation.analysis import analyse_completed
-from socialwork_ict.imputation.supplied import read_completed
-from socialwork_ict.inference.variance import rule_design
-from socialwork_ict.models.model_frame import read_model_respondents
+from socialwork_ict.imputation.batches import ANALYSIS_KEYS, analyse_batch
 from socialwork_ict.rule_io import run_rule, write_table
 
 
 def main(snakemake):
-    single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
-    everyone = read_model_respondents(snakemake.input.weighted, extra=("age",))
+    single_thread()  # the jobs run in parallel: no oversubscribed BLAS threads
     params = snakemake.params
-    # the complete-case analysis' design (raking cells as observed) over the same rows
-    design = rule_design(
-        everyone, params.variance, params.weighting, params.seed, snakemake.input.targets
-    )
-    frame = read_completed(snakemake.input.completed, everyone)
-    result = analyse_completed(frame, design=design, countries=tuple(params.countries))
-    for name in ("ordinal", "interaction", "tests", "table2"):
+    result = analyse_batch(
+        snakemake.input.weighted, list(snakemake.input.completed), params.imputations,
+        long=params.long, variance=params.variance, weighting=params.weighting,
+        seed=params.seed, targets=snakemake.input.targets, countries=params.countries,
+    )  # fmt: skip
+    for name in ANALYSIS_KEYS:
         write_table(result[name], snakemake.output[name])
 
 

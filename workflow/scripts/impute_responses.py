@@ -1,29 +1,28 @@
-"""Rule impute_responses: one completed dataset by chained equations."""
+"""Rule impute_responses: the job's completed datasets by chained equations (one long file)."""
 
 import logging
 
 import pandas as pd
 
 from socialwork_ict.blas import single_thread
-from socialwork_ict.imputation.chained import impute_chained
+from socialwork_ict.imputation.batches import impute_batch
 from socialwork_ict.rule_io import run_rule, write_table
 
 log = logging.getLogger("socialwork_ict.impute_responses")
 
 
 def main(snakemake):
-    single_thread()  # the m jobs run in parallel: no oversubscribed BLAS threads
+    single_thread()  # the jobs run in parallel: no oversubscribed BLAS threads
     settings = snakemake.params
     weighted = pd.read_parquet(snakemake.input.weighted)
-    number = int(snakemake.wildcards.imputation)
-    completed = impute_chained(
+    completed = impute_batch(
         weighted,
+        settings.imputations,
         seed=int(settings.seed),
-        imputation=number,
         iterations=int(settings.iterations),
         variables=settings.variables,
     )
-    log.info("imputation %d: %d respondents completed", number, len(completed))
+    log.info("imputations %s: %d respondents completed each", settings.imputations, len(weighted))
     write_table(completed, snakemake.output[0])
 
 

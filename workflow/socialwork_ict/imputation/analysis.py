@@ -189,11 +189,11 @@ COUNTS_COLUMNS = ("variable", "n_eligible", "n_missing", "pct_missing", "n_imput
                   "n_skip_logic")  # fmt: skip
 
 
-def imputed_counts(weighted: pd.DataFrame, completed: Sequence) -> pd.DataFrame:
+def imputed_counts(weighted: pd.DataFrame, files: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Per raw variable: eligible respondents, item non-response (skip-logic blanks not
-    counted), the values the completed files fill (the most over the files: every
-    imputation fills the same cells) and the skip-logic blanks (never imputed)."""
-    files = [pd.read_csv(path, dtype={"respondent_id": str}) for path in completed]
+    counted), the values the completed tables ``files`` fill (the most over the
+    imputations: every imputation fills the same cells) and the skip-logic blanks
+    (never imputed)."""
     ids = weighted["respondent_id"].astype(str)
     rows = []
     for column in weighted.columns:

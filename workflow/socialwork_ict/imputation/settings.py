@@ -49,7 +49,7 @@ def imputation_settings(config: dict) -> dict:
 
 
 def imputation_numbers(settings: dict) -> list[int]:
-    """The imputations 1..m (the ``{imputation}`` wildcard), none for ``method: none``."""
+    """The imputations 1..m (:mod:`.batches` splits them into jobs), none for ``method: none``."""
     if settings["method"] == "none":
         return []
     return list(range(1, int(settings["m"]) + 1))

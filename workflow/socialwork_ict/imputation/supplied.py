@@ -54,11 +54,21 @@ def read_completed(path: str | Path, weighted: pd.DataFrame) -> pd.DataFrame:
     Returns the columns respondent_id, country, age, age_group, gender,
     sector, ict_freq and weight (labelled factors as the analysis file).
     """
-    name = Path(path).name
+    return completed_from_raw(read_raw(path), Path(path).name, weighted)
+
+
+def read_raw(path: str | Path) -> pd.DataFrame:
+    """A completed file as text (every column a string, empty cells ``""``)."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the completed file: {error}", file=name) from None
+        raise InputError(f"cannot read the completed file: {error}", file=Path(path).name) from None
+
+
+def completed_from_raw(raw: pd.DataFrame, name: str, weighted: pd.DataFrame) -> pd.DataFrame:
+    """:func:`read_completed` of a completed table already read as text (``name``:
+    what the messages call it); the checks of the module docstring."""
+    raw = raw.reset_index(drop=True)
     missing = [column for column in REQUIRED if column not in raw.columns]
     if missing:
         raise InputError("completed file lacks model columns", file=name, values=missing)
