@@ -21,7 +21,8 @@ variance carries the parameter uncertainty. Models by kind (:data:`KINDS`):
   observed value of one of the 5 nearest donors at random; Little 1988,
   *J. Bus. Econ. Stat.* 6:287; ``mice.impute.pmm``), so imputations stay
   integers inside the observed range;
-- ``binary`` (the yes/no items): logistic regression;
+- ``binary`` (the yes/no items): logistic regression (the two-class case of the
+  multinomial logit below, with its two-class algebra);
 - ``nominal`` (gender, sector, workplace_policy): multinomial logistic
   regression (first observed level the reference; ``mice.impute.polyreg``);
 - ``ordinal`` (ict_freq): proportional-odds model
@@ -145,6 +146,7 @@ def impute_chained(
             raise InputError("no observed values to impute from", column=v)
         values[v][missing[v]] = rng.choice(observed, size=int(missing[v].sum()))
     starts: dict = {}  # each model's last estimate: the next sweep's Newton start
+    coded: dict = {}  # each predictor's coded columns while its values stay the same
     for _ in range(int(iterations)):
         for v in targets:
             rows_mis = missing[v].copy()
@@ -156,7 +158,8 @@ def impute_chained(
                 values[v][missing[v] & ~asked] = np.nan  # not asked: a skip, never imputed
             if not rows_mis.any():
                 continue
-            x = _predictors(values, design, [p for p in predictors if p != v])
+            x = _predictors(values, design, [p for p in predictors if p != v], coded)
+            coded.pop(v, None)
             values[v][rows_mis] = _draw(
                 KINDS[v], x[rows_obs], data[v].to_numpy()[rows_obs], x[rows_mis], rng, starts, v
             )
@@ -186,19 +189,29 @@ def _design_columns(weighted: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(weighted), 0))
 
 
-def _predictors(values: dict, design: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """Intercept, the design columns and the current values of ``names`` (coded by kind)."""
-    columns = [np.ones(design.shape[0]), *design.T]
+def _predictors(values: dict, design: np.ndarray, names: Sequence[str], coded: dict) -> np.ndarray:
+    """Intercept, the design columns and the current values of ``names`` (coded by kind).
+
+    ``coded``: each variable's coded columns, kept until its values change (the
+    caller drops a variable's entry when it imputes it)."""
+    columns = [np.ones((design.shape[0], 1)), design]
     for name in names:
-        v = values[name]
-        if KINDS[name] == "nominal":
-            levels = np.unique(v)
-            columns.extend((v == level).astype(float) for level in levels[1:])
-        else:
-            spread = v.std()
-            if spread > 0:  # a constant predictor carries nothing
-                columns.append((v - v.mean()) / spread)
-    return np.column_stack(columns)
+        if name not in coded:
+            coded[name] = _coded(values[name], KINDS[name])
+        columns.append(coded[name])
+    return np.hstack(columns)
+
+
+def _coded(v: np.ndarray, kind: str) -> np.ndarray:
+    """A predictor's columns: level dummies (first level the reference) for a nominal
+    variable, else the standardised values (none when constant: it carries nothing)."""
+    if kind == "nominal":
+        levels = np.unique(v)
+        return (v[:, None] == levels[None, 1:]).astype(float)
+    spread = v.std()
+    if spread > 0:
+        return ((v - v.mean()) / spread)[:, None]
+    return np.zeros((v.size, 0))
 
 
 def _draw(kind, x_obs, y_obs, x_mis, rng, starts, name) -> np.ndarray:
@@ -224,7 +237,8 @@ def _draw(kind, x_obs, y_obs, x_mis, rng, starts, name) -> np.ndarray:
         cum = special.expit(theta[None, :] - (x_mis[:, 1:] @ beta)[:, None])
         probs = np.diff(np.hstack([np.zeros((len(x_mis), 1)), cum, np.ones((len(x_mis), 1))]))
     else:  # binary and nominal: (multinomial) logistic regression
-        params, info = _multinomial_ml(x_obs, y, levels.size, start=starts.get(name))
+        fit = _logistic_ml if levels.size == 2 else _multinomial_ml
+        params, info = fit(x_obs, y, levels.size, start=starts.get(name))
         starts[name] = params
         drawn = _posterior_draw(params.ravel(), info, rng).reshape(params.shape)
         probs = _softmax(x_mis @ drawn)
@@ -252,7 +266,8 @@ def _softmax(eta: np.ndarray) -> np.ndarray:
 def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e-8):
     """Ridge-penalised multinomial logit (reference class 0): (p, K-1) estimate, information.
 
-    Newton-Raphson with step halving from ``start`` (when its shape fits) or 0."""
+    Newton-Raphson with step halving from ``start`` (when its shape fits) or 0;
+    the gradient and information are computed only at accepted steps."""
     n, p = x.shape
     k = n_cat - 1
     ridge = RIDGE * n
@@ -261,9 +276,12 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
     target[np.arange(n), y] = 1.0
     beta = start.copy() if start is not None and start.shape == (p, k) else np.zeros((p, k))
 
-    def pieces(beta):
+    def loglik(beta):
         probs = _softmax(x @ beta)
-        loglik = float(np.sum(np.log(probs[np.arange(n), y]))) - 0.5 * penalty @ beta.T.ravel() ** 2
+        return float(np.sum(np.log(probs[np.arange(n), y]))) - 0.5 * penalty @ beta.T.ravel() ** 2
+
+    def grad_info(beta):
+        probs = _softmax(x @ beta)
         grad = (x.T @ (target[:, 1:] - probs[:, 1:])).T.ravel() - penalty * beta.T.ravel()
         info = np.empty((p * k, p * k))
         pr = probs[:, 1:]
@@ -273,23 +291,64 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
                 block = x.T @ (x * weight[:, None])
                 info[a * p : (a + 1) * p, b * p : (b + 1) * p] = block
                 info[b * p : (b + 1) * p, a * p : (a + 1) * p] = block.T
-        return loglik, grad, info + np.diag(penalty)
+        return grad, info + np.diag(penalty)
 
-    loglik, grad, info = pieces(beta)
+    value = loglik(beta)
+    grad, info = grad_info(beta)
     for _ in range(max_iter):
         step = np.linalg.solve(info, grad)
         scale = 1.0
         while scale > 1e-10:
             trial = beta + scale * step.reshape(k, p).T
-            t_loglik, t_grad, t_info = pieces(trial)
-            if t_loglik >= loglik - 1e-12 * abs(loglik):
+            t_value = loglik(trial)
+            if t_value >= value - 1e-12 * abs(value):
                 break
             scale /= 2.0
-        beta, loglik, grad, info = trial, t_loglik, t_grad, t_info
+        beta, value = trial, t_value
+        grad, info = grad_info(beta)
         if np.max(np.abs(scale * step)) < tol:
             break
     # parameters ordered class by class: (K-1, p) flattened; returned as (p, K-1)
     return beta, _reorder_info(info, p, k)
+
+
+def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = 1e-8):
+    """:func:`_multinomial_ml` with two classes: the ridge-penalised logit of ``y`` in {0, 1}.
+
+    The same likelihood, penalty, Newton-Raphson with step halving and
+    stopping rule, with the two-class algebra (``p = expit(x b)``, information
+    ``X' diag(p (1 - p)) X``) and the gradient and information computed only
+    at accepted steps. Returns the estimate as a (p, 1) array and its information."""
+    n, p = x.shape
+    penalty = np.r_[0.0, np.full(p - 1, RIDGE * n)]  # no penalty on the intercept
+    y = np.asarray(y, dtype=float)
+    beta = start[:, 0].copy() if start is not None and start.shape == (p, 1) else np.zeros(p)
+
+    def loglik(beta):
+        eta = x @ beta
+        return float(y @ eta - np.logaddexp(0.0, eta).sum()) - 0.5 * penalty @ beta**2
+
+    def grad_info(beta):
+        mu = special.expit(x @ beta)
+        info = x.T @ (x * (mu * (1.0 - mu))[:, None])
+        return x.T @ (y - mu) - penalty * beta, info + np.diag(penalty)
+
+    value = loglik(beta)
+    grad, info = grad_info(beta)
+    for _ in range(max_iter):
+        step = np.linalg.solve(info, grad)
+        scale = 1.0
+        while scale > 1e-10:
+            trial = beta + scale * step
+            t_value = loglik(trial)
+            if t_value >= value - 1e-12 * abs(value):
+                break
+            scale /= 2.0
+        beta, value = trial, t_value
+        grad, info = grad_info(beta)
+        if np.max(np.abs(scale * step)) < tol:
+            break
+    return beta[:, None], info
 
 
 def _reorder_info(info: np.ndarray, p: int, k: int) -> np.ndarray:
