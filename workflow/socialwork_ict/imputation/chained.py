@@ -283,14 +283,14 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
     def grad_info(beta):
         probs = _softmax(x @ beta)
         grad = (x.T @ (target[:, 1:] - probs[:, 1:])).T.ravel() - penalty * beta.T.ravel()
-        info = np.empty((p * k, p * k))
+        # blocks X' diag(pr_a (delta_ab - pr_b)) X as two products: with Z = [X pr_1 ... X pr_k],
+        # info = blockdiag(X' Z) - Z'Z
         pr = probs[:, 1:]
+        z = (pr[:, :, None] * x[:, None, :]).reshape(n, k * p)
+        info = -(z.T @ z)
+        diagonal = x.T @ z
         for a in range(k):
-            for b in range(a, k):
-                weight = pr[:, a] * ((a == b) - pr[:, b])
-                block = x.T @ (x * weight[:, None])
-                info[a * p : (a + 1) * p, b * p : (b + 1) * p] = block
-                info[b * p : (b + 1) * p, a * p : (a + 1) * p] = block.T
+            info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
         return grad, info + np.diag(penalty)
 
     value = loglik(beta)
