@@ -167,3 +167,42 @@ def test_mi_intervals_cover_and_complete_cases_are_biased():
     mc_cc = cc.std(axis=0, ddof=1) / np.sqrt(REPLICATES)
     assert np.all(np.abs(cc.mean(axis=0) - implied) < 3 * mc_cc + 0.01)
     assert cc.mean(axis=0)[3] - TRUE_AGE[3] < -5 * mc_cc[3]  # biased downward for 60+
+
+
+def test_the_two_class_logit_is_the_multinomial_logit_with_two_classes():
+    """_logistic_ml (the yes/no items) and _multinomial_ml fit the same penalised
+    likelihood: the same estimate and information."""
+    from socialwork_ict.imputation.chained import _logistic_ml, _multinomial_ml
+
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(800), rng.normal(size=(800, 4))])
+    y = (rng.random(800) < special.expit(x @ np.array([-0.5, 1.0, -0.7, 0.2, 0.0]))).astype(int)
+    two, info_two = _logistic_ml(x, y)
+    many, info_many = _multinomial_ml(x, y, 2)
+    np.testing.assert_allclose(two, many, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(info_two, info_many, rtol=1e-8)
+
+
+def test_the_multinomial_information_is_the_sum_of_its_blocks():
+    """info[a, b] = X' diag(p_a (delta_ab - p_b)) X + ridge, checked block by block."""
+    from socialwork_ict.imputation.chained import (
+        RIDGE,
+        _multinomial_ml,
+        _reorder_info,
+        _softmax,
+    )
+
+    rng = np.random.default_rng(4)
+    x = np.column_stack([np.ones(600), rng.normal(size=(600, 3))])
+    y = rng.integers(0, 4, size=600)
+    beta, info = _multinomial_ml(x, y, 4)
+    n, p = x.shape
+    k = 3
+    pr = _softmax(x @ beta)[:, 1:]
+    blocks = np.zeros((p * k, p * k))
+    for a in range(k):
+        for b in range(k):
+            weight = pr[:, a] * ((a == b) - pr[:, b])
+            blocks[a * p : (a + 1) * p, b * p : (b + 1) * p] = x.T @ (x * weight[:, None])
+    blocks += np.diag(np.tile(np.r_[0.0, np.full(p - 1, RIDGE * n)], k))
+    np.testing.assert_allclose(info, _reorder_info(blocks, p, k), rtol=1e-10, atol=1e-9)
