@@ -6,12 +6,8 @@ import pandas as pd
 import pytest
 
 from socialwork_ict.errors import InputError
-from socialwork_ict.imputation.batches import (
-    analyses_in_order,
-    imputation_batches,
-    long_table,
-    split_long,
-)
+from socialwork_ict.imputation.batches import analyses_in_order, long_table, split_long
+from socialwork_ict.imputation.settings import imputation_batches
 
 
 def test_batched_jobs_are_contiguous_runs_covering_every_imputation_once():

@@ -15,8 +15,11 @@ import yaml
 from socialwork_ict.code_dependencies import script_dependencies
 from socialwork_ict.codebook import load_codebook
 from socialwork_ict.errors import InputError
-from socialwork_ict.imputation.batches import imputation_batches
-from socialwork_ict.imputation.settings import imputation_numbers, imputation_settings
+from socialwork_ict.imputation.settings import (
+    imputation_batches,
+    imputation_numbers,
+    imputation_settings,
+)
 from socialwork_ict.names import (
     FIGURE_FORMATS,
     FIGURE_SETS,

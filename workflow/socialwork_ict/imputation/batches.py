@@ -1,7 +1,8 @@
 """The imputation jobs: which imputations each job makes and analyses, and its files.
 
 The m imputations run as jobs of the ``{batch}`` wildcard (rules
-impute_responses and analyse_imputation; config ``imputation_jobs``):
+impute_responses and analyse_imputation; config ``imputation_jobs``;
+:func:`~socialwork_ict.imputation.settings.imputation_batches` names them):
 
 - ``batched`` (the default): ``imputation_batches`` jobs of contiguous
   imputations, so that each job pays the interpreter's start-up, the file
@@ -28,33 +29,9 @@ import pandas as pd
 
 from socialwork_ict.errors import InputError
 
-JOBS = ("batched", "per_imputation")
 #: the per-imputation results of analyse_completed, one long file each per job
 ANALYSIS_KEYS = ("ordinal", "interaction", "tests", "table2")
 NUMBER = "imputation"
-
-
-def imputation_batches(numbers: Sequence[int], jobs: str, batches: int) -> dict[str, list[int]]:
-    """The jobs (``{batch}`` wildcard values) -> their imputations, in order.
-
-    ``per_imputation``: one job per imputation, named by its number.
-    ``batched``: the imputations in ``batches`` contiguous runs (fewer when
-    m is smaller; the first runs one longer when m is not a multiple),
-    named ``first-last`` (a run of one: its number). Empty without imputations.
-    """
-    if jobs not in JOBS:
-        raise InputError(f"imputation_jobs {jobs!r} unknown (one of {', '.join(JOBS)})")
-    numbers = list(numbers)
-    if not numbers:
-        return {}
-    count = len(numbers) if jobs == "per_imputation" else max(1, min(int(batches), len(numbers)))
-    size, extra = divmod(len(numbers), count)
-    runs, start = [], 0
-    for index in range(count):
-        end = start + size + (index < extra)
-        runs.append(numbers[start:end])
-        start = end
-    return {(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"): run for run in runs}
 
 
 def long_table(tables: Iterable[tuple[int, pd.DataFrame]]) -> pd.DataFrame:

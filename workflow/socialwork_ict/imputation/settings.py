@@ -13,9 +13,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from socialwork_ict.errors import InputError
 
 METHODS = ("none", "chained", "supplied")
+#: the layouts of the imputation jobs (config imputation_jobs; :mod:`.batches`)
+JOBS = ("batched", "per_imputation")
 DEFAULT_SETTINGS = {
     "method": "none",
     "m": 20,
@@ -53,3 +57,26 @@ def imputation_numbers(settings: dict) -> list[int]:
     if settings["method"] == "none":
         return []
     return list(range(1, int(settings["m"]) + 1))
+
+
+def imputation_batches(numbers: Sequence[int], jobs: str, batches: int) -> dict[str, list[int]]:
+    """The jobs (``{batch}`` wildcard values) -> their imputations, in order.
+
+    ``per_imputation``: one job per imputation, named by its number.
+    ``batched``: the imputations in ``batches`` contiguous runs (fewer when
+    m is smaller; the first runs one longer when m is not a multiple),
+    named ``first-last`` (a run of one: its number). Empty without imputations.
+    """
+    if jobs not in JOBS:
+        raise InputError(f"imputation_jobs {jobs!r} unknown (one of {', '.join(JOBS)})")
+    numbers = list(numbers)
+    if not numbers:
+        return {}
+    count = len(numbers) if jobs == "per_imputation" else max(1, min(int(batches), len(numbers)))
+    size, extra = divmod(len(numbers), count)
+    runs, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        runs.append(numbers[start:end])
+        start = end
+    return {(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"): run for run in runs}
