@@ -293,21 +293,7 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
             info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
         return grad, info + np.diag(penalty)
 
-    value = loglik(beta)
-    grad, info = grad_info(beta)
-    for _ in range(max_iter):
-        step = np.linalg.solve(info, grad)
-        scale = 1.0
-        while scale > 1e-10:
-            trial = beta + scale * step.reshape(k, p).T
-            t_value = loglik(trial)
-            if t_value >= value - 1e-12 * abs(value):
-                break
-            scale /= 2.0
-        beta, value = trial, t_value
-        grad, info = grad_info(beta)
-        if np.max(np.abs(scale * step)) < tol:
-            break
+    beta, info = _newton(beta, loglik, grad_info, lambda step: step.reshape(k, p).T, max_iter, tol)
     # parameters ordered class by class: (K-1, p) flattened; returned as (p, K-1)
     return beta, _reorder_info(info, p, k)
 
@@ -333,13 +319,24 @@ def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = 1e-
         info = x.T @ (x * (mu * (1.0 - mu))[:, None])
         return x.T @ (y - mu) - penalty * beta, info + np.diag(penalty)
 
+    beta, info = _newton(beta, loglik, grad_info, lambda step: step, max_iter, tol)
+    return beta[:, None], info
+
+
+def _newton(beta, loglik, grad_info, as_params, max_iter: int, tol: float):
+    """Newton-Raphson with step halving from ``beta``: the estimate and its information.
+
+    ``grad_info(beta)``: the gradient and information (flat); ``as_params``
+    shapes a flat step like ``beta``. A step is halved until the
+    log-likelihood does not fall; the iteration stops when the accepted step
+    is below ``tol`` in every coordinate."""
     value = loglik(beta)
     grad, info = grad_info(beta)
     for _ in range(max_iter):
         step = np.linalg.solve(info, grad)
         scale = 1.0
         while scale > 1e-10:
-            trial = beta + scale * step
+            trial = beta + scale * as_params(step)
             t_value = loglik(trial)
             if t_value >= value - 1e-12 * abs(value):
                 break
@@ -348,7 +345,7 @@ def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = 1e-
         grad, info = grad_info(beta)
         if np.max(np.abs(scale * step)) < tol:
             break
-    return beta[:, None], info
+    return beta, info
 
 
 def _reorder_info(info: np.ndarray, p: int, k: int) -> np.ndarray:
