@@ -82,6 +82,8 @@ KINDS: dict[str, str] = {
 GATES: dict[str, tuple[str, int]] = {"contact_after_hours": ("ict_freq", 2)}
 #: ridge penalty of the generalised linear imputation models, per respondent
 RIDGE = 1e-4
+#: relative deviance change at which the logit fits stop (R ``glm.control(epsilon)``)
+DEVIANCE_TOL = 1e-8
 #: donors of predictive mean matching
 DONORS = 5
 #: labelled factors of the analysis file mapped back to their raw codes
@@ -263,11 +265,10 @@ def _softmax(eta: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e-8):
+def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = DEVIANCE_TOL):
     """Ridge-penalised multinomial logit (reference class 0): (p, K-1) estimate, information.
 
-    Newton-Raphson with step halving from ``start`` (when its shape fits) or 0;
-    the gradient and information are computed only at accepted steps."""
+    :func:`_newton` from ``start`` (when its shape fits) or 0."""
     n, p = x.shape
     k = n_cat - 1
     ridge = RIDGE * n
@@ -276,12 +277,12 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
     target[np.arange(n), y] = 1.0
     beta = start.copy() if start is not None and start.shape == (p, k) else np.zeros((p, k))
 
-    def loglik(beta):
+    def evaluate(beta):
         probs = _softmax(x @ beta)
-        return float(np.sum(np.log(probs[np.arange(n), y]))) - 0.5 * penalty @ beta.T.ravel() ** 2
+        value = float(np.sum(np.log(probs[np.arange(n), y])))
+        return value - 0.5 * penalty @ beta.T.ravel() ** 2, probs
 
-    def grad_info(beta):
-        probs = _softmax(x @ beta)
+    def derivatives(beta, probs):
         grad = (x.T @ (target[:, 1:] - probs[:, 1:])).T.ravel() - penalty * beta.T.ravel()
         # blocks X' diag(pr_a (delta_ab - pr_b)) X as two products: with Z = [X pr_1 ... X pr_k],
         # info = blockdiag(X' Z) - Z'Z
@@ -293,57 +294,64 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = 1e
             info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
         return grad, info + np.diag(penalty)
 
-    beta, info = _newton(beta, loglik, grad_info, lambda step: step.reshape(k, p).T, max_iter, tol)
+    beta, info = _newton(beta, evaluate, derivatives, lambda step: step.reshape(k, p).T,
+                         max_iter, tol)  # fmt: skip
     # parameters ordered class by class: (K-1, p) flattened; returned as (p, K-1)
     return beta, _reorder_info(info, p, k)
 
 
-def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = 1e-8):
+def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = DEVIANCE_TOL):
     """:func:`_multinomial_ml` with two classes: the ridge-penalised logit of ``y`` in {0, 1}.
 
-    The same likelihood, penalty, Newton-Raphson with step halving and
-    stopping rule, with the two-class algebra (``p = expit(x b)``, information
-    ``X' diag(p (1 - p)) X``) and the gradient and information computed only
-    at accepted steps. Returns the estimate as a (p, 1) array and its information."""
+    The same likelihood, penalty and :func:`_newton`, with the two-class
+    algebra (``p = expit(x b)``, information ``X' diag(p (1 - p)) X``).
+    Returns the estimate as a (p, 1) array and its information."""
     n, p = x.shape
     penalty = np.r_[0.0, np.full(p - 1, RIDGE * n)]  # no penalty on the intercept
     y = np.asarray(y, dtype=float)
     beta = start[:, 0].copy() if start is not None and start.shape == (p, 1) else np.zeros(p)
 
-    def loglik(beta):
+    def evaluate(beta):
         eta = x @ beta
-        return float(y @ eta - np.logaddexp(0.0, eta).sum()) - 0.5 * penalty @ beta**2
+        value = float(y @ eta - np.logaddexp(0.0, eta).sum()) - 0.5 * penalty @ beta**2
+        return value, eta
 
-    def grad_info(beta):
-        mu = special.expit(x @ beta)
+    def derivatives(beta, eta):
+        mu = special.expit(eta)
         info = x.T @ (x * (mu * (1.0 - mu))[:, None])
         return x.T @ (y - mu) - penalty * beta, info + np.diag(penalty)
 
-    beta, info = _newton(beta, loglik, grad_info, lambda step: step, max_iter, tol)
+    beta, info = _newton(beta, evaluate, derivatives, lambda step: step, max_iter, tol)
     return beta[:, None], info
 
 
-def _newton(beta, loglik, grad_info, as_params, max_iter: int, tol: float):
+def _newton(beta, evaluate, derivatives, as_params, max_iter: int, tol: float):
     """Newton-Raphson with step halving from ``beta``: the estimate and its information.
 
-    ``grad_info(beta)``: the gradient and information (flat); ``as_params``
+    ``evaluate(beta)``: the penalised log-likelihood and what
+    ``derivatives(beta, state)`` needs for the gradient and information
+    (flat), so the linear predictor is computed once per point; ``as_params``
     shapes a flat step like ``beta``. A step is halved until the
-    log-likelihood does not fall; the iteration stops when the accepted step
-    is below ``tol`` in every coordinate."""
-    value = loglik(beta)
-    grad, info = grad_info(beta)
+    log-likelihood does not fall. Stopping rule of R's ``glm.fit`` (which
+    ``mice.impute.logreg`` calls; ``nnet::multinom`` of
+    ``mice.impute.polyreg`` has the same relative tolerance): the deviance
+    ``D = -2 loglik`` changed by less than ``tol (|D| + 0.1)``. The
+    information returned is at the estimate."""
+    value, state = evaluate(beta)
+    grad, info = derivatives(beta, state)
     for _ in range(max_iter):
         step = np.linalg.solve(info, grad)
         scale = 1.0
         while scale > 1e-10:
             trial = beta + scale * as_params(step)
-            t_value = loglik(trial)
+            t_value, t_state = evaluate(trial)
             if t_value >= value - 1e-12 * abs(value):
                 break
             scale /= 2.0
+        converged = 2.0 * abs(t_value - value) < tol * (2.0 * abs(t_value) + 0.1)
         beta, value = trial, t_value
-        grad, info = grad_info(beta)
-        if np.max(np.abs(scale * step)) < tol:
+        grad, info = derivatives(beta, t_state)
+        if converged:
             break
     return beta, info
 
