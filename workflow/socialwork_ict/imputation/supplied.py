@@ -77,13 +77,15 @@ def completed_from_raw(raw: pd.DataFrame, name: str, weighted: pd.DataFrame) -> 
     if duplicated.any():
         _raise_rows(name, "respondent_id", "duplicate respondent ids", ids, duplicated)
     expected = weighted["respondent_id"].astype(str)
-    unknown = ~ids.isin(set(expected))
+    # each eligible respondent's row in the file (-1: absent), each row's respondent (-1: unknown)
+    position = pd.Index(ids).get_indexer(expected)
+    unknown = pd.Index(expected).get_indexer(ids) < 0
     if unknown.any():
         _raise_rows(
             name, "respondent_id", "respondent ids that are not eligible respondents of the "
             "raw file", ids, unknown,
         )  # fmt: skip
-    absent = ~expected.isin(set(ids))
+    absent = position < 0
     if absent.any():
         raise InputError(
             "eligible respondents missing from the completed file",
@@ -102,9 +104,8 @@ def completed_from_raw(raw: pd.DataFrame, name: str, weighted: pd.DataFrame) -> 
                 name, column, "empty or invalid values in a completed model variable", text, bad
             )  # fmt: skip
         codes[column] = numbers.astype(np.int64)
-    order = pd.Series(np.arange(len(ids)), index=ids).loc[expected].to_numpy()
-    codes = {column: values.iloc[order].reset_index(drop=True) for column, values in codes.items()}
-    country = raw["country"].str.strip().iloc[order].reset_index(drop=True)
+    codes = {col: values.iloc[position].reset_index(drop=True) for col, values in codes.items()}
+    country = raw["country"].str.strip().iloc[position].reset_index(drop=True)
     wrong = country.to_numpy() != weighted["country"].astype(str).to_numpy()
     if wrong.any():
         wrong_ids = set(expected[wrong])

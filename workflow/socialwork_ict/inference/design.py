@@ -51,7 +51,7 @@ def stratified_variance(
     the values centred at their stratum means and scaled by
     ``sqrt(n_h / (n_h - 1))``.
     """
-    codes, _ = _stratum_codes(strata)
+    codes, _ = stratum_codes(strata)
     n = len(codes)
     n_strata = codes.max() + 1 if codes.size else 0
     counts = np.bincount(codes, minlength=n_strata).astype(float)
@@ -92,11 +92,16 @@ def _row_blocks(influence) -> Callable[[int, int], np.ndarray]:
 
 def design_df(strata: np.ndarray) -> int:
     """Design degrees of freedom: PSUs (respondents) minus strata (survey::degf)."""
-    _, n_strata = _stratum_codes(strata)
+    _, n_strata = stratum_codes(strata)
     return int(len(strata) - n_strata)
 
 
-def _stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes 0..H-1 of the strata (any labels: text, categorical, integers)."""
-    codes, uniques = pd.factorize(pd.Series(np.asarray(strata)), sort=True)
+def stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes 0..H-1 of the strata (any labels: text, categorical, integers),
+    in the labels' sorted order."""
+    strata = np.asarray(strata)
+    if np.issubdtype(strata.dtype, np.integer):
+        uniques, codes = np.unique(strata, return_inverse=True)
+        return codes.astype(np.intp), len(uniques)
+    codes, uniques = pd.factorize(pd.Series(strata), sort=True)
     return codes.astype(np.intp), len(uniques)

@@ -35,13 +35,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.calibration import RakingCalibration
-from socialwork_ict.inference.design import stratified_variance
+from socialwork_ict.inference.design import stratified_variance, stratum_codes
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,13 @@ class LinearizationDesign:
             z = z[:, None]
         if self.calibration is not None:
             z = self.calibration.residuals(z, self.weights)
-        return stratified_variance(z, self.strata)
+        return stratified_variance(z, self._strata_codes)
+
+    @cached_property
+    def _strata_codes(self) -> np.ndarray:
+        """The strata as integer codes in their labels' sorted order (factorised once)."""
+        codes, _ = stratum_codes(self.strata)
+        return codes
 
     def df(self, rows: np.ndarray | None = None) -> int:
         """Respondents in ``rows`` (boolean mask; default all) minus strata among them."""
