@@ -26,6 +26,8 @@ DATA_RULES = (
     "compare_published",
     "plot_sample_figures",
 )
+#: the rules of multiple imputation (imputation.method: chained), which hold the data too
+MI_RULES = ("impute_responses", "analyse_imputation", "pool_imputations")
 #: PROCESS_MB (socialwork_ict.resources): no estimate is below one Python process with pandas
 PROCESS_MB = 250
 
@@ -52,6 +54,24 @@ def test_every_data_rule_declares_a_memory_estimate(project):
     # known before any file exists: the generator's estimate follows config synthetic.n_eligible
     simulate = int(re.search(r"mem_mb=(\d+)", blocks["simulate_survey"]).group(1))
     assert simulate == int(PROCESS_MB + 0.0008 * 4354)
+
+
+def test_the_imputation_rules_declare_a_memory_estimate(tmp_path):
+    """impute_responses, analyse_imputation and pool_imputations hold the analysis
+    file and m completed copies of its variables: each declares an estimate
+    that the budget counts, at least one process."""
+    project = copy_project(tmp_path / "mi")
+    (project / "mi.yaml").write_text("imputation:\n  method: chained\n  m: 4\n")
+    made = snakemake(project, "results/weights/weighted_responses.parquet")
+    assert made.returncode == 0, made.stderr[-2000:]
+    # the analysis file exists, so the estimates are numbers (from its size), not <TBD>
+    result = snakemake(project, "-n", "--configfile", "mi.yaml")
+    assert result.returncode == 0, result.stderr[-2000:]
+    blocks = job_blocks(result.stdout + result.stderr)
+    for rule in MI_RULES:
+        mem = re.search(r"mem_mb=(\d+)", blocks[rule])
+        assert mem is not None, (rule, blocks[rule])
+        assert int(mem.group(1)) >= PROCESS_MB, (rule, blocks[rule])
 
 
 def test_budget_runs_data_jobs_one_at_a_time_and_estimates_follow_the_input(project):
