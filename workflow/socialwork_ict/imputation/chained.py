@@ -84,6 +84,8 @@ GATES: dict[str, tuple[str, int]] = {"contact_after_hours": ("ict_freq", 2)}
 RIDGE = 1e-4
 #: relative deviance change at which the logit fits stop (R ``glm.control(epsilon)``)
 DEVIANCE_TOL = 1e-8
+#: rows per block of the information matrices (temporaries of a few MB, not n x p)
+BLOCK_ROWS = 8192
 #: donors of predictive mean matching
 DONORS = 5
 #: labelled factors of the analysis file mapped back to their raw codes
@@ -162,8 +164,10 @@ def impute_chained(
                 continue
             x = _predictors(values, design, [p for p in predictors if p != v], coded)
             coded.pop(v, None)
-            values[v][rows_mis] = _draw(
-                KINDS[v], x[rows_obs], data[v].to_numpy()[rows_obs], x[rows_mis], rng, starts, v
+            # integer row indices: gathering rows by index copies faster than by a mask
+            obs, mis = np.flatnonzero(rows_obs), np.flatnonzero(rows_mis)
+            values[v][mis] = _draw(
+                KINDS[v], x[obs], data[v].to_numpy()[obs], x[mis], rng, starts, v
             )
     out = pd.DataFrame({"respondent_id": weighted["respondent_id"].astype(str).to_numpy()})
     for column in RAW_COLUMNS[1:]:
@@ -286,10 +290,13 @@ def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = DE
         grad = (x.T @ (target[:, 1:] - probs[:, 1:])).T.ravel() - penalty * beta.T.ravel()
         # blocks X' diag(pr_a (delta_ab - pr_b)) X as two products: with Z = [X pr_1 ... X pr_k],
         # info = blockdiag(X' Z) - Z'Z
-        pr = probs[:, 1:]
-        z = (pr[:, :, None] * x[:, None, :]).reshape(n, k * p)
-        info = -(z.T @ z)
-        diagonal = x.T @ z
+        info = np.zeros((k * p, k * p))
+        diagonal = np.zeros((p, k * p))
+        for rows in _row_blocks(n):  # block by block: Z's rows stay in the cache
+            xb = x[rows]
+            z = (probs[rows, 1:, None] * xb[:, None, :]).reshape(-1, k * p)
+            info -= z.T @ z
+            diagonal += xb.T @ z
         for a in range(k):
             info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
         return grad, info + np.diag(penalty)
@@ -318,7 +325,10 @@ def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = DEV
 
     def derivatives(beta, eta):
         mu = special.expit(eta)
-        info = x.T @ (x * (mu * (1.0 - mu))[:, None])
+        v = mu * (1.0 - mu)
+        info = np.zeros((p, p))
+        for rows in _row_blocks(n):  # block by block: the weighted rows stay in the cache
+            info += x[rows].T @ (x[rows] * v[rows, None])
         return x.T @ (y - mu) - penalty * beta, info + np.diag(penalty)
 
     beta, info = _newton(beta, evaluate, derivatives, lambda step: step, max_iter, tol)
@@ -354,6 +364,11 @@ def _newton(beta, evaluate, derivatives, as_params, max_iter: int, tol: float):
         if converged:
             break
     return beta, info
+
+
+def _row_blocks(n: int) -> list[slice]:
+    """Consecutive row slices of at most :data:`BLOCK_ROWS` rows covering 0..n-1."""
+    return [slice(start, min(start + BLOCK_ROWS, n)) for start in range(0, n, BLOCK_ROWS)]
 
 
 def _reorder_info(info: np.ndarray, p: int, k: int) -> np.ndarray:
