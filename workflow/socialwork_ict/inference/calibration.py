@@ -66,6 +66,7 @@ import pandas as pd
 
 from socialwork_ict.codes import FACTOR_LEVELS
 from socialwork_ict.errors import InputError
+from socialwork_ict.inference.design import group_sums
 
 RERAKE_TOL = 1e-14
 RERAKE_MAX_SWEEPS = 20_000
@@ -121,12 +122,7 @@ class RakingCalibration:
         if np.any(g <= 0):
             raise ValueError("calibration residuals need positive weights")
         u = z2 / g[:, None]
-        sums = np.column_stack(
-            [
-                np.bincount(self.cells, weights=u[:, j], minlength=self.n_cells)
-                for j in range(u.shape[1])
-            ]
-        )
+        sums = group_sums(self.cells, u, self.n_cells)
         gram = self.x.T @ (self.x * self.cell_counts()[:, None])
         coef, *_ = np.linalg.lstsq(gram, self.x.T @ sums, rcond=None)
         fitted = self.x @ coef  # (C, p): the projection is constant within a cell

@@ -63,9 +63,7 @@ def stratified_variance(
     for start in starts:
         stop = min(start + block_rows, n)
         z, c = rows(start, stop), codes[start:stop]
-        block = np.column_stack(
-            [np.bincount(c, weights=z[:, j], minlength=n_strata) for j in range(z.shape[1])]
-        )
+        block = group_sums(c, z, n_strata)
         sums = block if sums is None else sums + block
     if sums is None:  # no respondents
         sums = np.zeros((n_strata, rows(0, 0).shape[1]))
@@ -101,7 +99,21 @@ def stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
     in the labels' sorted order."""
     strata = np.asarray(strata)
     if np.issubdtype(strata.dtype, np.integer):
+        if strata.size and strata.min() >= 0 and np.all(np.bincount(strata) > 0):
+            return strata.astype(np.intp, copy=False), int(strata.max()) + 1  # already 0..H-1
         uniques, codes = np.unique(strata, return_inverse=True)
         return codes.astype(np.intp), len(uniques)
     codes, uniques = pd.factorize(pd.Series(strata), sort=True)
     return codes.astype(np.intp), len(uniques)
+
+
+def group_sums(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """(G, p) sums of the rows of ``values`` (n, p) per group ``codes`` (n,) in 0..G-1.
+
+    One sparse indicator product (each group's rows added in row order, as
+    ``np.bincount`` column by column, in one pass over ``values``)."""
+    from scipy import sparse
+
+    n = codes.size
+    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+    return np.asarray(indicator @ values)
