@@ -202,3 +202,22 @@ def test_sensitivity_variance_rows_match_r():
         np.testing.assert_allclose(got["estimate"], r["estimate"], atol=1e-6)
         np.testing.assert_allclose(got["std_error"], r["std_error"], rtol=rtol, atol=0)
         assert (got["n"] == oracle.MODEL_ROWS_N).all()
+
+
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_a_domain_estimate_has_the_covariance_of_its_zero_padded_influence(calibrated):
+    """LinearizationDesign.vcov_rows (influence on a domain's rows only) equals vcov of
+    the (n, p) influence that is zero outside the domain, calibrated and fixed (1e-12)."""
+    cal = oracle.calibration()
+    frame = oracle.frame()
+    w = frame["weight"].to_numpy()
+    design = LinearizationDesign(frame["country"].astype(str).to_numpy(), w,
+                                 cal if calibrated else None)  # fmt: skip
+    rng = np.random.default_rng(7)
+    rows = np.flatnonzero(rng.random(w.size) < 0.15)
+    z_rows = rng.normal(size=(rows.size, 3)) * w[rows, None]
+    full = np.zeros((w.size, 3))
+    full[rows] = z_rows
+    expected = design.vcov(lambda: full)
+    np.testing.assert_allclose(design.vcov_rows(z_rows, rows), expected, rtol=1e-12,
+                               atol=1e-12 * np.abs(expected).max())  # fmt: skip

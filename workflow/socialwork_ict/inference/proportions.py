@@ -429,17 +429,13 @@ def _design_proportions(values, weights, domain, cats, design, level=0.95) -> di
     inner = (p > 0) & (p < 1)
     odds_scale = np.where(inner, p * (1.0 - p), 1.0)
 
-    def influence() -> np.ndarray:
-        z = np.zeros((weights.size, 2 * k))
-        base = w[:, None] * (indicator - p[None, :]) / total
-        z[valid, :k] = base
-        z[valid, k:] = base / odds_scale[None, :]
-        return z
-
     replicate_inner = np.ones(k, dtype=bool)
     full = np.concatenate([p, special.logit(np.where(inner, p, 0.5))])
     if design.method == "linearization":
-        v = np.diag(design.vcov(influence))
+        # influence of p and of logit(p) on the domain's respondents, zero elsewhere
+        base = w[:, None] * (indicator - p[None, :]) / total
+        z_rows = np.hstack([base, base / odds_scale[None, :]])
+        v = np.diag(design.vcov_rows(z_rows, np.flatnonzero(valid)))
     else:
         # replicate proportions from the replicate totals of the category cells
         code = np.full(weights.size, -1, dtype=np.intp)
