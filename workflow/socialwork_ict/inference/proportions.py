@@ -322,17 +322,14 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
     total = wv.sum()
     mean = float(wv @ yv / total)
 
-    def influence() -> np.ndarray:
-        z = np.zeros(y.size)
-        z[valid] = wv * (yv - mean) / total
-        return z
-
     def replicate(block: np.ndarray) -> np.ndarray:
         wr = block[valid]
         return (yv @ wr / wr.sum(axis=0))[:, None]
 
     levels = pd.unique(yv) if design.method != "linearization" else None
-    if levels is not None and levels.size <= CELL_LEVELS:
+    if design.method == "linearization":  # influence w (y - mean) / W on the domain's rows
+        variance = float(design.vcov_rows(wv * (yv - mean) / total, np.flatnonzero(valid))[0, 0])
+    elif levels.size <= CELL_LEVELS:
         # few distinct values (an indicator): the replicate means from the replicate
         # totals per value, sum_k y_k T_kr / sum_k T_kr (ReplicateDesign.cell_totals)
         code = np.full(y.size, -1, dtype=np.intp)
@@ -341,7 +338,7 @@ def domain_mean(values: np.ndarray, design, domain: np.ndarray | None = None) ->
         thetas = (levels @ totals / totals.sum(axis=0))[:, None]
         variance = float(design.vcov(None, None, np.array([mean]), thetas=thetas)[0, 0])
     else:
-        variance = float(design.vcov(influence, replicate, np.array([mean]))[0, 0])
+        variance = float(design.vcov(None, replicate, np.array([mean]))[0, 0])
     v_srs = (n / (n - 1.0)) * float(wv @ (yv - mean) ** 2) / total / n if n > 1 else np.nan
     deff = variance / v_srs if v_srs > 0 else np.nan
     return {
