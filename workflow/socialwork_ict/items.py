@@ -168,8 +168,11 @@ def _units(frame: pd.DataFrame, sections: Sequence[Section]):
     return units, absent
 
 
-def _country_domains(frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray):
-    labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
+def _country_domains(frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray, labels=None):
+    """(country, mask) of each country and ``ALL`` among the ``asked``; ``labels``: the
+    country column as objects (None: read from ``frame``)."""
+    if labels is None:
+        labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
     domains = [(c, (labels == c) & asked) for c in countries]
     domains.append((ALL, np.isin(labels, list(countries)) & asked))
     return domains
@@ -233,42 +236,38 @@ def item_tests(
     table with fewer than two observed levels has no test (NaN, said in
     ``method``).
     """
-    from socialwork_ict.inference.rao_scott import TESTS_COLUMNS, rao_scott_test
+    from socialwork_ict.inference.rao_scott import TESTS_COLUMNS, rao_scott_domain_tests
 
     units, _ = _units(frame, sections)
+    labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
+    breakdown_values: dict[str, pd.Series] = {}
+    nan = {k: np.nan for k in ("statistic", "df_num", "df_den", "p_value")}
     rows = []
     for item, column, values, asked in units:
+        answers = pd.Series(np.where(asked, values, np.nan), name=column)
+        domains = _country_domains(frame, countries, asked, labels)
         for breakdown in item.breakdowns:
             if not _present(frame, breakdown):
                 continue
-            data = pd.DataFrame(
-                {column: np.where(asked, values, np.nan), breakdown: frame[breakdown].to_numpy()}
-            )
-            data["country"] = frame["country"].to_numpy()
-            domains = _country_domains(frame, countries, asked)
-            if breakdown == "country":
-                domains = domains[-1:]
+            if breakdown not in breakdown_values:
+                breakdown_values[breakdown] = pd.Series(frame[breakdown].to_numpy(), name=breakdown)
+            tested = domains[-1:] if breakdown == "country" else domains
             skip = f"; asked where {item.asked[0]} >= {item.asked[1]}" if item.asked else ""
             method = f"Rao-Scott F: svychisq(~{column}+{breakdown} statistic='F'){skip}"
-            for country, block in domains:
-                try:
-                    result = rao_scott_test(
-                        data, row=column, col=breakdown, strata="country", design=design,
-                        block=block,
-                    )  # fmt: skip
-                    text = method
-                except ValueError:
-                    result = {k: np.nan for k in ("statistic", "df_num", "df_den", "p_value")}
-                    text = f"{method}; not tested: fewer than two observed levels"
+            not_tested = f"{method}; not tested: fewer than two observed levels"
+            try:
+                results = rao_scott_domain_tests(
+                    answers, breakdown_values[breakdown], design, [b for _, b in tested]
+                )
+            except ValueError:
+                results = [None] * len(tested)
+            for (country, _), result in zip(tested, results, strict=True):
                 rows.append(
                     {
                         "test": f"rao_scott_{column}_x_{breakdown}[{country}]",
                         "country": country,
-                        "statistic": result["statistic"],
-                        "df_num": result["df_num"],
-                        "df_den": result["df_den"],
-                        "p_value": result["p_value"],
-                        "method": text,
+                        **(nan if result is None else {k: result[k] for k in nan}),
+                        "method": not_tested if result is None else method,
                     }
                 )
     return pd.DataFrame(rows, columns=list(TESTS_COLUMNS))

@@ -1,0 +1,87 @@
+"""Rao-Scott tests of several domains from one set of replicate totals.
+
+``rao_scott_domain_tests`` takes the replicate cell totals once over (cell,
+atom of domains) and sums each domain's atoms; here every domain's result is
+compared with ``rao_scott_test(..., block=domain)`` (its own cell totals) on
+the wave-2 fixture: generated bootstrap with fixed and with re-raked
+weights, and R's JKn factors (fixed and re-raked). Domains: each country,
+all countries, and an overlapping one (women, in every country), each among
+an "asked" subset, so that the atoms are not the domains themselves.
+Tolerance: 1e-12 relative (the same sums in another order).
+"""
+
+from __future__ import annotations
+
+import calibration_oracle as oracle
+import numpy as np
+import pytest
+
+from socialwork_ict.inference.rao_scott import rao_scott_domain_tests, rao_scott_test
+from socialwork_ict.inference.replicates import make_replicate_design
+from socialwork_ict.inference.variance import LinearizationDesign
+
+RTOL = 1e-12
+STATS = ("statistic", "df_num", "df_den", "p_value", "chisq_pearson", "chisq_first_order", "n")
+
+
+def generated(calibrated: bool):
+    frame = oracle.frame()
+    return make_replicate_design(
+        "bootstrap",
+        frame["country"].astype(str).to_numpy(),
+        frame["weight"].to_numpy(),
+        calibration=oracle.calibration() if calibrated else None,
+        replicates=30,
+        seed=3,
+    )
+
+
+DESIGNS = {
+    "bootstrap_fixed": lambda: generated(False),
+    "bootstrap_reraked": lambda: generated(True),
+    "jkn": lambda: oracle.design("jkn"),
+    "jkn_reraked": lambda: oracle.design("jkn_reraked"),
+}
+
+
+def domains(frame) -> list[np.ndarray]:
+    country = frame["country"].astype(str).to_numpy()
+    asked = np.arange(len(frame)) % 5 != 0
+    blocks = [(country == c) & asked for c in ("CA", "US", "IL", "UK")]
+    blocks.append(np.isin(country, ["CA", "US", "IL", "UK"]) & asked)
+    blocks.append((frame["gender"].astype(str).to_numpy() == "woman") & asked)
+    return blocks
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_shared_totals_equal_per_domain_tests(name):
+    design = DESIGNS[name]()
+    frame = oracle.frame()
+    blocks = domains(frame)
+    shared = rao_scott_domain_tests(frame["age_group"], frame["ict_freq"], design, blocks)
+    assert len(shared) == len(blocks)
+    for block, got in zip(blocks, shared, strict=True):
+        expected = rao_scott_test(frame, design=design, block=block)
+        for key in STATS:
+            np.testing.assert_allclose(got[key], expected[key], rtol=RTOL, atol=0, err_msg=key)
+
+
+def test_linearization_design_one_test_per_domain():
+    frame = oracle.frame()
+    design = LinearizationDesign(
+        frame["country"].astype(str).to_numpy(), frame["weight"].to_numpy()
+    )
+    blocks = domains(frame)
+    shared = rao_scott_domain_tests(frame["age_group"], frame["ict_freq"], design, blocks)
+    for block, got in zip(blocks, shared, strict=True):
+        expected = rao_scott_test(frame, design=design, block=block)
+        assert got == expected
+
+
+def test_fewer_than_two_levels_raises():
+    frame = oracle.frame()
+    with pytest.raises(ValueError, match="two observed levels"):
+        rao_scott_domain_tests(
+            frame["age_group"], frame["ict_freq"].where(frame["ict_freq"] == 1), generated(False),
+            domains(frame),
+        )  # fmt: skip
