@@ -168,14 +168,21 @@ def _units(frame: pd.DataFrame, sections: Sequence[Section]):
     return units, absent
 
 
-def _country_domains(frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray, labels=None):
-    """(country, mask) of each country and ``ALL`` among the ``asked``; ``labels``: the
-    country column as objects (None: read from ``frame``)."""
-    if labels is None:
-        labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
-    domains = [(c, (labels == c) & asked) for c in countries]
-    domains.append((ALL, np.isin(labels, list(countries)) & asked))
-    return domains
+def _country_blocks(frame: pd.DataFrame, countries: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    """(country, mask) of each country and ``ALL`` (every respondent of ``countries``)."""
+    labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
+    blocks = [(c, labels == c) for c in countries]
+    blocks.append((ALL, np.isin(labels, list(countries))))
+    return blocks
+
+
+def _country_domains(
+    frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray, blocks=None
+) -> list[tuple[str, np.ndarray]]:
+    """(country, mask) of each country and ``ALL`` among the ``asked``; ``blocks``: the
+    :func:`_country_blocks` of ``frame`` (None: computed here)."""
+    blocks = _country_blocks(frame, countries) if blocks is None else blocks
+    return [(c, mask & asked) for c, mask in blocks]
 
 
 def table3_items(
@@ -191,11 +198,12 @@ def table3_items(
     from socialwork_ict.inference.proportions import category_proportions, proportion_deff
 
     units, absent = _units(frame, sections)
+    blocks = _country_blocks(frame, countries)
     pieces = []
     for item, column, values, asked in units:
         codes = (1, 0) if item.kind == "multi-select" else tuple(c for c, _ in item.codes)
         labels = tuple(dict(item.codes)[c] for c in codes)
-        domains = _country_domains(frame, countries, asked)
+        domains = _country_domains(frame, countries, asked, blocks)
         estimates = category_proportions(values, design, [d for _, d in domains], codes)
         for (country, _), est in zip(domains, estimates, strict=True):
             keep = slice(0, 1) if item.kind == "multi-select" else slice(None)
@@ -239,13 +247,13 @@ def item_tests(
     from socialwork_ict.inference.rao_scott import TESTS_COLUMNS, rao_scott_domain_tests
 
     units, _ = _units(frame, sections)
-    labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
+    blocks = _country_blocks(frame, countries)
     breakdown_values: dict[str, pd.Series] = {}
     nan = {k: np.nan for k in ("statistic", "df_num", "df_den", "p_value")}
     rows = []
     for item, column, values, asked in units:
         answers = pd.Series(np.where(asked, values, np.nan), name=column)
-        domains = _country_domains(frame, countries, asked, labels)
+        domains = _country_domains(frame, countries, asked, blocks)
         for breakdown in item.breakdowns:
             if not _present(frame, breakdown):
                 continue

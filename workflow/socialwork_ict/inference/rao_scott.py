@@ -128,20 +128,19 @@ def rao_scott_domain_tests(
     ):
         raise ValueError("the design and the blocks must cover the rows")
     totals = [None] * len(masks)
-    if design.method != "linearization" and 0 < len(masks) <= 62:
+    if design.method != "linearization" and masks:
+        from socialwork_ict.inference.replicates import domain_atoms
+
         valid = (row_codes >= 0) & (col_codes >= 0)
-        member = np.zeros(row_codes.size, dtype=np.int64)
-        for d, m in enumerate(masks):
-            member |= m.astype(np.int64) << d
-        used = valid & (member > 0)
-        atoms, atom = np.unique(member[used], return_inverse=True)
-        k = n_rows * n_cols
-        joint = np.full(row_codes.size, -1, dtype=np.intp)
-        joint[used] = (row_codes[used] + n_rows * col_codes[used]) * atoms.size + atom
-        by_atom = design.cell_totals(joint, k * atoms.size).reshape(k, atoms.size, -1)
+        atom, member = domain_atoms(masks)
+        used = valid & (atom >= 0)
+        k, a = n_rows * n_cols, member.shape[0]
+        # the respondents in no cell summed into one more, dropped (no gather of their counts)
+        joint = np.full(row_codes.size, k * a, dtype=np.intp)
+        joint[used] = (row_codes[used] + n_rows * col_codes[used]) * a + atom[used]
+        by_atom = design.cell_totals(joint, k * a + 1)[: k * a].reshape(k, a, -1)
         for d in range(len(masks)):
-            inside = np.flatnonzero((atoms >> d) & 1)
-            totals[d] = by_atom[:, inside].sum(axis=1)
+            totals[d] = by_atom[:, member[:, d]].sum(axis=1)
     out = []
     for m, t in zip(masks, totals, strict=True):
         try:

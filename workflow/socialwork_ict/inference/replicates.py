@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -493,6 +493,31 @@ class ReplicateDesign:
             value = min(gram_rank(gram, RANK_TOL), m) - 1
         self._df_cache[key] = value
         return value
+
+
+def domain_atoms(masks: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The atoms of a set of domains: respondents in exactly the same domains.
+
+    ``masks``: D (n,) domain masks. Returns the (n,) atom of every
+    respondent (0..A-1, -1 = in no domain) and the (A, D) membership of
+    every atom, so that a domain's replicate totals are the sum of its
+    atoms' (:meth:`ReplicateDesign.cell_totals` of cell x atom: one pass
+    over the replicates for all the domains, overlapping or not).
+    """
+    masks = [np.asarray(m, dtype=bool) for m in masks]
+    if not masks:
+        return np.zeros(0, dtype=np.intp), np.zeros((0, 0), dtype=bool)
+    key = np.zeros(masks[0].size, dtype=np.int64)
+    for start in range(0, len(masks), 30):  # key < n * 2^30 before each compaction
+        for mask in masks[start : start + 30]:
+            key = 2 * key + mask
+        _, key = np.unique(key, return_inverse=True)
+    _, first = np.unique(key, return_index=True)
+    member = np.column_stack([mask[first] for mask in masks])
+    inside = member.any(axis=1)
+    renumber = np.cumsum(inside) - 1
+    atom = np.where(inside[key], renumber[key], -1).astype(np.intp)
+    return atom, member[inside]
 
 
 def distinct_columns(matrix) -> tuple[np.ndarray, np.ndarray]:

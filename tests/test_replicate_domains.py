@@ -1,4 +1,4 @@
-"""Rao-Scott tests of several domains from one set of replicate totals.
+"""Rao-Scott tests and category proportions of several domains from one set of replicate totals.
 
 ``rao_scott_domain_tests`` takes the replicate cell totals once over (cell,
 atom of domains) and sums each domain's atoms; here every domain's result is
@@ -7,7 +7,10 @@ the wave-2 fixture: generated bootstrap with fixed and with re-raked
 weights, and R's JKn factors (fixed and re-raked). Domains: each country,
 all countries, and an overlapping one (women, in every country), each among
 an "asked" subset, so that the atoms are not the domains themselves.
-Tolerance: 1e-12 relative (the same sums in another order).
+The same for the proportions of Table 2/3 (``category_proportions``, cells x
+atoms) against ``_design_proportions`` (one domain's own cell totals), and
+``domain_atoms`` itself. Tolerance: 1e-12 relative (the same sums in another
+order).
 """
 
 from __future__ import annotations
@@ -85,3 +88,39 @@ def test_fewer_than_two_levels_raises():
             frame["age_group"], frame["ict_freq"].where(frame["ict_freq"] == 1), generated(False),
             domains(frame),
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(DESIGNS))
+def test_shared_proportions_equal_per_domain(name):
+    """Table 2/3 cells of every domain from one pass (cells x atoms) = domain by domain."""
+    from socialwork_ict.inference.proportions import _design_proportions, category_proportions
+
+    design = DESIGNS[name]()
+    frame = oracle.frame()
+    values = frame["ict_freq"].to_numpy(dtype=float, copy=True)
+    values[np.arange(values.size) % 11 == 0] = 9.0  # answered, none of the categories
+    cats = np.array([1.0, 2.0, 3.0, 4.0])
+    blocks = domains(frame)
+    blocks.append(np.zeros(values.size, dtype=bool))  # an empty domain
+    shared = category_proportions(values, design, blocks, cats)
+    weights = np.asarray(design.weights, dtype=float)
+    for block, got in zip(blocks, shared, strict=True):
+        expected = _design_proportions(values, weights, block, cats, design)
+        np.testing.assert_array_equal(got["n"], expected["n"])
+        assert got["df"] == expected["df"]
+        for key in ("proportion", "se", "ci_low", "ci_high"):
+            np.testing.assert_allclose(got[key], expected[key], rtol=RTOL, atol=0, err_msg=key)
+
+
+def test_domain_atoms():
+    from socialwork_ict.inference.replicates import domain_atoms
+
+    rng = np.random.default_rng(5)
+    masks = [rng.random(500) < 0.3 for _ in range(70)]  # more than one key compaction
+    masks.append(np.zeros(500, dtype=bool))
+    atom, member = domain_atoms(masks)
+    stacked = np.column_stack(masks)
+    assert np.array_equal(atom < 0, ~stacked.any(axis=1))
+    inside = atom >= 0
+    assert np.array_equal(member[atom[inside]], stacked[inside])
+    assert len({row.tobytes() for row in member}) == member.shape[0]  # distinct atoms
