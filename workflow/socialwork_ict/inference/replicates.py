@@ -59,6 +59,9 @@ from socialwork_ict.inference.calibration import RakingCalibration
 
 #: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
 BLOCK_CELLS = 1_000_000
+#: share of respondents in a cell from which ReplicateDesign.cell_totals sums the others
+#: into a dropped cell instead of gathering the kept respondents' bootstrap counts
+SPARE_CELL_SHARE = 0.8
 #: largest rows x replicates matrix whose rank is found by QR (else its smaller Gram matrix)
 QR_CELLS = 40_000
 #: R's qr() tolerance in degf() of a replicate design
@@ -368,7 +371,9 @@ class ReplicateDesign:
         ``np.bincount`` replicate by replicate; with re-raking the factors
         ``f_ir`` are first summed per (cell, calibration cell) and multiplied
         by the replicates' calibration cell factors ``G_r`` (``w_ir = f_ir
-        G_r(cal_i)``, the module docstring); JKn and supplied factors go
+        G_r(cal_i)``, the module docstring); when at least
+        :data:`SPARE_CELL_SHARE` of the respondents are in a cell, the others
+        are summed into one more cell and dropped; JKn and supplied factors go
         through :meth:`blocks`. Estimates that are functions of weighted cell
         totals (proportions, Rao-Scott tables) use it instead of the blocks.
         """
@@ -379,9 +384,14 @@ class ReplicateDesign:
         out = np.zeros((k, r))
         if k == 0:
             return out
+        f = self.factors
+        if f.counts is not None and not keep.all() and keep.mean() >= SPARE_CELL_SHARE:
+            # most respondents kept: the others summed into one more cell, dropped,
+            # rather than a gather of the kept respondents' counts per replicate
+            # (the same sums, in the same order)
+            return self.cell_totals(np.where(keep, codes, k), k + 1)[:k]
         idx = np.flatnonzero(keep) if not keep.all() else None
         c = codes if idx is None else codes[idx]
-        f = self.factors
         if f.counts is not None:
             mult = f.multiplier if idx is None else f.multiplier[idx]
             if self.calibration is None:
@@ -669,8 +679,16 @@ def replicate_ranges(n: int, n_replicates: int, block_cells: int) -> Iterator[tu
 def cell_masses(
     factors: ReplicateFactors, calibration: RakingCalibration, block_cells: int = BLOCK_CELLS
 ) -> np.ndarray:
-    """(C, R) sums of every replicate's factors per calibration cell."""
+    """(C, R) sums of every replicate's factors per calibration cell (bootstrap counts:
+    ``np.bincount`` of each replicate's counts times the multiplier)."""
     out = np.zeros((calibration.n_cells, factors.n_replicates))
+    if factors.counts is not None:
+        weights = np.empty(factors.n)
+        for j in range(factors.n_replicates):
+            np.multiply(factors.counts[j], factors.multiplier, out=weights)
+            out[:, j] = np.bincount(calibration.cells, weights=weights,
+                                    minlength=calibration.n_cells)  # fmt: skip
+        return out
     for start, stop in replicate_ranges(factors.n, factors.n_replicates, block_cells):
         block = factors.block(start, stop)
         for j in range(block.shape[1]):
