@@ -118,6 +118,8 @@ class ReplicateFactors:
 
     def block(self, start: int, stop: int) -> np.ndarray:
         """(n, stop - start) factors of replicates ``start:stop``."""
+        if self.counts is not None:  # every respondent: a slice, not a gather
+            return self.counts[start:stop].T * self.multiplier[:, None]
         return self.rows(np.arange(self.n), start, stop)
 
     def rows(self, index: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
