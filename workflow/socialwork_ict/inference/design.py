@@ -98,5 +98,5 @@ def design_df(strata: np.ndarray) -> int:
 
 def _stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
     """Integer codes 0..H-1 of the strata (any labels: text, categorical, integers)."""
-    codes, uniques = pd.factorize(pd.Series(np.asarray(strata)), sort=True)
+    codes, uniques = pd.factorize(np.asarray(strata), sort=True)  # no Series: no string inference
     return codes.astype(np.intp), len(uniques)
