@@ -168,11 +168,21 @@ def _units(frame: pd.DataFrame, sections: Sequence[Section]):
     return units, absent
 
 
-def _country_domains(frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray):
+def _country_blocks(frame: pd.DataFrame, countries: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    """(country, mask) of each country and ``ALL`` (every respondent of ``countries``)."""
     labels = frame["country"].astype("string").to_numpy(dtype=object, na_value=None)
-    domains = [(c, (labels == c) & asked) for c in countries]
-    domains.append((ALL, np.isin(labels, list(countries)) & asked))
-    return domains
+    blocks = [(c, labels == c) for c in countries]
+    blocks.append((ALL, np.isin(labels, list(countries))))
+    return blocks
+
+
+def _country_domains(
+    frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray, blocks=None
+) -> list[tuple[str, np.ndarray]]:
+    """(country, mask) of each country and ``ALL`` among the ``asked``; ``blocks``: the
+    :func:`_country_blocks` of ``frame`` (None: computed here)."""
+    blocks = _country_blocks(frame, countries) if blocks is None else blocks
+    return [(c, mask & asked) for c, mask in blocks]
 
 
 def table3_items(
@@ -188,11 +198,12 @@ def table3_items(
     from socialwork_ict.inference.proportions import category_proportions, proportion_deff
 
     units, absent = _units(frame, sections)
+    blocks = _country_blocks(frame, countries)
     pieces = []
     for item, column, values, asked in units:
         codes = (1, 0) if item.kind == "multi-select" else tuple(c for c, _ in item.codes)
         labels = tuple(dict(item.codes)[c] for c in codes)
-        domains = _country_domains(frame, countries, asked)
+        domains = _country_domains(frame, countries, asked, blocks)
         estimates = category_proportions(values, design, [d for _, d in domains], codes)
         for (country, _), est in zip(domains, estimates, strict=True):
             keep = slice(0, 1) if item.kind == "multi-select" else slice(None)
@@ -233,42 +244,38 @@ def item_tests(
     table with fewer than two observed levels has no test (NaN, said in
     ``method``).
     """
-    from socialwork_ict.inference.rao_scott import TESTS_COLUMNS, rao_scott_test
+    from socialwork_ict.inference.rao_scott import TESTS_COLUMNS, rao_scott_domain_tests
 
     units, _ = _units(frame, sections)
+    blocks = _country_blocks(frame, countries)
+    breakdown_values: dict[str, pd.Series] = {}
+    nan = {k: np.nan for k in ("statistic", "df_num", "df_den", "p_value")}
     rows = []
     for item, column, values, asked in units:
+        answers = pd.Series(np.where(asked, values, np.nan), name=column)
+        domains = _country_domains(frame, countries, asked, blocks)
         for breakdown in item.breakdowns:
             if not _present(frame, breakdown):
                 continue
-            data = pd.DataFrame(
-                {column: np.where(asked, values, np.nan), breakdown: frame[breakdown].to_numpy()}
-            )
-            data["country"] = frame["country"].to_numpy()
-            domains = _country_domains(frame, countries, asked)
-            if breakdown == "country":
-                domains = domains[-1:]
+            if breakdown not in breakdown_values:
+                breakdown_values[breakdown] = pd.Series(frame[breakdown].to_numpy(), name=breakdown)
+            tested = domains[-1:] if breakdown == "country" else domains
             skip = f"; asked where {item.asked[0]} >= {item.asked[1]}" if item.asked else ""
             method = f"Rao-Scott F: svychisq(~{column}+{breakdown} statistic='F'){skip}"
-            for country, block in domains:
-                try:
-                    result = rao_scott_test(
-                        data, row=column, col=breakdown, strata="country", design=design,
-                        block=block,
-                    )  # fmt: skip
-                    text = method
-                except ValueError:
-                    result = {k: np.nan for k in ("statistic", "df_num", "df_den", "p_value")}
-                    text = f"{method}; not tested: fewer than two observed levels"
+            not_tested = f"{method}; not tested: fewer than two observed levels"
+            try:
+                results = rao_scott_domain_tests(
+                    answers, breakdown_values[breakdown], design, [b for _, b in tested]
+                )
+            except ValueError:
+                results = [None] * len(tested)
+            for (country, _), result in zip(tested, results, strict=True):
                 rows.append(
                     {
                         "test": f"rao_scott_{column}_x_{breakdown}[{country}]",
                         "country": country,
-                        "statistic": result["statistic"],
-                        "df_num": result["df_num"],
-                        "df_den": result["df_den"],
-                        "p_value": result["p_value"],
-                        "method": text,
+                        **(nan if result is None else {k: result[k] for k in nan}),
+                        "method": not_tested if result is None else method,
                     }
                 )
     return pd.DataFrame(rows, columns=list(TESTS_COLUMNS))

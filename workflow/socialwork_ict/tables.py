@@ -224,4 +224,9 @@ def _category_index(
             values=pd.unique(shown.to_numpy(dtype=object)),
             n_rows=int(unknown.sum()),
         )
-    return pd.Categorical(text, categories=list(categories)).codes.astype(np.int64)
+    # the distinct values' positions, then every row's (as pd.Categorical(text, categories))
+    codes, uniques = pd.factorize(text)
+    if len(uniques) == 0:
+        return np.full(len(text), -1, dtype=np.int64)
+    position = pd.Index(list(categories), dtype=object).get_indexer(uniques.astype(object))
+    return np.where(codes >= 0, position[codes], -1).astype(np.int64)

@@ -103,7 +103,7 @@ def stratum_codes(strata: np.ndarray) -> tuple[np.ndarray, int]:
             return strata.astype(np.intp, copy=False), int(strata.max()) + 1  # already 0..H-1
         uniques, codes = np.unique(strata, return_inverse=True)
         return codes.astype(np.intp), len(uniques)
-    codes, uniques = pd.factorize(pd.Series(strata), sort=True)
+    codes, uniques = pd.factorize(strata, sort=True)  # no Series: no string inference
     return codes.astype(np.intp), len(uniques)
 
 

@@ -457,38 +457,54 @@ def _design_proportions(values, weights, domain, cats, design, level=0.95) -> di
 def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -> list[dict]:
     """:func:`_design_proportions` of every domain in one pass over the replicate weights.
 
-    A sparse (domains x (K + 1), n) indicator matrix gives every domain's
-    weighted counts of each category and its weighted total; its replicate
-    totals come from one pass over the replicates per partition of the
-    respondents into cells (:meth:`ReplicateDesign.totals`).
+    The respondents with an answer are split into cells (category, or none
+    of ``cats``) x atom of the domains (:func:`~socialwork_ict.inference.
+    replicates.domain_atoms`: respondents in the same domains); each domain's
+    weighted counts of each category and its weighted total are sums of
+    these cells, and their replicate totals come from one pass over the
+    replicates (:meth:`ReplicateDesign.cell_totals`).
     """
-    from scipy import sparse
+    from socialwork_ict.inference.replicates import domain_atoms
 
     k = cats.size
+    d_count = len(domains)
     answered = ~np.isnan(values)
-    rows, cols = [], []
-    for d, domain in enumerate(domains):
-        valid = np.flatnonzero(domain & answered)
-        hit = values[valid, None] == cats[None, :]
-        r_idx, c_idx = np.nonzero(hit)
-        rows.append(d * (k + 1) + c_idx)
-        cols.append(valid[r_idx])
-        rows.append(np.full(valid.size, d * (k + 1) + k))
-        cols.append(valid)
-    rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
-    indicator = sparse.csr_matrix(
-        (np.ones(rows_all.size), (rows_all, cols_all)), shape=(len(domains) * (k + 1), values.size)
-    )
+    atom, member = domain_atoms([domain & answered for domain in domains])
+    a = member.shape[0]
+    hit = values[:, None] == cats[None, :]
+    category = np.where(hit.any(axis=1), np.argmax(hit, axis=1), k)
+    code = np.where(atom >= 0, category * a + atom, -1)
+    inside = code >= 0
+    n_cells = (k + 1) * a
+    to_domains = member.astype(float)  # (A, D)
+
+    def by_domain(cell_sums: np.ndarray) -> np.ndarray:
+        """(D * (K + 1), b) domain sums of each category and the total from (cells, b)."""
+        per = cell_sums.reshape(k + 1, a, -1)
+        cat_sums = np.einsum("kab,ad->dkb", per, to_domains)  # (D, K + 1, b)
+        return np.concatenate([cat_sums[:, :k], cat_sums.sum(axis=1, keepdims=True)], axis=1)
 
     def proportions(sums: np.ndarray) -> np.ndarray:
-        sums = sums.reshape(len(domains), k + 1, -1)
+        sums = sums.reshape(d_count, k + 1, -1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return sums[:, :k] / sums[:, k:]  # (D, K, b)
 
-    full = proportions(indicator @ weights[:, None])[:, :, 0]  # (D, K)
+    # full sample: each domain's weighted counts and total summed over its respondents
+    # in order (as its rows of the indicator matrix A w)
+    full_sums = np.zeros((d_count, k + 1, 1))
+    for d, domain in enumerate(domains):
+        rows = domain & answered
+        w = weights[rows]
+        full_sums[d, :k, 0] = np.bincount(category[rows], weights=w, minlength=k + 1)[:k]
+        full_sums[d, k, 0] = np.cumsum(w)[-1] if w.size else 0.0
+    full = proportions(full_sums)[:, :, 0]  # (D, K)
     inner = (full > 0) & (full < 1)
-    # every replicate's proportions from the replicate totals per cell partition
-    pr = proportions(design.totals(indicator))  # (D, K, R)
+    cell_counts = np.bincount(code[inside], minlength=n_cells).reshape(k + 1, a)
+    domain_counts = cell_counts[:k] @ member.astype(np.int64)  # (K, D), exact
+    # every replicate's proportions from the replicate totals of the cells (the
+    # respondents in no cell summed into one more, dropped: no gather of their counts)
+    totals = design.cell_totals(np.where(inside, code, n_cells), n_cells + 1)[:n_cells]
+    pr = proportions(by_domain(totals))  # (D, K, R)
     ok_r = (pr > 0) & (pr < 1)
     replicate_inner = ok_r.all(axis=2)
     logit_r = special.logit(np.where(ok_r, pr, 0.5))
@@ -500,11 +516,11 @@ def _replicate_proportions(values, weights, domains, cats, design, level=0.95) -
     se = np.sqrt(np.clip(v[: full.size], 0.0, None)).reshape(full.shape)
     se_logit = np.sqrt(np.clip(v[full.size :], 0.0, None)).reshape(full.shape)
     out = []
+    answered_in = np.bincount(atom[atom >= 0], minlength=a) @ member.astype(np.int64)  # (D,)
     for d, domain in enumerate(domains):
-        valid = domain & answered
-        counts = (values[valid, None] == cats[None, :]).sum(axis=0).astype(np.int64)
+        counts = domain_counts[:, d]
         df = design.df(domain)
-        if not valid.any() or weights[valid].sum() <= 0:
+        if answered_in[d] == 0 or full_sums[d, k, 0] <= 0:
             nan = np.full(k, np.nan)
             out.append({"n": counts, "proportion": nan, "se": nan, "ci_low": nan,
                         "ci_high": nan, "df": df})  # fmt: skip

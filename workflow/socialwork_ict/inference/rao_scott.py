@@ -82,24 +82,90 @@ def rao_scott_test(
     on ``(r - 1)(c - 1)`` df (Rao & Scott 1981; what D2 pools over
     imputations), and N.
     """
-    n = len(frame)
     row_codes, n_rows = _level_codes(frame[row])
     col_codes, n_cols = _level_codes(frame[col])
     if n_rows < 2 or n_cols < 2:
         raise ValueError(f"{row} x {col}: the table needs at least two observed levels each")
-    labels = (
-        np.zeros(n, dtype=np.int64)
-        if strata is None
-        else frame[strata].astype("string").to_numpy(dtype=object, na_value="<NA>").astype(str)
-    )
     if design is None:
-        weights = frame[weight].to_numpy(dtype=float)
-        design = LinearizationDesign(labels, weights)
-    else:
-        weights = np.asarray(design.weights, dtype=float)
-        if weights.size != n:
-            raise ValueError("the design must cover the rows of frame")
+        labels = (
+            np.zeros(len(frame), dtype=np.int64)
+            if strata is None
+            else frame[strata].astype("string").to_numpy(dtype=object, na_value="<NA>").astype(str)
+        )
+        design = LinearizationDesign(labels, frame[weight].to_numpy(dtype=float))
+    elif np.asarray(design.weights).size != len(frame):
+        raise ValueError("the design must cover the rows of frame")
+    return _rao_scott(row_codes, n_rows, col_codes, n_cols, design, block)
 
+
+def rao_scott_domain_tests(
+    rows: pd.Series, cols: pd.Series, design, blocks: Sequence[np.ndarray]
+) -> list[dict[str, float] | None]:
+    """:func:`rao_scott_test` of ``rows`` x ``cols`` in each domain of ``blocks`` on ``design``.
+
+    The same tests as ``rao_scott_test(frame, design=design, block=b)`` for
+    every ``b`` (R ``svychisq(~rows + cols, subset(design, domain))``, the
+    module docstring), from one set of replicate cell totals: the
+    respondents are split into atoms (those in the same set of domains) and
+    :meth:`~socialwork_ict.inference.replicates.ReplicateDesign.cell_totals`
+    is taken once over (cell, atom); a domain's (cells, R) totals are the
+    sum of its atoms' (equal to the per-domain totals up to the order of
+    floating-point additions). ``rows``, ``cols``: (n,) values (NaN =
+    missing) over the design's respondents; ``blocks``: (n,) masks.
+    Linearisation designs have no replicate totals: one test per domain.
+    Raises ValueError when the table has fewer than two observed levels of
+    either variable; a domain whose test fails numerically (a singular
+    ``C' D^-1 C``) is None.
+    """
+    row_codes, n_rows = _level_codes(rows)
+    col_codes, n_cols = _level_codes(cols)
+    if n_rows < 2 or n_cols < 2:
+        raise ValueError(f"{rows.name} x {cols.name}: the table needs at least two observed "
+                         "levels each")  # fmt: skip
+    masks = [np.asarray(b, dtype=bool) for b in blocks]
+    if np.asarray(design.weights).size != row_codes.size or any(
+        m.size != row_codes.size for m in masks
+    ):
+        raise ValueError("the design and the blocks must cover the rows")
+    totals = [None] * len(masks)
+    if design.method != "linearization" and masks:
+        from socialwork_ict.inference.replicates import domain_atoms
+
+        valid = (row_codes >= 0) & (col_codes >= 0)
+        atom, member = domain_atoms(masks)
+        used = valid & (atom >= 0)
+        k, a = n_rows * n_cols, member.shape[0]
+        # the respondents in no cell summed into one more, dropped (no gather of their counts)
+        joint = np.full(row_codes.size, k * a, dtype=np.intp)
+        joint[used] = (row_codes[used] + n_rows * col_codes[used]) * a + atom[used]
+        by_atom = design.cell_totals(joint, k * a + 1)[: k * a].reshape(k, a, -1)
+        for d in range(len(masks)):
+            totals[d] = by_atom[:, member[:, d]].sum(axis=1)
+    out = []
+    for m, t in zip(masks, totals, strict=True):
+        try:
+            out.append(_rao_scott(row_codes, n_rows, col_codes, n_cols, design, m, t))
+        except np.linalg.LinAlgError:
+            out.append(None)
+    return out
+
+
+def _rao_scott(
+    row_codes: np.ndarray,
+    n_rows: int,
+    col_codes: np.ndarray,
+    n_cols: int,
+    design,
+    block: np.ndarray | None,
+    totals: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The test of :func:`rao_scott_test` from the level codes (-1 = missing).
+
+    ``totals``: the (cells, R) replicate totals of the block's cells, if
+    already computed (:func:`rao_scott_domain_tests`).
+    """
+    weights = np.asarray(design.weights, dtype=float)
+    n = weights.size
     valid = (row_codes >= 0) & (col_codes >= 0)
     if block is not None:
         valid &= np.asarray(block, dtype=bool)
@@ -119,18 +185,13 @@ def rao_scott_test(
     scaled = inv_p[:, None] * contrasts  # D^-1 C
     # Influence of p for respondent i: w_i (e_cell(i) - p) / W, zero when missing.
     # Project it on D^-1 C first, so the variance directly gives C' D^-1 V D^-1 C.
-    cell_valid = cell[valid]
-
-    def influence() -> np.ndarray:
-        z = np.zeros((weights.size, contrasts.shape[1]))
-        z[valid] = (w_valid / total)[:, None] * (scaled[cell_valid] - p @ scaled)
-        return z
-
-    if design.method == "linearization":
-        numerator = design.vcov(influence)
+    if design.method == "linearization":  # the influence on the valid rows, zero elsewhere
+        z_valid = (w_valid / total)[:, None] * (scaled[cell[valid]] - p @ scaled)
+        numerator = design.vcov_rows(z_valid, np.flatnonzero(valid))
     else:
         # (D^-1 C)' p_r = sum_k T_kr scaled[k] / sum_k T_kr, T the replicate totals per cell
-        totals = design.cell_totals(np.where(valid, cell, -1), n_rows * n_cols)
+        if totals is None:
+            totals = design.cell_totals(np.where(valid, cell, -1), n_rows * n_cols)
         thetas = (totals.T @ scaled) / totals.sum(axis=0)[:, None]
         numerator = design.vcov(None, None, p @ scaled, thetas=thetas)
     denominator = contrasts.T @ scaled / n
@@ -188,17 +249,27 @@ def rao_scott_tests(
     ALL: all respondents of ``countries``, strata = country (nu = n - 4).
     Columns: test, country, statistic, df_num, df_den, p_value, method.
     ``design``: a design over the rows of ``frame`` (every respondent, R's
-    domain rule); each country is then a block of it (nu = ``design.df``).
+    domain rule); each country is then a block of it (nu = ``design.df``),
+    all five from one set of replicate totals (:func:`rao_scott_domain_tests`).
     """
     labels = frame[country].astype("string")
+    domains = [*countries, ALL]
+    if design is not None:
+        if np.asarray(design.weights).size != len(frame):
+            raise ValueError("the design must cover the rows of frame")
+        blocks = [
+            (labels.isin(countries) if label == ALL else labels == label)
+            .fillna(False)
+            .to_numpy(dtype=bool)
+            for label in domains
+        ]
+        shared = rao_scott_domain_tests(frame[row], frame[col], design, blocks)
     rows = []
-    for label in [*countries, ALL]:
+    for d, label in enumerate(domains):
         if design is not None:
-            block = labels.isin(countries) if label == ALL else labels == label
-            result = rao_scott_test(
-                frame, row=row, col=col, strata=country, design=design,
-                block=block.fillna(False).to_numpy(dtype=bool),
-            )  # fmt: skip
+            result = shared[d]
+            if result is None:
+                raise np.linalg.LinAlgError(f"{row} x {col} [{label}]: singular C' D^-1 C")
         else:
             subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
             result = rao_scott_test(subset, row=row, col=col, weight=weight, strata=country)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +59,9 @@ from socialwork_ict.inference.calibration import RakingCalibration
 
 #: largest n x b block of replicate weights handed to an estimator (float64 cells: 8 MB)
 BLOCK_CELLS = 1_000_000
+#: share of respondents in a cell from which ReplicateDesign.cell_totals sums the others
+#: into a dropped cell instead of gathering the kept respondents' bootstrap counts
+SPARE_CELL_SHARE = 0.8
 #: largest rows x replicates matrix whose rank is found by QR (else its smaller Gram matrix)
 QR_CELLS = 40_000
 #: R's qr() tolerance in degf() of a replicate design
@@ -115,6 +118,8 @@ class ReplicateFactors:
 
     def block(self, start: int, stop: int) -> np.ndarray:
         """(n, stop - start) factors of replicates ``start:stop``."""
+        if self.counts is not None:  # every respondent: a slice, not a gather
+            return self.counts[start:stop].T * self.multiplier[:, None]
         return self.rows(np.arange(self.n), start, stop)
 
     def rows(self, index: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
@@ -368,7 +373,9 @@ class ReplicateDesign:
         ``np.bincount`` replicate by replicate; with re-raking the factors
         ``f_ir`` are first summed per (cell, calibration cell) and multiplied
         by the replicates' calibration cell factors ``G_r`` (``w_ir = f_ir
-        G_r(cal_i)``, the module docstring); JKn and supplied factors go
+        G_r(cal_i)``, the module docstring); when at least
+        :data:`SPARE_CELL_SHARE` of the respondents are in a cell, the others
+        are summed into one more cell and dropped; JKn and supplied factors go
         through :meth:`blocks`. Estimates that are functions of weighted cell
         totals (proportions, Rao-Scott tables) use it instead of the blocks.
         """
@@ -379,9 +386,14 @@ class ReplicateDesign:
         out = np.zeros((k, r))
         if k == 0:
             return out
+        f = self.factors
+        if f.counts is not None and not keep.all() and keep.mean() >= SPARE_CELL_SHARE:
+            # most respondents kept: the others summed into one more cell, dropped,
+            # rather than a gather of the kept respondents' counts per replicate
+            # (the same sums, in the same order)
+            return self.cell_totals(np.where(keep, codes, k), k + 1)[:k]
         idx = np.flatnonzero(keep) if not keep.all() else None
         c = codes if idx is None else codes[idx]
-        f = self.factors
         if f.counts is not None:
             mult = f.multiplier if idx is None else f.multiplier[idx]
             if self.calibration is None:
@@ -493,6 +505,31 @@ class ReplicateDesign:
             value = min(gram_rank(gram, RANK_TOL), m) - 1
         self._df_cache[key] = value
         return value
+
+
+def domain_atoms(masks: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The atoms of a set of domains: respondents in exactly the same domains.
+
+    ``masks``: D (n,) domain masks. Returns the (n,) atom of every
+    respondent (0..A-1, -1 = in no domain) and the (A, D) membership of
+    every atom, so that a domain's replicate totals are the sum of its
+    atoms' (:meth:`ReplicateDesign.cell_totals` of cell x atom: one pass
+    over the replicates for all the domains, overlapping or not).
+    """
+    masks = [np.asarray(m, dtype=bool) for m in masks]
+    if not masks:
+        return np.zeros(0, dtype=np.intp), np.zeros((0, 0), dtype=bool)
+    key = np.zeros(masks[0].size, dtype=np.int64)
+    for start in range(0, len(masks), 30):  # key < n * 2^30 before each compaction
+        for mask in masks[start : start + 30]:
+            key = 2 * key + mask
+        _, key = np.unique(key, return_inverse=True)
+    _, first = np.unique(key, return_index=True)
+    member = np.column_stack([mask[first] for mask in masks])
+    inside = member.any(axis=1)
+    renumber = np.cumsum(inside) - 1
+    atom = np.where(inside[key], renumber[key], -1).astype(np.intp)
+    return atom, member[inside]
 
 
 def distinct_columns(matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -644,8 +681,16 @@ def replicate_ranges(n: int, n_replicates: int, block_cells: int) -> Iterator[tu
 def cell_masses(
     factors: ReplicateFactors, calibration: RakingCalibration, block_cells: int = BLOCK_CELLS
 ) -> np.ndarray:
-    """(C, R) sums of every replicate's factors per calibration cell."""
+    """(C, R) sums of every replicate's factors per calibration cell (bootstrap counts:
+    ``np.bincount`` of each replicate's counts times the multiplier)."""
     out = np.zeros((calibration.n_cells, factors.n_replicates))
+    if factors.counts is not None:
+        weights = np.empty(factors.n)
+        for j in range(factors.n_replicates):
+            np.multiply(factors.counts[j], factors.multiplier, out=weights)
+            out[:, j] = np.bincount(calibration.cells, weights=weights,
+                                    minlength=calibration.n_cells)  # fmt: skip
+        return out
     for start, stop in replicate_ranges(factors.n, factors.n_replicates, block_cells):
         block = factors.block(start, stop)
         for j in range(block.shape[1]):
