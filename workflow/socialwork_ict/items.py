@@ -307,7 +307,10 @@ def item_logits(
         data["_y"] = values[rows]
         base = {"section": item.section, "item": item.name, "variable": column}
         try:
-            fit = fit_logistic(data, response="_y", at_least=None, terms=tuple(covariates))
+            # no sandwich of its own: the covariance is the design's, below
+            fit = fit_logistic(
+                data, response="_y", at_least=None, terms=tuple(covariates), sandwich_vcov=False
+            )
             vcov, df_residual = logistic_design_vcov(fit, data, design, rows)
             fit = replace(fit, vcov=vcov, df_residual=df_residual)
         except InputError as error:

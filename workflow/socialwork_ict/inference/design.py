@@ -117,3 +117,32 @@ def group_sums(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarr
     n = codes.size
     indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
     return np.asarray(indicator @ values)
+
+
+def stratified_variance_of_cells(
+    values: np.ndarray,
+    weight_sums: np.ndarray,
+    weight_squares: np.ndarray,
+    cell_strata: np.ndarray,
+    stratum_counts: np.ndarray,
+) -> np.ndarray:
+    """:func:`stratified_variance` of respondent rows ``w_i a_c(i)`` from their cells.
+
+    Respondents in cell c (within one stratum, ``cell_strata[c]``) have the
+    influence ``w_i a_c``: with ``values`` the (C, p) ``a_c``, ``weight_sums``
+    and ``weight_squares`` the cells' sums of ``w`` and ``w^2``, and
+    ``stratum_counts`` the respondents per stratum (n_h, all of them),
+    ``V = sum_h n_h / (n_h - 1) (sum_{c in h} W2_c a_c a_c' - S_h S_h' / n_h)``
+    with ``S_h = sum_{c in h} W_c a_c``: the same covariance in O(C p^2).
+    """
+    a = np.asarray(values, dtype=float)
+    counts = np.asarray(stratum_counts, dtype=float)
+    if np.any(counts < 2):
+        raise ValueError("every stratum needs at least two respondents for a variance")
+    sums = group_sums(cell_strata, a * weight_sums[:, None], counts.size)
+    out = np.zeros((a.shape[1], a.shape[1]))
+    for h in range(counts.size):
+        ah, w2 = a[cell_strata == h], weight_squares[cell_strata == h]
+        squares = ah.T @ (ah * w2[:, None])
+        out += counts[h] / (counts[h] - 1.0) * (squares - np.outer(sums[h], sums[h]) / counts[h])
+    return out

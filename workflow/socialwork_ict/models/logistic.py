@@ -41,7 +41,11 @@ import pandas as pd
 from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
-from socialwork_ict.inference.design import design_df
+from socialwork_ict.inference.design import (
+    design_df,
+    stratified_variance_of_cells,
+    stratum_codes,
+)
 from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
@@ -55,7 +59,6 @@ from socialwork_ict.models.fitting import (
     large_coefficients_warning,
     newton_refit,
     replicate_cell_totals,
-    sandwich,
     validate_inputs,
     wald_table,
     warn_failed_refits,
@@ -81,6 +84,8 @@ class LogisticFit:
     strata: str
     bread: np.ndarray = field(repr=False)
     max_gradient: float = 0.0
+    #: (n,) each respondent's (x, y, stratum) cell, the cells' x and y (the refits' data)
+    cells: tuple | None = field(default=None, repr=False)
 
     @property
     def std_errors(self) -> pd.Series:
@@ -134,8 +139,12 @@ def fit_logistic(
     age_per_10: bool = False,
     max_iter: int = 100,
     tol: float = 1e-12,
+    sandwich_vcov: bool = True,
 ) -> LogisticFit:
-    """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights."""
+    """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights.
+
+    ``sandwich_vcov=False``: no covariance (NaN), for a caller that takes it
+    from a design of all respondents (:func:`logistic_design_vcov`)."""
     warnings: list[str] = []
     y = binary_outcome(frame, response, at_least)
     _, w, strata_values = validate_inputs(
@@ -154,12 +163,20 @@ def fit_logistic(
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()
-    check_rank(x[:, 1:], wn, spec.columns[1:])
-    _check_separation_binary(x, y, positive, spec.columns)
+    # the likelihood and the scores see a respondent only through its (x, y, stratum)
+    # cell: everything below runs on the cells with their summed weights
+    strata_codes, n_strata = stratum_codes(strata_values)
+    cells, first = distinct_rows(np.column_stack([x, y, strata_codes]))
+    n_cells = first.size
+    cell_w = np.bincount(cells, weights=wn, minlength=n_cells)
+    xc, yc = x[first], y[first]
+    check_rank(xc[:, 1:], cell_w, spec.columns[1:])
+    _check_separation_binary(xc, yc, np.bincount(cells, weights=positive, minlength=n_cells),
+                             spec.columns)  # fmt: skip
 
     beta = np.zeros(x.shape[1])
     beta[0] = special.logit(np.average(y, weights=wn))  # the intercept-only maximum
-    evaluate = _evaluator(x, y, wn)
+    evaluate = _evaluator(xc, yc, cell_w)
     loglik, grad, info = evaluate(beta)
     converged = False
     iterations = 0
@@ -179,8 +196,16 @@ def fit_logistic(
     if not converged:
         warnings.append(f"did not converge (max |score|/sum(w) = {max_grad:.3g})")
     bread = np.linalg.inv(info)
-    mu = special.expit(x @ beta)
-    vcov = sandwich(bread, x * (wn * (y - mu))[:, None], strata_values)
+    if sandwich_vcov:  # scores w_i x_c (y_c - mu_c), their stratified variance from the cells
+        scores = xc * (yc - special.expit(xc @ beta))[:, None]
+        meat = stratified_variance_of_cells(
+            scores, cell_w, np.bincount(cells, weights=wn * wn, minlength=n_cells),
+            strata_codes[first], np.bincount(strata_codes, minlength=n_strata),
+        )  # fmt: skip
+        vcov = bread @ meat @ bread
+        vcov = (vcov + vcov.T) / 2.0
+    else:
+        vcov = np.full_like(bread, np.nan)
     warnings.extend(large_coefficients_warning(spec.columns[1:], beta[1:]))
     names = list(spec.columns)
     return LogisticFit(
@@ -199,6 +224,7 @@ def fit_logistic(
         strata=strata,
         bread=bread,
         max_gradient=max_grad,
+        cells=(cells, xc, yc),
     )
 
 
@@ -230,16 +256,20 @@ def _evaluator(x, y, w):
     return evaluate
 
 
-def _check_separation_binary(x, y, positive, columns) -> None:
-    for j, name in enumerate(columns):
-        col = x[:, j]
-        if name == "(Intercept)" or not np.all((col == 0) | (col == 1)):
-            continue
-        ys = y[positive & (col == 1)]
-        if ys.size and np.all(ys == ys[0]):
+def _check_separation_binary(x, y, counts, columns) -> None:
+    """Complete separation by a 0/1 column: all its weighted respondents with 1 have
+    the same outcome. ``x``, ``y``: rows (respondents or cells), ``counts``: the
+    weighted respondents of each row (counted for every column at once)."""
+    indicator = np.all((x == 0) | (x == 1), axis=0) & (np.asarray(columns) != "(Intercept)")
+    xi = x[:, indicator]
+    with_one = counts @ xi  # weighted respondents with the column at 1
+    ones = (counts * y) @ xi  # ... of whom have outcome 1
+    for j, name in enumerate(np.asarray(columns)[indicator]):
+        if with_one[j] > 0 and ones[j] in (0, with_one[j]):
+            outcome = int(ones[j] > 0)
             raise InputError(
-                f"separation: all {ys.size} respondents with {name} have outcome "
-                f"{int(ys[0])}, so its coefficient is infinite",
+                f"separation: all {int(with_one[j])} respondents with {name} have outcome "
+                f"{outcome}, so its coefficient is infinite",
                 column=name,
                 hint="collapse levels or drop the term",
             )
@@ -289,13 +319,16 @@ def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
     summed (:func:`~socialwork_ict.models.design_matrix.distinct_rows`: the
     same log-likelihood, score and information, with as many rows as cells).
     """
-    y_rows = binary_outcome(frame, fit.response, fit.at_least)
-    x_rows = apply_design(frame, fit.design)
-    cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
+    if fit.cells is not None:  # the fit's own (x, y, stratum) cells
+        cells, x, y = fit.cells
+    else:
+        y_rows = binary_outcome(frame, fit.response, fit.at_least)
+        x_rows = apply_design(frame, fit.design)
+        cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
+        x, y = x_rows[first], y_rows[first]
     collapse = sparse.csr_matrix(
-        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
+        (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(x.shape[0], cells.size)
     )
-    x, y = x_rows[first], y_rows[first]
     start = fit.params.to_numpy()
 
     failures: list[int] = []
@@ -310,5 +343,5 @@ def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
         return newton_refit(start, _evaluator(x, y, cell_weights), failures)
 
     refit.failures = failures  # one entry per refit that did not converge
-    refit.cells, refit.n_cells, refit.on_cells = cells, first.size, on_cells
+    refit.cells, refit.n_cells, refit.on_cells = cells, x.shape[0], on_cells
     return refit
