@@ -93,3 +93,23 @@ def test_a_singular_replicate_refit_is_a_counted_failure_not_a_crash():
     start = np.array([0.5, -0.5])
     assert np.array_equal(newton_refit(start, singular, failures), start)
     assert failures == [1]
+
+
+def test_the_stratified_variance_from_cells_is_the_one_from_the_rows():
+    """Rows w_i a_c(i) summarised by their cells' sums of w and w^2 give the
+    stratified variance of the rows themselves (1e-12): the logit's sandwich on cells."""
+    from socialwork_ict.inference.design import stratified_variance_of_cells
+
+    rng = np.random.default_rng(11)
+    n, n_cells = 3000, 40
+    cell_strata = rng.integers(0, 4, n_cells)
+    cells = rng.integers(0, n_cells, n)
+    w = rng.gamma(2.0, 1.0, n)
+    a = rng.normal(size=(n_cells, 3))
+    expected = stratified_variance(a[cells] * w[:, None], cell_strata[cells])
+    got = stratified_variance_of_cells(
+        a, np.bincount(cells, weights=w, minlength=n_cells),
+        np.bincount(cells, weights=w * w, minlength=n_cells), cell_strata,
+        np.bincount(cell_strata[cells], minlength=4),
+    )  # fmt: skip
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
