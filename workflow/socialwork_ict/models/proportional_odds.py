@@ -21,7 +21,7 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import stratified_variance
 from socialwork_ict.inference.wald import wald_test
 from socialwork_ict.models.design_matrix import DEFAULT_FACTORS
-from socialwork_ict.models.fitting import warn_failed_refits
+from socialwork_ict.models.fitting import replicate_cell_totals, warn_failed_refits
 from socialwork_ict.models.logistic import fit_logistic, logistic_influence, logistic_refitter
 from socialwork_ict.models.ordinal import RESPONSE_CATEGORIES, OrdinalFit, fit_ordinal
 
@@ -229,28 +229,24 @@ def _stacked_design_vcov(fits, influences, frame, design, rows):
     """Covariance of the stacked cut-point logit coefficients on a design, and df_den."""
     rows = np.asarray(rows)
     sizes = [inf.shape[1] for inf in influences]
-
-    def influence() -> np.ndarray:
-        z = np.zeros((design.n, sum(sizes)))
-        z[rows] = np.hstack(influences)
-        return z
-
-    refits = [logistic_refitter(fit, frame) for fit in fits]
-
-    def replicate(block: np.ndarray) -> np.ndarray:
-        weights = block[rows]
-        return np.vstack(
+    full = np.concatenate([fit.params.to_numpy() for fit in fits])
+    if design.method == "linearization":  # the stacked influence on the model's rows
+        vcov = design.vcov_rows(np.hstack(influences), rows)
+    else:
+        # each cut's logit refitted on its cells, from every replicate's weights summed
+        # per cell (one pass over the replicates per cut)
+        refits = [logistic_refitter(fit, frame) for fit in fits]
+        totals = [replicate_cell_totals(design, rows, r.cells, r.n_cells) for r in refits]
+        thetas = np.vstack(
             [
-                np.concatenate([refit(weights[:, j]) for refit in refits])
-                for j in range(block.shape[1])
+                np.concatenate([r.on_cells(t[:, j]) for r, t in zip(refits, totals, strict=True)])
+                for j in range(design.n_replicates)
             ]
         )
-
-    full = np.concatenate([fit.params.to_numpy() for fit in fits])
-    vcov = design.vcov(influence, replicate, full)
-    warn_failed_refits(
-        [f for refit in refits for f in refit.failures], "the cut-point logits (PO check)"
-    )
+        vcov = design.vcov(None, None, full, thetas=thetas)
+        warn_failed_refits(
+            [f for refit in refits for f in refit.failures], "the cut-point logits (PO check)"
+        )
     mask = np.zeros(design.n, dtype=bool)
     mask[rows] = True
     degf = design.df(mask) if design.method == "linearization" else design.df()
