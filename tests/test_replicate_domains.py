@@ -124,3 +124,28 @@ def test_domain_atoms():
     inside = atom >= 0
     assert np.array_equal(member[atom[inside]], stacked[inside])
     assert len({row.tobytes() for row in member}) == member.shape[0]  # distinct atoms
+
+
+@pytest.mark.parametrize("name", ["bootstrap_reraked", "jkn"])
+def test_po_check_refits_on_cells_equal_refits_on_replicate_weights(name):
+    """The PO check's stacked cut-point logits on a replicate design: refitted on their
+    cells from cell totals equals each refit on the replicate weights themselves."""
+    from socialwork_ict.models.logistic import fit_logistic, logistic_influence, logistic_refitter
+    from socialwork_ict.models.proportional_odds import _stacked_design_vcov
+
+    design = DESIGNS[name]()
+    frame = oracle.frame()
+    rows = np.flatnonzero(frame[["age_group", "gender", "sector", "ict_freq"]].notna().all(axis=1))
+    data = frame.iloc[rows].reset_index(drop=True)
+    fits = [fit_logistic(data, at_least=cut) for cut in (2, 3)]
+    vcov, _ = _stacked_design_vcov(fits, [logistic_influence(f, data) for f in fits], data,
+                                   design, rows)  # fmt: skip
+    refits = [logistic_refitter(f, data) for f in fits]
+    thetas = np.vstack(
+        [np.concatenate([r(block[rows, j]) for r in refits])
+         for block in design.blocks() for j in range(block.shape[1])]
+    )  # fmt: skip
+    full = np.concatenate([f.params.to_numpy() for f in fits])
+    expected = design.vcov(None, None, full, thetas=thetas)
+    np.testing.assert_allclose(vcov, (expected + expected.T) / 2, rtol=1e-10,
+                               atol=1e-12 * np.abs(expected).max())  # fmt: skip
