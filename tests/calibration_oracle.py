@@ -120,6 +120,22 @@ def design(name: str):
     return ReplicateDesign(factors, strata, weights, cal)
 
 
+def generated_bootstrap(calibrated: bool, replicates: int = 30, seed: int = 3):
+    """A seeded Rao-Wu bootstrap design of the fixture (our factors, not R's), with
+    re-raking (``calibrated``) or fixed weights: for comparing two of our own paths."""
+    from socialwork_ict.inference.replicates import make_replicate_design
+
+    frame = _frame()
+    return make_replicate_design(
+        "bootstrap",
+        frame["country"].astype(str).to_numpy(),
+        frame["weight"].to_numpy(),
+        calibration=calibration() if calibrated else None,
+        replicates=replicates,
+        seed=seed,
+    )
+
+
 MODEL_ROWS_N = 1734  # complete cases on the model variables (README)
 
 

@@ -15,30 +15,14 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from socialwork_ict.inference.replicates import distinct_columns, make_replicate_design
+from socialwork_ict.inference.replicates import distinct_columns
 
 RTOL = 1e-10
 
 
-def strata() -> np.ndarray:
-    return oracle.frame()["country"].astype(str).to_numpy()
-
-
-def generated(calibrated: bool):
-    frame = oracle.frame()
-    return make_replicate_design(
-        "bootstrap",
-        strata(),
-        frame["weight"].to_numpy(),
-        calibration=oracle.calibration() if calibrated else None,
-        replicates=30,
-        seed=3,
-    )
-
-
 DESIGNS = {
-    "bootstrap_fixed": lambda: generated(False),
-    "bootstrap_reraked": lambda: generated(True),
+    "bootstrap_fixed": lambda: oracle.generated_bootstrap(False),
+    "bootstrap_reraked": lambda: oracle.generated_bootstrap(True),
     "supplied_bootstrap": lambda: oracle.design("bootstrap"),
     "jkn": lambda: oracle.design("jkn"),
 }

@@ -20,28 +20,15 @@ import numpy as np
 import pytest
 
 from socialwork_ict.inference.rao_scott import rao_scott_domain_tests, rao_scott_test
-from socialwork_ict.inference.replicates import make_replicate_design
 from socialwork_ict.inference.variance import LinearizationDesign
 
 RTOL = 1e-12
 STATS = ("statistic", "df_num", "df_den", "p_value", "chisq_pearson", "chisq_first_order", "n")
 
 
-def generated(calibrated: bool):
-    frame = oracle.frame()
-    return make_replicate_design(
-        "bootstrap",
-        frame["country"].astype(str).to_numpy(),
-        frame["weight"].to_numpy(),
-        calibration=oracle.calibration() if calibrated else None,
-        replicates=30,
-        seed=3,
-    )
-
-
 DESIGNS = {
-    "bootstrap_fixed": lambda: generated(False),
-    "bootstrap_reraked": lambda: generated(True),
+    "bootstrap_fixed": lambda: oracle.generated_bootstrap(False),
+    "bootstrap_reraked": lambda: oracle.generated_bootstrap(True),
     "jkn": lambda: oracle.design("jkn"),
     "jkn_reraked": lambda: oracle.design("jkn_reraked"),
 }
@@ -85,8 +72,8 @@ def test_fewer_than_two_levels_raises():
     frame = oracle.frame()
     with pytest.raises(ValueError, match="two observed levels"):
         rao_scott_domain_tests(
-            frame["age_group"], frame["ict_freq"].where(frame["ict_freq"] == 1), generated(False),
-            domains(frame),
+            frame["age_group"], frame["ict_freq"].where(frame["ict_freq"] == 1),
+            oracle.generated_bootstrap(False), domains(frame),
         )  # fmt: skip
 
 
