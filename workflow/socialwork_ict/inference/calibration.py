@@ -122,12 +122,17 @@ class RakingCalibration:
         if np.any(g <= 0):
             raise ValueError("calibration residuals need positive weights")
         u = z2 / g[:, None]
-        sums = group_sums(self.cells, u, self.n_cells)
-        gram = self.x.T @ (self.x * self.cell_counts()[:, None])
-        coef, *_ = np.linalg.lstsq(gram, self.x.T @ sums, rcond=None)
-        fitted = self.x @ coef  # (C, p): the projection is constant within a cell
+        fitted = self.cell_fit(group_sums(self.cells, u, self.n_cells))
         e = (u - fitted[self.cells]) * g[:, None]
         return e[:, 0] if vector else e
+
+    def cell_fit(self, cell_sums: np.ndarray) -> np.ndarray:
+        """(C, p) fitted values of the least-squares projection of ``u`` on the
+        calibration variables, from the cells' sums of ``u`` (C, p): constant
+        within a cell, so the cell sums are all it needs."""
+        gram = self.x.T @ (self.x * self.cell_counts()[:, None])
+        coef, *_ = np.linalg.lstsq(gram, self.x.T @ cell_sums, rcond=None)
+        return self.x @ coef
 
     def rerake(self, masses: np.ndarray) -> np.ndarray:
         """Cell factors that re-rake start weights to the full-sample totals.

@@ -136,13 +136,23 @@ def stratified_variance_of_cells(
     with ``S_h = sum_{c in h} W_c a_c``: the same covariance in O(C p^2).
     """
     a = np.asarray(values, dtype=float)
-    counts = np.asarray(stratum_counts, dtype=float)
+    n_strata = len(stratum_counts)
+    sums = group_sums(cell_strata, a * weight_sums[:, None], n_strata)
+    squares = []
+    for h in range(n_strata):
+        ah, w2 = a[cell_strata == h], weight_squares[cell_strata == h]
+        squares.append(ah.T @ (ah * w2[:, None]))
+    return variance_from_stratum_moments(squares, sums, stratum_counts)
+
+
+def variance_from_stratum_moments(squares, sums: np.ndarray, counts) -> np.ndarray:
+    """``sum_h n_h / (n_h - 1) (Q_h - S_h S_h' / n_h)``: the with-replacement
+    stratified variance (svyrecvar) from each stratum's sum of cross-products
+    ``Q_h`` (``squares[h]``, p x p), sum ``S_h`` (``sums[h]``) and size ``n_h``."""
+    counts = np.asarray(counts, dtype=float)
     if np.any(counts < 2):
         raise ValueError("every stratum needs at least two respondents for a variance")
-    sums = group_sums(cell_strata, a * weight_sums[:, None], counts.size)
-    out = np.zeros((a.shape[1], a.shape[1]))
+    out = np.zeros((sums.shape[1], sums.shape[1]))
     for h in range(counts.size):
-        ah, w2 = a[cell_strata == h], weight_squares[cell_strata == h]
-        squares = ah.T @ (ah * w2[:, None])
-        out += counts[h] / (counts[h] - 1.0) * (squares - np.outer(sums[h], sums[h]) / counts[h])
+        out += counts[h] / (counts[h] - 1.0) * (squares[h] - np.outer(sums[h], sums[h]) / counts[h])
     return out

@@ -42,7 +42,12 @@ import pandas as pd
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.calibration import RakingCalibration
-from socialwork_ict.inference.design import group_sums, stratified_variance, stratum_codes
+from socialwork_ict.inference.design import (
+    group_sums,
+    stratified_variance,
+    stratum_codes,
+    variance_from_stratum_moments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +109,6 @@ class LinearizationDesign:
         rows = np.asarray(rows, dtype=np.intp)
         codes = self._strata_codes
         n_strata = int(codes.max()) + 1 if codes.size else 0
-        counts = np.bincount(codes, minlength=n_strata).astype(float)
-        if np.any(counts < 2):
-            raise ValueError("every stratum needs at least two respondents for a variance")
         at = codes[rows]
         sums = group_sums(at, z, n_strata)
         squares = [z[at == h].T @ z[at == h] for h in range(n_strata)]
@@ -116,10 +118,7 @@ class LinearizationDesign:
             if np.any(g <= 0):
                 raise ValueError("calibration residuals need positive weights")
             cells = cal.cells[rows]
-            u_sums = group_sums(cells, z / g[rows, None], cal.n_cells)
-            gram = cal.x.T @ (cal.x * cal.cell_counts()[:, None])
-            coef, *_ = np.linalg.lstsq(gram, cal.x.T @ u_sums, rcond=None)
-            fitted = cal.x @ coef  # (C, p)
+            fitted = cal.cell_fit(group_sums(cells, z / g[rows, None], cal.n_cells))
             cross = group_sums(cells, z * g[rows, None], cal.n_cells)  # sum g_i z_i per cell
             g1 = np.bincount(cal.cells, weights=g, minlength=cal.n_cells)
             g2 = np.bincount(cal.cells, weights=g * g, minlength=cal.n_cells)
@@ -128,14 +127,7 @@ class LinearizationDesign:
             for h in range(n_strata):
                 f, a = fitted[stratum == h], cross[stratum == h]
                 squares[h] = squares[h] - a.T @ f - f.T @ a + f.T @ (f * g2[stratum == h, None])
-        out = np.zeros((z.shape[1], z.shape[1]))
-        for h in range(n_strata):
-            out += (
-                counts[h]
-                / (counts[h] - 1.0)
-                * (squares[h] - np.outer(sums[h], sums[h]) / counts[h])
-            )
-        return out
+        return variance_from_stratum_moments(squares, sums, np.bincount(codes, minlength=n_strata))
 
     @cached_property
     def _cell_strata(self) -> np.ndarray:
