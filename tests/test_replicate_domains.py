@@ -125,9 +125,8 @@ def test_po_check_refits_on_cells_equal_refits_on_replicate_weights(name):
     rows = np.flatnonzero(frame[["age_group", "gender", "sector", "ict_freq"]].notna().all(axis=1))
     data = frame.iloc[rows].reset_index(drop=True)
     fits = [fit_logistic(data, at_least=cut) for cut in (2, 3)]
-    vcov, _ = _stacked_design_vcov(fits, [logistic_influence(f, data) for f in fits], data,
-                                   design, rows)  # fmt: skip
-    refits = [logistic_refitter(f, data) for f in fits]
+    vcov, _ = _stacked_design_vcov(fits, [logistic_influence(f, data) for f in fits], design, rows)
+    refits = [logistic_refitter(f) for f in fits]
     thetas = np.vstack(
         [np.concatenate([r(block[rows, j]) for r in refits])
          for block in design.blocks() for j in range(block.shape[1])]

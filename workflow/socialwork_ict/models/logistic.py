@@ -16,6 +16,11 @@ wherever the MLE is finite. The tests cross-check the estimates with
 statsmodels ``GLM(Binomial)``. No model-based covariance is used: weights are
 sampling weights, not frequency weights.
 
+The fit, its checks and the sandwich run on the model's distinct (x, y,
+stratum) cells with their summed weights (the same likelihood and scores
+with as many rows as cells; the sandwich's meat from the cells' sums of w
+and w^2, :func:`~socialwork_ict.inference.design.stratified_variance_of_cells`).
+
 Variance (Lumley 2010, §5.2; ``survey:::svy.varcoef``): the sandwich
 ``A^-1 B A^-1`` with ``A = X' diag(w mu (1 - mu)) X`` and ``B`` = R's
 ``svyrecvar`` (:func:`~socialwork_ict.inference.design.stratified_variance`)
@@ -85,7 +90,7 @@ class LogisticFit:
     bread: np.ndarray = field(repr=False)
     max_gradient: float = 0.0
     #: (n,) each respondent's (x, y, stratum) cell, the cells' x and y (the refits' data)
-    cells: tuple | None = field(default=None, repr=False)
+    cells: tuple = field(default=(), repr=False)
 
     @property
     def std_errors(self) -> pd.Series:
@@ -299,7 +304,7 @@ def logistic_design_vcov(
         vcov = design.vcov(influence)
     else:
         # every replicate's weights summed per (x, y) cell, then the refit on the cells
-        refit = logistic_refitter(fit, frame)
+        refit = logistic_refitter(fit)
         totals = replicate_cell_totals(design, rows, refit.cells, refit.n_cells)
         thetas = np.vstack([refit.on_cells(totals[:, j]) for j in range(totals.shape[1])])
         vcov = design.vcov(None, None, start, thetas=thetas)
@@ -311,21 +316,15 @@ def logistic_design_vcov(
     return pd.DataFrame(vcov, index=names, columns=names), degf + 1 - len(names)
 
 
-def logistic_refitter(fit: LogisticFit, frame: pd.DataFrame):
-    """``refit(weights) -> estimates``: the logistic fit with other weights (Newton from
-    ``fit.params`` to max |step| < 1e-12).
+def logistic_refitter(fit: LogisticFit):
+    """``refit(weights) -> estimates``: the logistic fit with other weights of its
+    respondents (Newton from ``fit.params`` to max |step| < 1e-12).
 
-    Works on the distinct (x, y) cells of the model, each cell's weights
+    Works on the fit's distinct (x, y, stratum) cells, each cell's weights
     summed (:func:`~socialwork_ict.models.design_matrix.distinct_rows`: the
     same log-likelihood, score and information, with as many rows as cells).
     """
-    if fit.cells is not None:  # the fit's own (x, y, stratum) cells
-        cells, x, y = fit.cells
-    else:
-        y_rows = binary_outcome(frame, fit.response, fit.at_least)
-        x_rows = apply_design(frame, fit.design)
-        cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
-        x, y = x_rows[first], y_rows[first]
+    cells, x, y = fit.cells  # the fit's own (x, y, stratum) cells
     collapse = sparse.csr_matrix(
         (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(x.shape[0], cells.size)
     )

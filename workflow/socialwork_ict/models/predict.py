@@ -161,7 +161,7 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
     if isinstance(fit, OrdinalFit):
         refit = ordinal_batch_refitter(fit, frame)
     else:
-        one = logistic_refitter(fit, frame)
+        one = logistic_refitter(fit)
 
         def refit(weights: np.ndarray) -> np.ndarray:
             return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
@@ -375,7 +375,7 @@ def standardised_contrast(
         if isinstance(fit, OrdinalFit):
             refit = ordinal_batch_refitter(fit, frame)
         else:
-            one = logistic_refitter(fit, frame)
+            one = logistic_refitter(fit)
 
             def refit(weights: np.ndarray) -> np.ndarray:
                 return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])

@@ -140,7 +140,7 @@ def proportional_odds_check(
         ses = [fit.std_errors for fit in fits]
         df_den = min(f.df_residual for f in fits)
     else:
-        big_v, df_den = _stacked_design_vcov(fits, influences, frame, design, rows)
+        big_v, df_den = _stacked_design_vcov(fits, influences, design, rows)
         sd = np.sqrt(np.diag(big_v))
         ses = [
             pd.Series(sd[offsets[k] : offsets[k + 1]], index=fit.params.index)
@@ -225,7 +225,7 @@ def proportional_odds_check(
     )
 
 
-def _stacked_design_vcov(fits, influences, frame, design, rows):
+def _stacked_design_vcov(fits, influences, design, rows):
     """Covariance of the stacked cut-point logit coefficients on a design, and df_den."""
     rows = np.asarray(rows)
     sizes = [inf.shape[1] for inf in influences]
@@ -235,7 +235,7 @@ def _stacked_design_vcov(fits, influences, frame, design, rows):
     else:
         # each cut's logit refitted on its cells, from every replicate's weights summed
         # per cell (one pass over the replicates per cut)
-        refits = [logistic_refitter(fit, frame) for fit in fits]
+        refits = [logistic_refitter(fit) for fit in fits]
         totals = [replicate_cell_totals(design, rows, r.cells, r.n_cells) for r in refits]
         thetas = np.vstack(
             [
