@@ -13,7 +13,8 @@ max |step| < ``REFIT_TOL`` (replicate refits).
 
 Variance: the sandwich ``A^-1 B A^-1`` with ``B`` = R's ``svyrecvar``
 (:func:`~socialwork_ict.inference.design.stratified_variance`) of the
-per-respondent weighted scores (:func:`sandwich`).
+per-respondent weighted scores (:func:`sandwich`), from the model's
+(x, y, stratum) cells (:func:`model_cells`).
 
 :func:`wald_table`: Wald confidence intervals of the odds ratios and two-sided
 p-values, normal (``svyolr``) or Student t (``summary.svyglm`` with an
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
-from socialwork_ict.inference.design import stratified_variance
+from socialwork_ict.inference.design import stratified_variance_of_cells, stratum_codes
+from socialwork_ict.models.design_matrix import distinct_rows
 
 #: |coefficient| above this after convergence (odds ratio > 22,000): a quasi-separation warning
 LARGE_COEFFICIENT = 10.0
@@ -99,9 +102,56 @@ def newton_refit(
     return params
 
 
-def sandwich(bread: np.ndarray, scores: np.ndarray, strata: np.ndarray) -> np.ndarray:
-    """``A^-1 B A^-1`` (symmetrised), ``B`` = the stratified variance of the score rows."""
-    vcov = bread @ stratified_variance(scores, strata) @ bread
+@dataclass(frozen=True)
+class ModelCells:
+    """A model's respondents grouped by their (x, y, stratum) cell.
+
+    The weighted likelihood, its score and information, and the scores'
+    stratified variance see a respondent only through its cell, so a model
+    is fitted on the C cells with their summed weights (the same sums with
+    as many rows as cells). ``cells``: (n,) each respondent's cell; ``x``,
+    ``y``: (C, p), (C,) the cells' design rows and outcomes; ``weights``,
+    ``squares``: (C,) sums of the mean-1 weights and of their squares;
+    ``positive``: (C,) respondents with a positive weight; ``strata``: (C,)
+    stratum code; ``stratum_counts``: (H,) respondents per stratum (all).
+    """
+
+    cells: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    squares: np.ndarray
+    positive: np.ndarray
+    strata: np.ndarray
+    stratum_counts: np.ndarray
+
+
+def model_cells(x: np.ndarray, y: np.ndarray, w: np.ndarray, strata: np.ndarray) -> ModelCells:
+    """:class:`ModelCells` of design rows ``x``, outcomes ``y`` (integer codes), mean-1
+    weights ``w`` and stratum labels ``strata`` (one row per respondent)."""
+    codes, n_strata = stratum_codes(strata)
+    cells, first = distinct_rows(np.column_stack([x, y, codes]))
+    k = first.size
+    return ModelCells(
+        cells=cells,
+        x=x[first],
+        y=y[first],
+        weights=np.bincount(cells, weights=w, minlength=k),
+        squares=np.bincount(cells, weights=w * w, minlength=k),
+        positive=np.bincount(cells, weights=w > 0, minlength=k),
+        strata=codes[first],
+        stratum_counts=np.bincount(codes, minlength=n_strata),
+    )
+
+
+def sandwich(bread: np.ndarray, scores: np.ndarray, cells: ModelCells) -> np.ndarray:
+    """``A^-1 B A^-1`` (symmetrised), ``B`` = the stratified variance (``svyrecvar``) of
+    the respondents' scores ``w_i s_c(i)``, from the cells' unit-weight scores ``s_c``
+    (C, P) (:func:`~socialwork_ict.inference.design.stratified_variance_of_cells`)."""
+    meat = stratified_variance_of_cells(
+        scores, cells.weights, cells.squares, cells.strata, cells.stratum_counts
+    )
+    vcov = bread @ meat @ bread
     return (vcov + vcov.T) / 2.0
 
 

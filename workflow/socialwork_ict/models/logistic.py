@@ -46,24 +46,21 @@ import pandas as pd
 from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
-from socialwork_ict.inference.design import (
-    design_df,
-    stratified_variance_of_cells,
-    stratum_codes,
-)
+from socialwork_ict.inference.design import design_df
 from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
     apply_design,
     build_design,
-    distinct_rows,
 )
 from socialwork_ict.models.fitting import (
     check_rank,
     halving_step,
     large_coefficients_warning,
+    model_cells,
     newton_refit,
     replicate_cell_totals,
+    sandwich,
     validate_inputs,
     wald_table,
     warn_failed_refits,
@@ -168,20 +165,14 @@ def fit_logistic(
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()
-    # the likelihood and the scores see a respondent only through its (x, y, stratum)
-    # cell: everything below runs on the cells with their summed weights
-    strata_codes, n_strata = stratum_codes(strata_values)
-    cells, first = distinct_rows(np.column_stack([x, y, strata_codes]))
-    n_cells = first.size
-    cell_w = np.bincount(cells, weights=wn, minlength=n_cells)
-    xc, yc = x[first], y[first]
-    check_rank(xc[:, 1:], cell_w, spec.columns[1:])
-    _check_separation_binary(xc, yc, np.bincount(cells, weights=positive, minlength=n_cells),
-                             spec.columns)  # fmt: skip
+    # the checks, the fit and the sandwich on the (x, y, stratum) cells (model_cells)
+    mc = model_cells(x, y, wn, strata_values)
+    check_rank(mc.x[:, 1:], mc.weights, spec.columns[1:])
+    _check_separation_binary(mc.x, mc.y, mc.positive, spec.columns)
 
     beta = np.zeros(x.shape[1])
     beta[0] = special.logit(np.average(y, weights=wn))  # the intercept-only maximum
-    evaluate = _evaluator(xc, yc, cell_w)
+    evaluate = _evaluator(mc.x, mc.y, mc.weights)
     loglik, grad, info = evaluate(beta)
     converged = False
     iterations = 0
@@ -201,14 +192,8 @@ def fit_logistic(
     if not converged:
         warnings.append(f"did not converge (max |score|/sum(w) = {max_grad:.3g})")
     bread = np.linalg.inv(info)
-    if sandwich_vcov:  # scores w_i x_c (y_c - mu_c), their stratified variance from the cells
-        scores = xc * (yc - special.expit(xc @ beta))[:, None]
-        meat = stratified_variance_of_cells(
-            scores, cell_w, np.bincount(cells, weights=wn * wn, minlength=n_cells),
-            strata_codes[first], np.bincount(strata_codes, minlength=n_strata),
-        )  # fmt: skip
-        vcov = bread @ meat @ bread
-        vcov = (vcov + vcov.T) / 2.0
+    if sandwich_vcov:  # the cells' unit-weight scores x_c (y_c - mu_c)
+        vcov = sandwich(bread, mc.x * (mc.y - special.expit(mc.x @ beta))[:, None], mc)
     else:
         vcov = np.full_like(bread, np.nan)
     warnings.extend(large_coefficients_warning(spec.columns[1:], beta[1:]))
@@ -229,7 +214,7 @@ def fit_logistic(
         strata=strata,
         bread=bread,
         max_gradient=max_grad,
-        cells=(cells, xc, yc),
+        cells=(mc.cells, mc.x, mc.y),
     )
 
 

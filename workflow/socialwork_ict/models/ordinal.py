@@ -77,6 +77,7 @@ from socialwork_ict.models.fitting import (
     check_rank,
     halving_step,
     large_coefficients_warning,
+    model_cells,
     newton_refit,
     replicate_cell_totals,
     sandwich,
@@ -179,14 +180,16 @@ def fit_ordinal(
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()  # weights on a mean-1 scale: estimates and variance are scale-free
-    check_rank(x, wn, spec.columns)
-    _check_separation(x, y, wn, spec.columns, n_cat, observed)
+    # the checks, the fit and the sandwich on the (x, y, stratum) cells (model_cells)
+    mc = model_cells(x, y, wn, strata_values)
+    check_rank(mc.x, mc.weights, spec.columns)
+    _check_separation(mc.x, mc.y, mc.positive, spec.columns, n_cat, observed)
 
     p = x.shape[1]
     cum = np.cumsum(np.bincount(y, weights=wn, minlength=n_cat))[:-1] / wn.sum()
-    onehot = np.zeros((len(y), n_cat))
-    onehot[np.arange(len(y)), y] = 1.0
-    evaluate = _evaluator(x, y, wn, onehot)
+    onehot = np.zeros((mc.y.size, n_cat))
+    onehot[np.arange(mc.y.size), mc.y] = 1.0
+    evaluate = _evaluator(mc.x, mc.y, mc.weights, onehot)
 
     params = np.concatenate([np.zeros(p), special.logit(cum)])
     loglik, grad, info = evaluate(params)
@@ -218,7 +221,8 @@ def fit_ordinal(
     if not np.isfinite(cond) or cond > 1e12:
         warnings.append(f"ill-conditioned information matrix (condition number {cond:.3g})")
     bread = np.linalg.inv(info)
-    vcov = sandwich(bread, _score_matrix(params[:p], params[p:], x, y, wn), strata_values)
+    scores = _score_matrix(params[:p], params[p:], mc.x, mc.y, np.ones(mc.y.size))
+    vcov = sandwich(bread, scores, mc)
     warnings.extend(large_coefficients_warning(spec.columns, params[:p]))
     names = list(spec.columns) + threshold_labels(observed)
     return OrdinalFit(
@@ -417,20 +421,23 @@ def _score_matrix(beta, theta, x, y, w) -> np.ndarray:
     return scores
 
 
-def _check_separation(x, y, w, columns, n_cat, observed) -> None:
-    positive = w > 0
+def _check_separation(x, y, counts, columns, n_cat, observed) -> None:
+    """Separation by a 0/1 column: all its positive-weight respondents in the lowest
+    or all in the highest category. ``x``, ``y``: rows (respondents or cells);
+    ``counts``: each row's positive-weight respondents."""
     for j, name in enumerate(columns):
         col = x[:, j]
         if not np.all((col == 0) | (col == 1)):
             continue
-        inside = positive & (col == 1)
+        inside = (counts > 0) & (col == 1)
         ys = y[inside]
         if ys.size == 0:
             continue
         for extreme, where in ((0, "lowest"), (n_cat - 1, "highest")):
             if np.all(ys == extreme):
                 raise InputError(
-                    f"separation: all {ys.size} respondents with {name} are in the {where} "
+                    f"separation: all {int(counts[inside].sum())} respondents with {name} "
+                    f"are in the {where} "
                     f"response category ({observed[extreme]}), so its coefficient is "
                     "infinite",
                     column=name,
