@@ -28,7 +28,10 @@ Variance (Binder 1983; Lumley's ``svyolr``): the sandwich ``A^-1 B A^-1`` with
 ``A`` = minus the Hessian of the weighted log-likelihood at the estimate and
 ``B`` = R's ``svyrecvar`` (:func:`socialwork_ict.inference.design.stratified_variance`)
 of the per-respondent weighted scores ``w_i d log P_i / d(beta, theta)``
-(strata = country, one-stage, no fpc). ``df_residual`` = design df (PSUs with
+(strata = country, one-stage, no fpc). The checks, the fit and the sandwich
+run on the model's distinct (x, y, stratum) cells with their summed weights
+(:func:`~socialwork_ict.models.fitting.model_cells`: the same sums with as
+many rows as cells). ``df_residual`` = design df (PSUs with
 a positive weight minus strata, ``survey::degf``) minus the number of
 ``beta`` coefficients (thresholds not counted), as ``svyolr``'s
 ``df.residual``.
