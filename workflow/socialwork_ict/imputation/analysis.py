@@ -45,7 +45,7 @@ from socialwork_ict.inference.pooling import (
     rubin_pool,
 )
 from socialwork_ict.inference.proportions import table2_freq_by_age
-from socialwork_ict.inference.rao_scott import rao_scott_test
+from socialwork_ict.inference.rao_scott import rao_scott_domain_tests, rao_scott_test
 from socialwork_ict.models.ordinal import fit_ordinal, ordinal_design_vcov
 from socialwork_ict.models.sensitivity import SENSITIVITY_COLUMNS
 from socialwork_ict.names import AGE_TERMS, RAO_SCOTT_TEST, WALD_AGE_TEST, WALD_INTERACTION_TEST
@@ -76,16 +76,26 @@ def analyse_completed(
     )
 
     labels = frame["country"].astype("string")
-    rows = []
-    for label in [*countries, ALL]:
-        if design is not None:
-            block = labels.isin(countries) if label == ALL else labels == label
-            result = rao_scott_test(
-                frame, design=design, block=block.fillna(False).to_numpy(dtype=bool)
+    domains = [*countries, ALL]
+    if design is not None:  # every domain from one set of replicate totals
+        blocks = [
+            (labels.isin(countries) if label == ALL else labels == label)
+            .fillna(False)
+            .to_numpy(dtype=bool)
+            for label in domains
+        ]
+        results = rao_scott_domain_tests(frame["age_group"], frame["ict_freq"], design, blocks)
+    else:
+        results = [
+            rao_scott_test(
+                frame[labels.isin(countries)] if label == ALL else frame[labels == label]
             )
-        else:
-            subset = frame[labels.isin(countries)] if label == ALL else frame[labels == label]
-            result = rao_scott_test(subset)
+            for label in domains
+        ]
+    rows = []
+    for label, result in zip(domains, results, strict=True):
+        if result is None:
+            raise np.linalg.LinAlgError(f"age_group x ict_freq [{label}]: singular C' D^-1 C")
         rows.append({"test": RAO_SCOTT_TEST.format(label), "country": label,
                      **{key: result[key] for key in TESTS_COLUMNS[2:]}})  # fmt: skip
     tests = pd.DataFrame(rows, columns=list(TESTS_COLUMNS))
