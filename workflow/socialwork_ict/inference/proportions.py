@@ -147,7 +147,8 @@ def cell_variances(
     ``denominators`` (then (D, n), one row per domain) of each cell, so that
     cells sharing a domain share its row. Linearisation: the ratio's
     influence values ``w_i (N_mi - p_m D_mi) / (D w)_m`` (Lumley 2010, §2.3),
-    ``chunk`` cells at a time (so at most n x chunk values are held);
+    ``chunk`` cells at a time, on their domains' respondents only
+    (:meth:`~socialwork_ict.inference.variance.LinearizationDesign.vcov_rows`);
     replicates: every replicate's ratios from two sparse products per block
     of replicate weights. Returns (M,) variances (NaN where a domain has no
     weight).
@@ -178,12 +179,11 @@ def cell_variances(
         if rows.size == 0:
             continue
         n_t, d_t = num[rows].T.tocsr(), den[domain[rows]].T.tocsr()
-
-        def influence(rows=rows, n_t=n_t, d_t=d_t) -> np.ndarray:
-            z = n_t.toarray() - d_t.toarray() * p[rows][None, :]
-            return z * (w / 1.0)[:, None] / totals[rows][None, :]
-
-        out[rows] = np.diag(design.vcov(influence))
+        # the influence on the respondents these cells and their domains hold, zero elsewhere
+        inside = np.flatnonzero(d_t.getnnz(axis=1) + n_t.getnnz(axis=1) > 0)
+        z = n_t[inside].toarray() - d_t[inside].toarray() * p[rows][None, :]
+        z *= w[inside, None] / totals[rows][None, :]
+        out[rows] = np.diag(design.vcov_rows(z, inside))
     return out
 
 
