@@ -176,12 +176,8 @@ def _country_blocks(frame: pd.DataFrame, countries: Sequence[str]) -> list[tuple
     return blocks
 
 
-def _country_domains(
-    frame: pd.DataFrame, countries: Sequence[str], asked: np.ndarray, blocks=None
-) -> list[tuple[str, np.ndarray]]:
-    """(country, mask) of each country and ``ALL`` among the ``asked``; ``blocks``: the
-    :func:`_country_blocks` of ``frame`` (None: computed here)."""
-    blocks = _country_blocks(frame, countries) if blocks is None else blocks
+def _asked_domains(blocks, asked: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(country, mask) of each :func:`_country_blocks` entry among the ``asked``."""
     return [(c, mask & asked) for c, mask in blocks]
 
 
@@ -203,7 +199,7 @@ def table3_items(
     for item, column, values, asked in units:
         codes = (1, 0) if item.kind == "multi-select" else tuple(c for c, _ in item.codes)
         labels = tuple(dict(item.codes)[c] for c in codes)
-        domains = _country_domains(frame, countries, asked, blocks)
+        domains = _asked_domains(blocks, asked)
         estimates = category_proportions(values, design, [d for _, d in domains], codes)
         for (country, _), est in zip(domains, estimates, strict=True):
             keep = slice(0, 1) if item.kind == "multi-select" else slice(None)
@@ -253,7 +249,7 @@ def item_tests(
     rows = []
     for item, column, values, asked in units:
         answers = pd.Series(np.where(asked, values, np.nan), name=column)
-        domains = _country_domains(frame, countries, asked, blocks)
+        domains = _asked_domains(blocks, asked)
         for breakdown in item.breakdowns:
             if not _present(frame, breakdown):
                 continue
