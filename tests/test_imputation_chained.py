@@ -184,25 +184,64 @@ def test_the_two_class_logit_is_the_multinomial_logit_with_two_classes():
 
 
 def test_the_multinomial_information_is_the_sum_of_its_blocks():
-    """info[a, b] = X' diag(p_a (delta_ab - p_b)) X + ridge, checked block by block."""
+    """info[a, b] = X' diag(p_a (delta_ab - p_b)) X, checked block by block, from a
+    matrix held as two column pieces (as a model's predictors are)."""
     from socialwork_ict.imputation.chained import (
-        RIDGE,
-        _multinomial_ml,
-        _reorder_info,
+        ModelColumns,
+        _multinomial_information,
         _softmax,
     )
 
     rng = np.random.default_rng(4)
     x = np.column_stack([np.ones(600), rng.normal(size=(600, 3))])
-    y = rng.integers(0, 4, size=600)
-    beta, info = _multinomial_ml(x, y, 4)
-    n, p = x.shape
-    k = 3
-    pr = _softmax(x @ beta)[:, 1:]
+    pr = _softmax(x @ rng.normal(size=(4, 3)))[:, 1:]
+    p, k = x.shape[1], 3
     blocks = np.zeros((p * k, p * k))
     for a in range(k):
         for b in range(k):
             weight = pr[:, a] * ((a == b) - pr[:, b])
             blocks[a * p : (a + 1) * p, b * p : (b + 1) * p] = x.T @ (x * weight[:, None])
-    blocks += np.diag(np.tile(np.r_[0.0, np.full(p - 1, RIDGE * n)], k))
-    np.testing.assert_allclose(info, _reorder_info(blocks, p, k), rtol=1e-10, atol=1e-9)
+    pieces = ModelColumns([np.asfortranarray(x[:, :2]), np.asfortranarray(x[:, 2:])])
+    np.testing.assert_allclose(_multinomial_information(pieces, pr), blocks, rtol=1e-10, atol=1e-9)
+
+
+def test_a_masked_fit_on_column_pieces_is_the_fit_on_the_observed_rows():
+    """The logits fitted on every row with the unobserved ones masked, from a matrix
+    held as column pieces, equal the fits on the observed rows' dense matrix."""
+    from socialwork_ict.imputation.chained import ModelColumns, _logistic_ml, _multinomial_ml
+
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(900), rng.normal(size=(900, 4))])
+    observed = rng.random(900) < 0.8
+    pieces = ModelColumns([np.asfortranarray(x[:, :3]), np.asfortranarray(x[:, 3:])])
+    binary = (rng.random(900) < special.expit(x @ np.array([0.3, 1.0, -0.7, 0.2, 0.0]))).astype(int)
+    nominal = rng.integers(0, 3, size=900)
+    for fit, y, n_cat in ((_logistic_ml, binary, 2), (_multinomial_ml, nominal, 3)):
+        masked, info_masked = fit(pieces, np.where(observed, y, 0), n_cat, observed=observed)
+        dense, info_dense = fit(x[observed], y[observed], n_cat)
+        np.testing.assert_allclose(masked, dense, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(info_masked, info_dense, rtol=1e-10, atol=1e-9)
+
+
+def test_a_model_uses_every_predictor_column_but_its_own_in_order():
+    """PredictorMatrix.without(v): the intercept, the design and the other predictors'
+    coded columns in order; update rewrites v's columns from its new values."""
+    from socialwork_ict.imputation.chained import PredictorMatrix
+
+    rng = np.random.default_rng(6)
+    design = rng.normal(size=(50, 2))
+    values = {"age": rng.integers(20, 70, 50).astype(float),
+              "gender": rng.integers(1, 4, 50).astype(float),
+              "ict_freq": rng.integers(1, 6, 50).astype(float)}  # fmt: skip
+    matrix = PredictorMatrix(design, values, list(values))
+    age = (values["age"] - values["age"].mean()) / values["age"].std()
+    gender = (values["gender"][:, None] == np.array([[2.0, 3.0]])).astype(float)
+    ict = (values["ict_freq"] - values["ict_freq"].mean()) / values["ict_freq"].std()
+    without = matrix.without("gender").rows(np.arange(50))
+    np.testing.assert_allclose(without, np.column_stack([np.ones(50), design, age, ict]))
+    values["age"] = values["age"][::-1].copy()
+    matrix.update("age", values["age"])
+    np.testing.assert_allclose(
+        matrix.without("ict_freq").rows(np.arange(50)),
+        np.column_stack([np.ones(50), design, age[::-1], gender]),
+    )

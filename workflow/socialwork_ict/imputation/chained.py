@@ -66,6 +66,7 @@ from socialwork_ict.codes import (
     YES_NO_ITEMS,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.models.fitting import newton_to_deviance
 from socialwork_ict.models.ordinal import proportional_odds_ml
 
 #: imputable raw variables and the kind of their imputation model, in imputation order
@@ -143,14 +144,13 @@ def impute_chained(
         v for v in data.columns if v not in GATES and (v in targets or not missing[v].any())
     ]
     values = {v: data[v].to_numpy(dtype=float).copy() for v in data.columns}
-    design = _design_columns(weighted)
     for v in targets:  # start: random draws from the observed values
         observed = values[v][~np.isnan(values[v])]
         if observed.size == 0:
             raise InputError("no observed values to impute from", column=v)
         values[v][missing[v]] = rng.choice(observed, size=int(missing[v].sum()))
+    matrix = PredictorMatrix(_design_columns(weighted), values, predictors)
     starts: dict = {}  # each model's last estimate: the next sweep's Newton start
-    coded: dict = {}  # each predictor's coded columns while its values stay the same
     for _ in range(int(iterations)):
         for v in targets:
             rows_mis = missing[v].copy()
@@ -162,13 +162,11 @@ def impute_chained(
                 values[v][missing[v] & ~asked] = np.nan  # not asked: a skip, never imputed
             if not rows_mis.any():
                 continue
-            x = _predictors(values, design, [p for p in predictors if p != v], coded)
-            coded.pop(v, None)
-            # integer row indices: gathering rows by index copies faster than by a mask
-            obs, mis = np.flatnonzero(rows_obs), np.flatnonzero(rows_mis)
-            values[v][mis] = _draw(
-                KINDS[v], x[obs], data[v].to_numpy()[obs], x[mis], rng, starts, v
-            )
+            values[v][rows_mis] = _draw(
+                KINDS[v], matrix.without(v), data[v].to_numpy(), rows_obs, rows_mis,
+                rng, starts, v,
+            )  # fmt: skip
+            matrix.update(v, values[v])
     out = pd.DataFrame({"respondent_id": weighted["respondent_id"].astype(str).to_numpy()})
     for column in RAW_COLUMNS[1:]:
         if column in values:
@@ -195,56 +193,123 @@ def _design_columns(weighted: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(weighted), 0))
 
 
-def _predictors(values: dict, design: np.ndarray, names: Sequence[str], coded: dict) -> np.ndarray:
-    """Intercept, the design columns and the current values of ``names`` (coded by kind).
+class PredictorMatrix:
+    """The predictors of every imputation model in one Fortran-ordered n x P matrix.
 
-    ``coded``: each variable's coded columns, kept until its values change (the
-    caller drops a variable's entry when it imputes it)."""
-    columns = [np.ones((design.shape[0], 1)), design]
-    for name in names:
-        if name not in coded:
-            coded[name] = _coded(values[name], KINDS[name])
-        columns.append(coded[name])
-    return np.hstack(columns)
+    Columns: the intercept, the design columns and each predictor variable's
+    coded columns (:meth:`coded`), in the order of ``names``. When a variable
+    is imputed its columns are rewritten in place (:meth:`update`); the model
+    of variable ``v`` uses the columns left and right of ``v``'s own
+    (:meth:`without`, two views): every other predictor, in the same order,
+    with no n x p copy per model."""
+
+    def __init__(self, design: np.ndarray, values: dict, names: Sequence[str]):
+        n = design.shape[0]
+        # a nominal predictor's levels: its observed ones (imputed values are drawn from them)
+        self.levels = {v: np.unique(values[v]) for v in names if KINDS[v] == "nominal"}
+        blocks = [np.ones((n, 1)), design, *(self.coded(v, values[v]) for v in names)]
+        widths = np.cumsum([0, *(block.shape[1] for block in blocks)])
+        self.matrix = np.empty((n, int(widths[-1])), order="F")
+        for block, left, right in zip(blocks, widths[:-1], widths[1:], strict=True):
+            self.matrix[:, left:right] = block
+        self.span = {v: slice(int(widths[i + 2]), int(widths[i + 3])) for i, v in enumerate(names)}
+
+    def coded(self, name: str, v: np.ndarray) -> np.ndarray:
+        """A predictor's columns: level dummies (first level the reference) for a nominal
+        variable, else the standardised values (none when constant: it carries nothing)."""
+        if name in self.levels:
+            return (v[:, None] == self.levels[name][None, 1:]).astype(float)
+        spread = v.std()
+        if spread > 0:
+            return ((v - v.mean()) / spread)[:, None]
+        return np.zeros((v.size, 0))
+
+    def update(self, name: str, v: np.ndarray) -> None:
+        """Rewrite ``name``'s columns from its new values (nothing if it predicts nothing)."""
+        if name in self.span:
+            self.matrix[:, self.span[name]] = self.coded(name, v)
+
+    def without(self, name: str) -> ModelColumns:
+        """The predictor matrix of ``name``'s model: every column but ``name``'s own."""
+        span = self.span.get(name)
+        if span is None:
+            return ModelColumns([self.matrix])
+        return ModelColumns([self.matrix[:, : span.start], self.matrix[:, span.stop :]])
 
 
-def _coded(v: np.ndarray, kind: str) -> np.ndarray:
-    """A predictor's columns: level dummies (first level the reference) for a nominal
-    variable, else the standardised values (none when constant: it carries nothing)."""
-    if kind == "nominal":
-        levels = np.unique(v)
-        return (v[:, None] == levels[None, 1:]).astype(float)
-    spread = v.std()
-    if spread > 0:
-        return ((v - v.mean()) / spread)[:, None]
-    return np.zeros((v.size, 0))
+class ModelColumns:
+    """A model's n x p predictor matrix held as column pieces (views, not copied).
+
+    The products the fits need, piece by piece: ``x @ beta`` (:meth:`dot`),
+    ``x' r`` (:meth:`tdot`), dense row blocks of at most :data:`BLOCK_ROWS`
+    rows for the information matrices (:meth:`blocks`) and dense rows
+    (:meth:`rows`)."""
+
+    def __init__(self, pieces: Sequence[np.ndarray]):
+        self.pieces = [piece for piece in pieces if piece.shape[1]]
+        self.shape = (pieces[0].shape[0], sum(piece.shape[1] for piece in self.pieces))
+
+    def dot(self, beta: np.ndarray) -> np.ndarray:
+        """``x @ beta`` for a (p,) or (p, k) ``beta``."""
+        edges = np.cumsum([0, *(piece.shape[1] for piece in self.pieces)])
+        out = self.pieces[0] @ beta[: edges[1]]
+        for piece, left, right in zip(self.pieces[1:], edges[1:-1], edges[2:], strict=True):
+            out += piece @ beta[left:right]
+        return out
+
+    def tdot(self, r: np.ndarray) -> np.ndarray:
+        """``x' r`` for an (n,) or (n, k) ``r``."""
+        return np.concatenate([piece.T @ r for piece in self.pieces])
+
+    def rows(self, index: np.ndarray) -> np.ndarray:
+        """The dense rows ``x[index]``."""
+        return np.hstack([piece[index] for piece in self.pieces])
+
+    def blocks(self):
+        """``(rows, x[rows])`` over consecutive row slices (the block in the cache)."""
+        for rows in _row_blocks(self.shape[0]):
+            if len(self.pieces) == 1:
+                yield rows, self.pieces[0][rows]
+            else:
+                yield rows, np.hstack([piece[rows] for piece in self.pieces])
 
 
-def _draw(kind, x_obs, y_obs, x_mis, rng, starts, name) -> np.ndarray:
-    """Imputed values for the rows ``x_mis`` from a model of ``y_obs`` on ``x_obs``.
+def _as_columns(x) -> ModelColumns:
+    return x if isinstance(x, ModelColumns) else ModelColumns([np.asarray(x, dtype=float)])
 
-    ``starts[name]``: the model's estimate in the previous sweep, where the
-    Newton-Raphson starts (the same maximum, fewer steps); updated here."""
+
+def _draw(kind, x, y, observed, missing, rng, starts, name) -> np.ndarray:
+    """Imputed values for the ``missing`` rows from a model of ``y`` on the ``observed`` rows.
+
+    ``x``: the model's predictors (:class:`ModelColumns`, every row); ``y``:
+    the variable's values (NaN where missing); ``observed``, ``missing``:
+    boolean masks. ``starts[name]``: the model's estimate in the previous
+    sweep, where the Newton-Raphson starts (the same maximum, fewer steps);
+    updated here."""
+    y_obs = y[observed]
+    x_mis = x.rows(np.flatnonzero(missing))
     if kind == "range":
-        return _pmm(x_obs, y_obs, x_mis, rng)
+        return _pmm(x.rows(np.flatnonzero(observed)), y_obs, x_mis, rng)
     levels = np.unique(y_obs)
     if levels.size == 1:
         return np.full(x_mis.shape[0], levels[0])
-    y = np.searchsorted(levels, y_obs)
     if kind == "ordinal":
-        start = starts.get(name)
+        x_obs = x.rows(np.flatnonzero(observed))[:, 1:]
+        codes = np.searchsorted(levels, y_obs)
         params, info = proportional_odds_ml(
-            x_obs[:, 1:], y, levels.size, ridge=RIDGE * len(y), start=start
+            x_obs, codes, levels.size, ridge=RIDGE * len(codes), start=starts.get(name)
         )
         starts[name] = params
-        p = x_obs.shape[1] - 1
+        p = x_obs.shape[1]
         drawn = _posterior_draw(params, info, rng)
         beta, theta = drawn[:p], np.sort(drawn[p:])
         cum = special.expit(theta[None, :] - (x_mis[:, 1:] @ beta)[:, None])
         probs = np.diff(np.hstack([np.zeros((len(x_mis), 1)), cum, np.ones((len(x_mis), 1))]))
-    else:  # binary and nominal: (multinomial) logistic regression
+    else:  # binary and nominal: (multinomial) logistic regression on every row, masked
+        codes = np.zeros(len(y), dtype=np.intp)
+        codes[observed] = np.searchsorted(levels, y_obs)
         fit = _logistic_ml if levels.size == 2 else _multinomial_ml
-        params, info = fit(x_obs, y, levels.size, start=starts.get(name))
+        params, info = fit(x, codes, levels.size, start=starts.get(name), observed=observed)
         starts[name] = params
         drawn = _posterior_draw(params.ravel(), info, rng).reshape(params.shape)
         probs = _softmax(x_mis @ drawn)
@@ -262,108 +327,104 @@ def _posterior_draw(params: np.ndarray, info: np.ndarray, rng) -> np.ndarray:
 
 
 def _softmax(eta: np.ndarray) -> np.ndarray:
-    """Class probabilities with the reference class's linear predictor 0 (first column)."""
-    full = np.hstack([np.zeros((eta.shape[0], 1)), eta])
-    full -= full.max(axis=1, keepdims=True)
-    e = np.exp(full)
-    return e / e.sum(axis=1, keepdims=True)
+    """(n, K) class probabilities from the (n, K-1) linear predictors of classes 1..K-1,
+    the reference class's linear predictor 0."""
+    top = np.maximum(eta.max(axis=1), 0.0)[:, None]  # the largest of the K predictors
+    probs = np.empty((eta.shape[0], eta.shape[1] + 1))
+    np.exp(-top, out=probs[:, :1])
+    np.exp(eta - top, out=probs[:, 1:])
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs
 
 
-def _multinomial_ml(x, y, n_cat, start=None, max_iter: int = 50, tol: float = DEVIANCE_TOL):
+def _observed_weights(observed, n: int) -> np.ndarray:
+    """1 for the rows a model is fitted on, 0 for the others (all rows when None)."""
+    return np.ones(n) if observed is None else np.asarray(observed, dtype=float)
+
+
+def _multinomial_ml(x, y, n_cat, start=None, observed=None, max_iter: int = 50,
+                    tol: float = DEVIANCE_TOL):  # fmt: skip
     """Ridge-penalised multinomial logit (reference class 0): (p, K-1) estimate, information.
 
-    :func:`_newton` from ``start`` (when its shape fits) or 0."""
+    ``x``: the predictors (an array or :class:`ModelColumns`); ``y``: class
+    indices; ``observed``: the rows fitted on (a boolean mask; the others
+    count with weight 0, so no rows are copied). Newton-Raphson from
+    ``start`` (when its shape fits) or 0
+    (:func:`~socialwork_ict.models.fitting.newton_to_deviance`)."""
+    x = _as_columns(x)
     n, p = x.shape
     k = n_cat - 1
-    ridge = RIDGE * n
-    penalty = np.tile(np.r_[0.0, np.full(p - 1, ridge)], k)  # no penalty on intercepts
+    m = _observed_weights(observed, n)
+    penalty = np.tile(np.r_[0.0, np.full(p - 1, RIDGE * m.sum())], k)  # no penalty on intercepts
     target = np.zeros((n, n_cat))
-    target[np.arange(n), y] = 1.0
+    target[np.arange(n), y] = m
+    fitted_rows = np.flatnonzero(m)
     beta = start.copy() if start is not None and start.shape == (p, k) else np.zeros((p, k))
 
     def evaluate(beta):
-        probs = _softmax(x @ beta)
-        value = float(np.sum(np.log(probs[np.arange(n), y])))
+        probs = _softmax(x.dot(beta))
+        value = float(np.log(probs[fitted_rows, y[fitted_rows]]).sum())
         return value - 0.5 * penalty @ beta.T.ravel() ** 2, probs
 
     def derivatives(beta, probs):
-        grad = (x.T @ (target[:, 1:] - probs[:, 1:])).T.ravel() - penalty * beta.T.ravel()
-        # blocks X' diag(pr_a (delta_ab - pr_b)) X as two products: with Z = [X pr_1 ... X pr_k],
-        # info = blockdiag(X' Z) - Z'Z
-        info = np.zeros((k * p, k * p))
-        diagonal = np.zeros((p, k * p))
-        for rows in _row_blocks(n):  # block by block: Z's rows stay in the cache
-            xb = x[rows]
-            z = (probs[rows, 1:, None] * xb[:, None, :]).reshape(-1, k * p)
-            info -= z.T @ z
-            diagonal += xb.T @ z
-        for a in range(k):
-            info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
-        return grad, info + np.diag(penalty)
+        fitted = probs[:, 1:] * m[:, None]
+        grad = x.tdot(target[:, 1:] - fitted).T.ravel() - penalty * beta.T.ravel()
+        return grad, _multinomial_information(x, fitted) + np.diag(penalty)
 
-    beta, info = _newton(beta, evaluate, derivatives, lambda step: step.reshape(k, p).T,
-                         max_iter, tol)  # fmt: skip
+    beta, info = newton_to_deviance(beta, evaluate, derivatives, tol=tol, max_iter=max_iter,
+                                    as_params=lambda step: step.reshape(k, p).T)  # fmt: skip
     # parameters ordered class by class: (K-1, p) flattened; returned as (p, K-1)
     return beta, _reorder_info(info, p, k)
 
 
-def _logistic_ml(x, y, n_cat=2, start=None, max_iter: int = 50, tol: float = DEVIANCE_TOL):
+def _multinomial_information(x, probs: np.ndarray) -> np.ndarray:
+    """The multinomial logit's information (class-major): blocks X' diag(pr_a (d_ab - pr_b)) X.
+
+    ``probs``: (n, K-1) probabilities of the non-reference classes (0 on rows
+    not fitted on). Two products: with ``Z = [X pr_1 ... X pr_k]``, info =
+    ``blockdiag(X' Z) - Z'Z``, summed over row blocks (Z's rows stay in the cache)."""
+    x = _as_columns(x)
+    p, k = x.shape[1], probs.shape[1]
+    info = np.zeros((k * p, k * p))
+    diagonal = np.zeros((p, k * p))
+    for rows, xb in x.blocks():
+        z = (probs[rows, :, None] * xb[:, None, :]).reshape(-1, k * p)
+        info -= z.T @ z
+        diagonal += xb.T @ z
+    for a in range(k):
+        info[a * p : (a + 1) * p, a * p : (a + 1) * p] += diagonal[:, a * p : (a + 1) * p]
+    return info
+
+
+def _logistic_ml(x, y, n_cat=2, start=None, observed=None, max_iter: int = 50,
+                 tol: float = DEVIANCE_TOL):  # fmt: skip
     """:func:`_multinomial_ml` with two classes: the ridge-penalised logit of ``y`` in {0, 1}.
 
-    The same likelihood, penalty and :func:`_newton`, with the two-class
+    The same likelihood, penalty, rows and Newton-Raphson, with the two-class
     algebra (``p = expit(x b)``, information ``X' diag(p (1 - p)) X``).
     Returns the estimate as a (p, 1) array and its information."""
+    x = _as_columns(x)
     n, p = x.shape
-    penalty = np.r_[0.0, np.full(p - 1, RIDGE * n)]  # no penalty on the intercept
-    y = np.asarray(y, dtype=float)
+    m = _observed_weights(observed, n)
+    penalty = np.r_[0.0, np.full(p - 1, RIDGE * m.sum())]  # no penalty on the intercept
+    y = np.asarray(y, dtype=float) * m
     beta = start[:, 0].copy() if start is not None and start.shape == (p, 1) else np.zeros(p)
 
     def evaluate(beta):
-        eta = x @ beta
-        value = float(y @ eta - np.logaddexp(0.0, eta).sum()) - 0.5 * penalty @ beta**2
+        eta = x.dot(beta)
+        value = float(y @ eta - m @ np.logaddexp(0.0, eta)) - 0.5 * penalty @ beta**2
         return value, eta
 
     def derivatives(beta, eta):
         mu = special.expit(eta)
-        v = mu * (1.0 - mu)
+        v = m * mu * (1.0 - mu)
         info = np.zeros((p, p))
-        for rows in _row_blocks(n):  # block by block: the weighted rows stay in the cache
-            info += x[rows].T @ (x[rows] * v[rows, None])
-        return x.T @ (y - mu) - penalty * beta, info + np.diag(penalty)
+        for rows, xb in x.blocks():
+            info += xb.T @ (xb * v[rows, None])
+        return x.tdot(y - m * mu) - penalty * beta, info + np.diag(penalty)
 
-    beta, info = _newton(beta, evaluate, derivatives, lambda step: step, max_iter, tol)
+    beta, info = newton_to_deviance(beta, evaluate, derivatives, tol=tol, max_iter=max_iter)
     return beta[:, None], info
-
-
-def _newton(beta, evaluate, derivatives, as_params, max_iter: int, tol: float):
-    """Newton-Raphson with step halving from ``beta``: the estimate and its information.
-
-    ``evaluate(beta)``: the penalised log-likelihood and what
-    ``derivatives(beta, state)`` needs for the gradient and information
-    (flat), so the linear predictor is computed once per point; ``as_params``
-    shapes a flat step like ``beta``. A step is halved until the
-    log-likelihood does not fall. Stopping rule of R's ``glm.fit`` (which
-    ``mice.impute.logreg`` calls; ``nnet::multinom`` of
-    ``mice.impute.polyreg`` has the same relative tolerance): the deviance
-    ``D = -2 loglik`` changed by less than ``tol (|D| + 0.1)``. The
-    information returned is at the estimate."""
-    value, state = evaluate(beta)
-    grad, info = derivatives(beta, state)
-    for _ in range(max_iter):
-        step = np.linalg.solve(info, grad)
-        scale = 1.0
-        while scale > 1e-10:
-            trial = beta + scale * as_params(step)
-            t_value, t_state = evaluate(trial)
-            if t_value >= value - 1e-12 * abs(value):
-                break
-            scale /= 2.0
-        converged = 2.0 * abs(t_value - value) < tol * (2.0 * abs(t_value) + 0.1)
-        beta, value = trial, t_value
-        grad, info = derivatives(beta, t_state)
-        if converged:
-            break
-    return beta, info
 
 
 def _row_blocks(n: int) -> list[slice]:

@@ -71,6 +71,48 @@ def halving_step(
     return None
 
 
+def newton_to_deviance(
+    params: np.ndarray,
+    evaluate: Callable[[np.ndarray], tuple],
+    derivatives: Callable[[np.ndarray, object], tuple],
+    *,
+    tol: float,
+    max_iter: int,
+    as_params: Callable[[np.ndarray], np.ndarray] = lambda step: step,
+    admissible: Callable[[np.ndarray], bool] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Newton-Raphson with step halving to R ``glm.fit``'s stopping rule: the estimate
+    and the information of the last Newton step.
+
+    ``evaluate(params) -> (loglik, state)``: the (penalised) log-likelihood and
+    what ``derivatives(params, state) -> (score, information)`` needs (flat
+    score and its information), so the linear predictor is computed once per
+    point; ``as_params`` shapes a flat step like ``params``. Steps are halved
+    by :func:`halving_step`. Stops when the deviance ``D = -2 loglik`` changed
+    by less than ``tol (|D| + 0.1)`` (``glm.control(epsilon)``). The
+    information returned is the one the last step was solved with, at the
+    iterate before the estimate: as ``glm.fit``, whose final weighted QR (and
+    so ``summary.glm``'s ``cov.unscaled``, which ``mice.impute.logreg`` draws
+    from) uses the weights of the previous iterate. That saves one
+    information evaluation per fit."""
+    value, state = evaluate(params)
+    info = None
+    for _ in range(max_iter):
+        grad, info = derivatives(params, state)
+        step = as_params(np.linalg.solve(info, grad))
+        taken = halving_step(params, step, value, evaluate, admissible)
+        if taken is None:
+            break
+        trial, (t_value, t_state), _ = taken
+        converged = 2.0 * abs(t_value - value) < tol * (2.0 * abs(t_value) + 0.1)
+        params, value, state = trial, t_value, t_state
+        if converged:
+            break
+    if info is None:  # max_iter = 0
+        info = derivatives(params, state)[1]
+    return params, info
+
+
 def newton_refit(
     start: np.ndarray,
     evaluate: Evaluate,

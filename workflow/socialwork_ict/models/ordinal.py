@@ -82,6 +82,7 @@ from socialwork_ict.models.fitting import (
     large_coefficients_warning,
     model_cells,
     newton_refit,
+    newton_to_deviance,
     replicate_cell_totals,
     sandwich,
     validate_inputs,
@@ -273,18 +274,23 @@ def proportional_odds_ml(
     ridge: float = 0.0,
     start: np.ndarray | None = None,
     max_iter: int = 100,
-    tol: float = 1e-10,
+    tol: float = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unweighted maximum likelihood of the model above on a plain design matrix.
 
     ``x``: (n, p) without intercept; ``y``: category indices 0..n_cat-1, each
     observed. Returns ``(beta, theta)`` concatenated and the (observed)
-    information matrix at the estimate: the approximate posterior
-    ``N(estimate, information^-1)`` that proper imputation draws from
-    (Rubin 1987 §5.4; :mod:`socialwork_ict.imputation.chained`). The same
-    halving Newton-Raphson as :func:`fit_ordinal`. ``ridge``: a penalty
-    ``ridge |beta|^2 / 2`` on the slopes (not the thresholds), which keeps the
-    estimate finite under separation (a sparse level of a predictor).
+    information matrix: the approximate posterior ``N(estimate,
+    information^-1)`` that proper imputation draws from (Rubin 1987 §5.4;
+    :mod:`socialwork_ict.imputation.chained`). Halving Newton-Raphson from
+    ``start`` (when its thresholds increase) or from zero slopes and the
+    marginal cumulative logits, stopped by the relative deviance change
+    ``tol`` (:func:`~socialwork_ict.models.fitting.newton_to_deviance`; the
+    relative tolerance of ``MASS::polr``'s optimiser, which
+    ``mice.impute.polr`` calls, is 1.5e-8); the information is that of the
+    last Newton step. ``ridge``: a penalty ``ridge |beta|^2 / 2`` on the
+    slopes (not the thresholds), which keeps the estimate finite under
+    separation (a sparse level of a predictor).
     """
     w = np.ones(len(y))
     onehot = np.zeros((len(y), n_cat))
@@ -294,23 +300,18 @@ def proportional_odds_ml(
     p = x.shape[1]
     if start is not None and start.shape == params.shape and np.all(np.diff(start[p:]) > 0):
         params = start.copy()  # e.g. the previous estimate: the same maximum, fewer steps
-    plain = _evaluator(x, y, w, onehot)
     penalty = np.concatenate([np.full(p, ridge), np.zeros(n_cat - 1)])
 
     def evaluate(params: np.ndarray) -> tuple:
-        loglik, grad, info = plain(params)
-        return (loglik - 0.5 * penalty @ params**2, grad - penalty * params,
-                info + np.diag(penalty))  # fmt: skip
+        log_p = _cells(params[:p], params[p:], x, y)[-1]
+        return float(w @ log_p) - 0.5 * penalty @ params**2, None
 
-    loglik, grad, info = evaluate(params)
-    for _ in range(max_iter):
-        if np.max(np.abs(grad)) / len(y) < tol:
-            break
-        taken = halving_step(params, np.linalg.solve(info, grad), loglik, evaluate, _ordered(p))
-        if taken is None:
-            break
-        params, (loglik, grad, info), _ = taken
-    return params, info
+    def derivatives(params: np.ndarray, _state) -> tuple:
+        state = _evaluate(params[:p], params[p:], x, y, w, onehot, hessian=True)
+        return state["grad"] - penalty * params, -state["hess"] + np.diag(penalty)
+
+    return newton_to_deviance(params, evaluate, derivatives, tol=tol, max_iter=max_iter,
+                              admissible=_ordered(p))  # fmt: skip
 
 
 def threshold_labels(categories: Sequence[int]) -> list[str]:
