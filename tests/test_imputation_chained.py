@@ -245,3 +245,14 @@ def test_a_model_uses_every_predictor_column_but_its_own_in_order():
         matrix.without("ict_freq").rows(np.arange(50)),
         np.column_stack([np.ones(50), design, age[::-1], gender]),
     )
+
+
+def test_the_weighted_gram_matrix_of_column_pieces():
+    """ModelColumns.gram(w) = x' diag(w) x across row blocks (BLOCK_ROWS + 5 rows)."""
+    from socialwork_ict.imputation.chained import BLOCK_ROWS, ModelColumns
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(BLOCK_ROWS + 5, 6))
+    w = rng.random(BLOCK_ROWS + 5)
+    pieces = ModelColumns([np.asfortranarray(x[:, :1]), np.asfortranarray(x[:, 1:])])
+    np.testing.assert_allclose(pieces.gram(w), x.T @ (x * w[:, None]), rtol=1e-12)

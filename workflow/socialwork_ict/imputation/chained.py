@@ -58,6 +58,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import special
+from scipy.linalg import blas
 
 from socialwork_ict.codes import (
     GENDER_LABELS,
@@ -261,6 +262,20 @@ class ModelColumns:
         """``x' r`` for an (n,) or (n, k) ``r``."""
         return np.concatenate([piece.T @ r for piece in self.pieces])
 
+    def gram(self, weights: np.ndarray) -> np.ndarray:
+        """``x' diag(weights) x`` for ``weights >= 0``: symmetric rank-k updates (BLAS
+        ``dsyrk``) by row blocks of ``sqrt(weights) x``, half the products of ``x' (w x)``."""
+        n, p = self.shape
+        root = np.sqrt(weights)
+        out = np.zeros((p, p), order="F")
+        edges = np.cumsum([0, *(piece.shape[1] for piece in self.pieces)])
+        for rows in _row_blocks(n):
+            block = np.empty((rows.stop - rows.start, p), order="F")
+            for piece, left, right in zip(self.pieces, edges[:-1], edges[1:], strict=True):
+                np.multiply(piece[rows], root[rows, None], out=block[:, left:right])
+            out = blas.dsyrk(1.0, block, beta=1.0, c=out, trans=1, overwrite_c=True)
+        return np.triu(out) + np.triu(out, 1).T
+
     def rows(self, index: np.ndarray) -> np.ndarray:
         """The dense rows ``x[index]``."""
         return np.hstack([piece[index] for piece in self.pieces])
@@ -417,10 +432,7 @@ def _logistic_ml(x, y, n_cat=2, start=None, observed=None, max_iter: int = 50,
 
     def derivatives(beta, eta):
         mu = special.expit(eta)
-        v = m * mu * (1.0 - mu)
-        info = np.zeros((p, p))
-        for rows, xb in x.blocks():
-            info += xb.T @ (xb * v[rows, None])
+        info = x.gram(m * mu * (1.0 - mu))
         return x.tdot(y - m * mu) - penalty * beta, info + np.diag(penalty)
 
     beta, info = newton_to_deviance(beta, evaluate, derivatives, tol=tol, max_iter=max_iter)

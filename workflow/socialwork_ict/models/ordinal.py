@@ -376,8 +376,9 @@ def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool) -> dict:
         lbb = -db * (1.0 - 2.0 * fb + db)
         lab = da * db
         h_bb = x.T @ (x * (w * (laa + lbb + 2.0 * lab))[:, None])
-        ga = onehot.T @ (x * (w * (laa + lab))[:, None])  # (K, p) sums by category
-        gb = onehot.T @ (x * (w * (lbb + lab))[:, None])
+        # (K, p) sums by category, as x' (onehot c): an n x K temporary, not n x p
+        ga = (x.T @ (onehot * (w * (laa + lab))[:, None])).T
+        gb = (x.T @ (onehot * (w * (lbb + lab))[:, None])).T
         h_bt = -(ga[:-1] + gb[1:]).T  # (p, K-1)
         saa = np.bincount(y, weights=w * laa, minlength=n_cat)
         sbb = np.bincount(y, weights=w * lbb, minlength=n_cat)
