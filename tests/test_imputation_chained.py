@@ -186,11 +186,8 @@ def test_the_two_class_logit_is_the_multinomial_logit_with_two_classes():
 def test_the_multinomial_information_is_the_sum_of_its_blocks():
     """info[a, b] = X' diag(p_a (delta_ab - p_b)) X, checked block by block, from a
     matrix held as two column pieces (as a model's predictors are)."""
-    from socialwork_ict.imputation.chained import (
-        ModelColumns,
-        _multinomial_information,
-        _softmax,
-    )
+    from socialwork_ict.imputation.chained import _multinomial_information, _softmax
+    from socialwork_ict.models.columns import ModelColumns
 
     rng = np.random.default_rng(4)
     x = np.column_stack([np.ones(600), rng.normal(size=(600, 3))])
@@ -208,7 +205,8 @@ def test_the_multinomial_information_is_the_sum_of_its_blocks():
 def test_a_masked_fit_on_column_pieces_is_the_fit_on_the_observed_rows():
     """The logits fitted on every row with the unobserved ones masked, from a matrix
     held as column pieces, equal the fits on the observed rows' dense matrix."""
-    from socialwork_ict.imputation.chained import ModelColumns, _logistic_ml, _multinomial_ml
+    from socialwork_ict.imputation.chained import _logistic_ml, _multinomial_ml
+    from socialwork_ict.models.columns import ModelColumns
 
     rng = np.random.default_rng(5)
     x = np.column_stack([np.ones(900), rng.normal(size=(900, 4))])
@@ -245,14 +243,3 @@ def test_a_model_uses_every_predictor_column_but_its_own_in_order():
         matrix.without("ict_freq").rows(np.arange(50)),
         np.column_stack([np.ones(50), design, age[::-1], gender]),
     )
-
-
-def test_the_weighted_gram_matrix_of_column_pieces():
-    """ModelColumns.gram(w) = x' diag(w) x across row blocks (BLOCK_ROWS + 5 rows)."""
-    from socialwork_ict.imputation.chained import BLOCK_ROWS, ModelColumns
-
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(BLOCK_ROWS + 5, 6))
-    w = rng.random(BLOCK_ROWS + 5)
-    pieces = ModelColumns([np.asfortranarray(x[:, :1]), np.asfortranarray(x[:, 1:])])
-    np.testing.assert_allclose(pieces.gram(w), x.T @ (x * w[:, None]), rtol=1e-12)

@@ -58,7 +58,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy.linalg import blas
 
 from socialwork_ict.codes import (
     GENDER_LABELS,
@@ -67,6 +66,7 @@ from socialwork_ict.codes import (
     YES_NO_ITEMS,
 )
 from socialwork_ict.errors import InputError
+from socialwork_ict.models.columns import ModelColumns, as_columns
 from socialwork_ict.models.fitting import newton_to_deviance
 from socialwork_ict.models.ordinal import proportional_odds_ml
 
@@ -86,8 +86,6 @@ GATES: dict[str, tuple[str, int]] = {"contact_after_hours": ("ict_freq", 2)}
 RIDGE = 1e-4
 #: relative deviance change at which the logit fits stop (R ``glm.control(epsilon)``)
 DEVIANCE_TOL = 1e-8
-#: rows per block of the information matrices (temporaries of a few MB, not n x p)
-BLOCK_ROWS = 8192
 #: donors of predictive mean matching
 DONORS = 5
 #: labelled factors of the analysis file mapped back to their raw codes
@@ -238,61 +236,6 @@ class PredictorMatrix:
         return ModelColumns([self.matrix[:, : span.start], self.matrix[:, span.stop :]])
 
 
-class ModelColumns:
-    """A model's n x p predictor matrix held as column pieces (views, not copied).
-
-    The products the fits need, piece by piece: ``x @ beta`` (:meth:`dot`),
-    ``x' r`` (:meth:`tdot`), dense row blocks of at most :data:`BLOCK_ROWS`
-    rows for the information matrices (:meth:`blocks`) and dense rows
-    (:meth:`rows`)."""
-
-    def __init__(self, pieces: Sequence[np.ndarray]):
-        self.pieces = [piece for piece in pieces if piece.shape[1]]
-        self.shape = (pieces[0].shape[0], sum(piece.shape[1] for piece in self.pieces))
-
-    def dot(self, beta: np.ndarray) -> np.ndarray:
-        """``x @ beta`` for a (p,) or (p, k) ``beta``."""
-        edges = np.cumsum([0, *(piece.shape[1] for piece in self.pieces)])
-        out = self.pieces[0] @ beta[: edges[1]]
-        for piece, left, right in zip(self.pieces[1:], edges[1:-1], edges[2:], strict=True):
-            out += piece @ beta[left:right]
-        return out
-
-    def tdot(self, r: np.ndarray) -> np.ndarray:
-        """``x' r`` for an (n,) or (n, k) ``r``."""
-        return np.concatenate([piece.T @ r for piece in self.pieces])
-
-    def gram(self, weights: np.ndarray) -> np.ndarray:
-        """``x' diag(weights) x`` for ``weights >= 0``: symmetric rank-k updates (BLAS
-        ``dsyrk``) by row blocks of ``sqrt(weights) x``, half the products of ``x' (w x)``."""
-        n, p = self.shape
-        root = np.sqrt(weights)
-        out = np.zeros((p, p), order="F")
-        edges = np.cumsum([0, *(piece.shape[1] for piece in self.pieces)])
-        for rows in _row_blocks(n):
-            block = np.empty((rows.stop - rows.start, p), order="F")
-            for piece, left, right in zip(self.pieces, edges[:-1], edges[1:], strict=True):
-                np.multiply(piece[rows], root[rows, None], out=block[:, left:right])
-            out = blas.dsyrk(1.0, block, beta=1.0, c=out, trans=1, overwrite_c=True)
-        return np.triu(out) + np.triu(out, 1).T
-
-    def rows(self, index: np.ndarray) -> np.ndarray:
-        """The dense rows ``x[index]``."""
-        return np.hstack([piece[index] for piece in self.pieces])
-
-    def blocks(self):
-        """``(rows, x[rows])`` over consecutive row slices (the block in the cache)."""
-        for rows in _row_blocks(self.shape[0]):
-            if len(self.pieces) == 1:
-                yield rows, self.pieces[0][rows]
-            else:
-                yield rows, np.hstack([piece[rows] for piece in self.pieces])
-
-
-def _as_columns(x) -> ModelColumns:
-    return x if isinstance(x, ModelColumns) else ModelColumns([np.asarray(x, dtype=float)])
-
-
 def _draw(kind, x, y, observed, missing, rng, starts, name) -> np.ndarray:
     """Imputed values for the ``missing`` rows from a model of ``y`` on the ``observed`` rows.
 
@@ -304,25 +247,23 @@ def _draw(kind, x, y, observed, missing, rng, starts, name) -> np.ndarray:
     y_obs = y[observed]
     x_mis = x.rows(np.flatnonzero(missing))
     if kind == "range":
-        return _pmm(x.rows(np.flatnonzero(observed)), y_obs, x_mis, rng)
+        return _pmm(x, y, observed, x_mis, rng)
     levels = np.unique(y_obs)
     if levels.size == 1:
         return np.full(x_mis.shape[0], levels[0])
+    codes = np.zeros(len(y), dtype=np.intp)  # class indices, 0 on the rows not fitted on
+    codes[observed] = np.searchsorted(levels, y_obs)
+    ridge = RIDGE * int(observed.sum())
     if kind == "ordinal":
-        x_obs = x.rows(np.flatnonzero(observed))[:, 1:]
-        codes = np.searchsorted(levels, y_obs)
-        params, info = proportional_odds_ml(
-            x_obs, codes, levels.size, ridge=RIDGE * len(codes), start=starts.get(name)
-        )
+        params, info = proportional_odds_ml(x.without_first(), codes, levels.size, ridge=ridge,
+                                            start=starts.get(name), observed=observed)  # fmt: skip
         starts[name] = params
-        p = x_obs.shape[1]
+        p = x.shape[1] - 1
         drawn = _posterior_draw(params, info, rng)
         beta, theta = drawn[:p], np.sort(drawn[p:])
         cum = special.expit(theta[None, :] - (x_mis[:, 1:] @ beta)[:, None])
         probs = np.diff(np.hstack([np.zeros((len(x_mis), 1)), cum, np.ones((len(x_mis), 1))]))
-    else:  # binary and nominal: (multinomial) logistic regression on every row, masked
-        codes = np.zeros(len(y), dtype=np.intp)
-        codes[observed] = np.searchsorted(levels, y_obs)
+    else:  # binary and nominal: (multinomial) logistic regression
         fit = _logistic_ml if levels.size == 2 else _multinomial_ml
         params, info = fit(x, codes, levels.size, start=starts.get(name), observed=observed)
         starts[name] = params
@@ -366,7 +307,7 @@ def _multinomial_ml(x, y, n_cat, start=None, observed=None, max_iter: int = 50,
     count with weight 0, so no rows are copied). Newton-Raphson from
     ``start`` (when its shape fits) or 0
     (:func:`~socialwork_ict.models.fitting.newton_to_deviance`)."""
-    x = _as_columns(x)
+    x = as_columns(x)
     n, p = x.shape
     k = n_cat - 1
     m = _observed_weights(observed, n)
@@ -398,7 +339,7 @@ def _multinomial_information(x, probs: np.ndarray) -> np.ndarray:
     ``probs``: (n, K-1) probabilities of the non-reference classes (0 on rows
     not fitted on). Two products: with ``Z = [X pr_1 ... X pr_k]``, info =
     ``blockdiag(X' Z) - Z'Z``, summed over row blocks (Z's rows stay in the cache)."""
-    x = _as_columns(x)
+    x = as_columns(x)
     p, k = x.shape[1], probs.shape[1]
     info = np.zeros((k * p, k * p))
     diagonal = np.zeros((p, k * p))
@@ -418,7 +359,7 @@ def _logistic_ml(x, y, n_cat=2, start=None, observed=None, max_iter: int = 50,
     The same likelihood, penalty, rows and Newton-Raphson, with the two-class
     algebra (``p = expit(x b)``, information ``X' diag(p (1 - p)) X``).
     Returns the estimate as a (p, 1) array and its information."""
-    x = _as_columns(x)
+    x = as_columns(x)
     n, p = x.shape
     m = _observed_weights(observed, n)
     penalty = np.r_[0.0, np.full(p - 1, RIDGE * m.sum())]  # no penalty on the intercept
@@ -439,28 +380,29 @@ def _logistic_ml(x, y, n_cat=2, start=None, observed=None, max_iter: int = 50,
     return beta[:, None], info
 
 
-def _row_blocks(n: int) -> list[slice]:
-    """Consecutive row slices of at most :data:`BLOCK_ROWS` rows covering 0..n-1."""
-    return [slice(start, min(start + BLOCK_ROWS, n)) for start in range(0, n, BLOCK_ROWS)]
-
-
 def _reorder_info(info: np.ndarray, p: int, k: int) -> np.ndarray:
     """Information of ``beta.ravel()`` ((p, K-1) row-major) from the class-major one."""
     order = np.arange(p * k).reshape(k, p).T.ravel()
     return info[np.ix_(order, order)]
 
 
-def _pmm(x_obs, y_obs, x_mis, rng) -> np.ndarray:
-    """Bayesian linear regression draw + predictive mean matching (type 1, DONORS donors)."""
-    n, p = x_obs.shape
-    xtx = x_obs.T @ x_obs + 1e-5 * np.diag(np.diag(x_obs.T @ x_obs))  # mice's ridge 1e-5
-    beta_hat = np.linalg.solve(xtx, x_obs.T @ y_obs)
-    resid = y_obs - x_obs @ beta_hat
+def _pmm(x, y, observed, x_mis, rng) -> np.ndarray:
+    """Bayesian linear regression draw + predictive mean matching (type 1, DONORS donors).
+
+    ``x``: the predictors (:class:`ModelColumns`, every row); the regression
+    is on the ``observed`` rows of ``y`` (the others weighted 0)."""
+    m = observed.astype(float)
+    y_obs = y[observed]
+    n, p = int(observed.sum()), x.shape[1]
+    gram = x.gram(m)
+    xtx = gram + 1e-5 * np.diag(np.diag(gram))  # mice's ridge 1e-5
+    beta_hat = np.linalg.solve(xtx, x.tdot(np.where(observed, y, 0.0)))
+    fitted = x.dot(beta_hat)[observed]
+    resid = y_obs - fitted
     df = max(n - p, 1)
     sigma2 = float(resid @ resid) / rng.chisquare(df)
     chol = np.linalg.cholesky(np.linalg.inv(xtx))
     beta_star = beta_hat + np.sqrt(sigma2) * (chol @ rng.standard_normal(p))
-    fitted = x_obs @ beta_hat
     order = np.argsort(fitted, kind="stable")
     sorted_fit = fitted[order]
     target = x_mis @ beta_star

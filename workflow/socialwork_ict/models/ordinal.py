@@ -68,6 +68,7 @@ from scipy import sparse, special
 
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference.design import design_df
+from socialwork_ict.models.columns import as_columns
 from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
@@ -273,13 +274,17 @@ def proportional_odds_ml(
     *,
     ridge: float = 0.0,
     start: np.ndarray | None = None,
+    observed: np.ndarray | None = None,
     max_iter: int = 100,
     tol: float = 1e-8,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unweighted maximum likelihood of the model above on a plain design matrix.
 
-    ``x``: (n, p) without intercept; ``y``: category indices 0..n_cat-1, each
-    observed. Returns ``(beta, theta)`` concatenated and the (observed)
+    ``x``: (n, p) without intercept, an array or
+    :class:`~socialwork_ict.models.columns.ModelColumns`; ``y``: category
+    indices 0..n_cat-1, each observed; ``observed``: the rows fitted on (a
+    boolean mask; the others count with weight 0, so no rows are copied;
+    default all). Returns ``(beta, theta)`` concatenated and the (observed)
     information matrix: the approximate posterior ``N(estimate,
     information^-1)`` that proper imputation draws from (Rubin 1987 §5.4;
     :mod:`socialwork_ict.imputation.chained`). Halving Newton-Raphson from
@@ -292,10 +297,11 @@ def proportional_odds_ml(
     slopes (not the thresholds), which keeps the estimate finite under
     separation (a sparse level of a predictor).
     """
-    w = np.ones(len(y))
+    x = as_columns(x)
+    w = np.ones(len(y)) if observed is None else np.asarray(observed, dtype=float)
     onehot = np.zeros((len(y), n_cat))
-    onehot[np.arange(len(y)), y] = 1.0
-    cum = np.cumsum(np.bincount(y, minlength=n_cat))[:-1] / len(y)
+    onehot[np.arange(len(y)), y] = w
+    cum = np.cumsum(np.bincount(y, weights=w, minlength=n_cat))[:-1] / w.sum()
     params = np.concatenate([np.zeros(x.shape[1]), special.logit(cum)])
     p = x.shape[1]
     if start is not None and start.shape == params.shape and np.all(np.diff(start[p:]) > 0):
@@ -346,8 +352,9 @@ def _cells(beta, theta, x, y):
 
     P = F(a) - F(b) = F(a) F(-b) (1 - exp(b - a)) (no cancellation);
     Da = f(a)/P = F(-a) / (F(-b) d), Db = f(b)/P = F(b) / (F(a) d), d = 1 - e^(b-a).
+    ``x``: an array or :class:`~socialwork_ict.models.columns.ModelColumns`.
     """
-    eta = x @ beta
+    eta = as_columns(x).dot(beta)
     cut = np.concatenate(([-np.inf], theta, [np.inf]))
     a = cut[y + 1] - eta
     b = cut[y] - eta
@@ -362,11 +369,12 @@ def _cells(beta, theta, x, y):
 
 
 def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool) -> dict:
+    x = as_columns(x)
     _, _, fa, fb, da, db, log_p = _cells(beta, theta, x, y)
     n_cat = onehot.shape[1]
     out = {"loglik": float(w @ log_p)}
     wa, wb = w * da, w * db
-    g_beta = -(x.T @ (wa - wb))
+    g_beta = -x.tdot(wa - wb)
     sa = np.bincount(y, weights=wa, minlength=n_cat)
     sb = np.bincount(y, weights=wb, minlength=n_cat)
     g_theta = sa[:-1] - sb[1:]
@@ -375,10 +383,11 @@ def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool) -> dict:
         laa = da * (1.0 - 2.0 * fa - da)
         lbb = -db * (1.0 - 2.0 * fb + db)
         lab = da * db
-        h_bb = x.T @ (x * (w * (laa + lbb + 2.0 * lab))[:, None])
+        # log P is concave in eta (Pratt 1981): x' diag(-w l'') x by symmetric updates
+        h_bb = -x.gram(-(w * (laa + lbb + 2.0 * lab)))
         # (K, p) sums by category, as x' (onehot c): an n x K temporary, not n x p
-        ga = (x.T @ (onehot * (w * (laa + lab))[:, None])).T
-        gb = (x.T @ (onehot * (w * (lbb + lab))[:, None])).T
+        ga = x.tdot(onehot * (w * (laa + lab))[:, None]).T
+        gb = x.tdot(onehot * (w * (lbb + lab))[:, None]).T
         h_bt = -(ga[:-1] + gb[1:]).T  # (p, K-1)
         saa = np.bincount(y, weights=w * laa, minlength=n_cat)
         sbb = np.bincount(y, weights=w * lbb, minlength=n_cat)
@@ -590,7 +599,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         da = fna / (fnb * d)
         db = fb / (fa * d)
         wa, wb = w * da, w * db
-        g_beta = -(x.T @ (wa - wb))  # (p, b)
+        g_beta = -x.tdot(wa - wb)  # (p, b)
         sa, sb = onehot.T @ wa, onehot.T @ wb  # (K, b)
         grad = np.vstack([g_beta, sa[:-1] - sb[1:]]).T  # (b, P)
         laa = da * (1.0 - 2.0 * fa - da)
