@@ -599,7 +599,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
         da = fna / (fnb * d)
         db = fb / (fa * d)
         wa, wb = w * da, w * db
-        g_beta = -x.tdot(wa - wb)  # (p, b)
+        g_beta = -(x.T @ (wa - wb))  # (p, b)
         sa, sb = onehot.T @ wa, onehot.T @ wb  # (K, b)
         grad = np.vstack([g_beta, sa[:-1] - sb[1:]]).T  # (b, P)
         laa = da * (1.0 - 2.0 * fa - da)
