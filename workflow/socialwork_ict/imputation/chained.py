@@ -32,9 +32,21 @@ variance carries the parameter uncertainty. Models by kind (:data:`KINDS`):
 The generalised linear models are fitted by Newton-Raphson with a small
 ridge penalty on the slopes (``RIDGE`` x n: finite estimates under
 separation, the role of mice's augmentation, White, Daniel & Royston 2010,
-*Comput. Stat. Data Anal.* 54:2267), and their parameters are drawn from
-``N(estimate, information^-1)`` (the large-sample posterior, as
-``mice.impute.logreg``).
+*Comput. Stat. Data Anal.* 54:2267), stopped by R ``glm.fit``'s relative
+deviance rule (:func:`~socialwork_ict.models.fitting.newton_to_deviance`),
+and their parameters are drawn from ``N(estimate, information^-1)`` (the
+large-sample posterior, as ``mice.impute.logreg``; the information of the
+last Newton step, as ``glm.fit``'s final QR). Each fit starts from the
+model's estimate in the previous sweep; a first fit on many rows starts from
+the estimate on a systematic subsample (:func:`_subsample_start`). The
+estimate is the same maximum whatever the start.
+
+Computation: every predictor lives in one Fortran-ordered matrix
+(:class:`PredictorMatrix`), rewritten column by column as variables are
+imputed; a model's predictors are views of it
+(:class:`~socialwork_ict.models.columns.ModelColumns`), and the fits run on
+every row with the rows whose value is missing weighted 0, so no n x p copy
+is made per model.
 
 Predictors of every model: the design variables (country dummies and the
 log of the survey weight: Reiter, Raghunathan & Kinney 2006, *Surv.
