@@ -243,3 +243,28 @@ def test_a_model_uses_every_predictor_column_but_its_own_in_order():
         matrix.without("ict_freq").rows(np.arange(50)),
         np.column_stack([np.ones(50), design, age[::-1], gender]),
     )
+
+
+def test_a_first_fit_on_many_rows_starts_from_a_subsample_with_every_category():
+    """_subsample_start: the subsample's estimate when it holds every observed category;
+    None (a start from zero) when a rare category is missing from it, or below
+    5 x START_ROWS rows."""
+    from socialwork_ict.imputation.chained import START_ROWS, _logistic_ml, _subsample_start
+    from socialwork_ict.models.columns import ModelColumns
+
+    rng = np.random.default_rng(10)
+    n = 5 * START_ROWS
+    x = ModelColumns([np.asfortranarray(np.column_stack([np.ones(n), rng.normal(size=n)]))])
+    codes = (rng.random(n) < 0.3).astype(np.intp)
+    observed = np.ones(n, dtype=bool)
+
+    def fit(x_fit, y_fit, rows, start):
+        return _logistic_ml(x_fit, y_fit, 2, start=start, observed=rows)
+
+    start = _subsample_start(fit, x, codes, observed)
+    full, _ = fit(x, codes, observed, None)
+    assert start is not None and np.allclose(start, full, atol=0.1)
+    rare = np.zeros(n, dtype=np.intp)
+    rare[1] = 1  # one respondent of the second category: not in the 1-in-5 subsample
+    assert _subsample_start(fit, x, rare, observed) is None
+    assert _subsample_start(fit, x, codes, np.arange(n) < n - 1) is None

@@ -304,11 +304,15 @@ def _subsample_start(fit, x, codes, observed) -> np.ndarray | None:
     systematic 1-in-k subsample of the observed rows (about :data:`START_ROWS`
     rows), from which Newton-Raphson on every row needs fewer (full-size)
     steps to the same maximum than from zero. None (start from zero) below
-    ``5 x START_ROWS`` observed rows. No random numbers are drawn."""
+    ``5 x START_ROWS`` observed rows, or when the subsample lacks a category
+    of the observed rows (a rare level: its intercept would have no finite
+    estimate). No random numbers are drawn."""
     rows = np.flatnonzero(observed)
     if rows.size < 5 * START_ROWS:
         return None
     sample = rows[:: rows.size // START_ROWS]
+    if np.unique(codes[sample]).size < np.unique(codes[rows]).size:
+        return None
     return fit(as_columns(x.rows(sample)), codes[sample], None, None)[0]
 
 
