@@ -113,3 +113,19 @@ def test_the_stratified_variance_from_cells_is_the_one_from_the_rows():
         np.bincount(cell_strata[cells], minlength=4),
     )  # fmt: skip
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_groups_of_rows_give_the_same_cells_and_fit(oracle_weighted_frame):
+    """fit_logistic with groups (labels of the rows' factor combinations) builds the
+    design on one row per group: the same cells, estimates and covariance."""
+    from socialwork_ict.items import _combination_labels
+
+    frame = oracle_weighted_frame
+    plain = fit_logistic(frame, at_least=2)
+    groups = _combination_labels(frame, ["age_group", "country", "gender", "sector"])
+    grouped = fit_logistic(frame, at_least=2, groups=groups)
+    for a, b in zip(plain.cells, grouped.cells, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(plain.params.to_numpy(), grouped.params.to_numpy())
+    np.testing.assert_array_equal(plain.vcov.to_numpy(), grouped.vcov.to_numpy())
+    assert plain.design == grouped.design and plain.warnings == grouped.warnings

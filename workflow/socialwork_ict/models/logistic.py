@@ -55,6 +55,7 @@ from socialwork_ict.models.design_matrix import (
 )
 from socialwork_ict.models.fitting import (
     check_rank,
+    first_of_codes,
     halving_step,
     large_coefficients_warning,
     model_cells,
@@ -142,11 +143,18 @@ def fit_logistic(
     max_iter: int = 100,
     tol: float = 1e-12,
     sandwich_vcov: bool = True,
+    groups: np.ndarray | None = None,
 ) -> LogisticFit:
     """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights.
 
     ``sandwich_vcov=False``: no covariance (NaN), for a caller that takes it
-    from a design of all respondents (:func:`logistic_design_vcov`)."""
+    from a design of all respondents (:func:`logistic_design_vcov`).
+    ``groups``: optionally (n,) integer labels of the rows such that rows with
+    one label have the same ``terms`` factors and stratum (e.g. the codes of
+    their combination, shared by several models of one file; not with
+    ``age_per_10``): the design matrix is then built on one row per group and
+    the model's cells found from the labels (:func:`model_cells`), the same
+    cells and fit."""
     warnings: list[str] = []
     y = binary_outcome(frame, response, at_least)
     _, w, strata_values = validate_inputs(
@@ -159,14 +167,25 @@ def fit_logistic(
             "no logistic model",
             column=response,
         )
-    x, spec = build_design(
-        frame, terms, interaction=interaction, age_per_10=age_per_10, intercept=True, weights=w
-    )
+    if groups is None:
+        x, spec = build_design(
+            frame, terms, interaction=interaction, age_per_10=age_per_10, intercept=True, weights=w
+        )
+    else:
+        if age_per_10:
+            raise ValueError("groups of rows need factor terms only (not age_per_10)")
+        # one row per group; a level is present when a group with a positive weight has it
+        groups, _ = pd.factorize(np.asarray(groups))
+        first = first_of_codes(groups)
+        present = np.bincount(groups, weights=positive, minlength=first.size)
+        x, spec = build_design(
+            frame.iloc[first], terms, interaction=interaction, intercept=True, weights=present
+        )
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()
     # the checks, the fit and the sandwich on the (x, y, stratum) cells (model_cells)
-    mc = model_cells(x, y, wn, strata_values)
+    mc = model_cells(x, y, wn, strata_values, groups=groups)
     check_rank(mc.x[:, 1:], mc.weights, spec.columns[1:])
     _check_separation_binary(mc.x, mc.y, mc.positive, spec.columns)
 
