@@ -292,12 +292,10 @@ def item_logits(
     units, _ = _units(frame, sections)
     pieces = []
     weight = frame["weight"].to_numpy(dtype=float)
-    # what every item's model shares: its covariates, once, and the label of each
-    # respondent's combination of covariates and country (fit_logistic's groups)
+    # what every item's model shares: its covariates, taken once
     model_columns = frame[[*covariates, "weight"]]
     complete = ~np.isnan(weight) & model_columns[list(covariates)].notna().all(axis=1).to_numpy()
     country = frame["country"].to_numpy()
-    groups = _combination_labels(frame, [*covariates, "country"])
     for item, column, values, asked in units:
         if item.kind not in ("binary", "multi-select"):
             continue
@@ -310,9 +308,8 @@ def item_logits(
         try:
             # no sandwich of its own: the covariance is the design's, below
             fit = fit_logistic(
-                data, response="_y", at_least=None, terms=tuple(covariates), sandwich_vcov=False,
-                groups=groups[rows],
-            )  # fmt: skip
+                data, response="_y", at_least=None, terms=tuple(covariates), sandwich_vcov=False
+            )
             vcov, df_residual = logistic_design_vcov(fit, data, design, rows)
             fit = replace(fit, vcov=vcov, df_residual=df_residual)
         except InputError as error:
@@ -327,16 +324,6 @@ def item_logits(
     if not pieces:
         return pd.DataFrame(columns=list(LOGIT_COLUMNS))
     return pd.concat(pieces, ignore_index=True).reindex(columns=list(LOGIT_COLUMNS))
-
-
-def _combination_labels(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """(n,) int64 label of each row's combination of values of ``columns`` (missing: a
-    value of its own); rows with one label have the same values."""
-    label = np.zeros(len(frame), dtype=np.int64)
-    for column in dict.fromkeys(columns):
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-        label = label * (len(uniques) + 1) + (codes + 1)
-    return label
 
 
 #: the breakdowns of the "ubiquitous" claim (config/published.yaml), in table order

@@ -33,7 +33,7 @@ import pandas as pd
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance_of_cells, stratum_codes
-from socialwork_ict.models.design_matrix import distinct_rows
+from socialwork_ict.models.design_matrix import distinct_rows, grouped_distinct_rows
 
 #: |coefficient| above this after convergence (odds ratio > 22,000): a quasi-separation warning
 LARGE_COEFFICIENT = 10.0
@@ -136,24 +136,17 @@ def model_cells(
     """:class:`ModelCells` of design rows ``x``, outcomes ``y`` (integer codes), mean-1
     weights ``w`` and stratum labels ``strata`` (one row per respondent).
 
-    ``groups``: optionally (n,) codes 0..G-1 such that respondents of one group
-    have the same design row and stratum; ``x`` is then the (G, p) design rows
-    of the groups. The cells are those of the respondents' rows all the same
-    (the distinct rows among the groups' (x, y, stratum) rows), with one
-    integer key per respondent instead of its float row.
+    ``groups``: optionally (n,) groups of the respondents with one design row
+    and stratum each (:func:`~socialwork_ict.models.design_matrix.grouped_design`);
+    ``x`` is then the (G, p) design rows of the groups. The cells are the same
+    (:func:`~socialwork_ict.models.design_matrix.grouped_distinct_rows`).
     """
     codes, n_strata = stratum_codes(strata)
     if groups is None:
         cells, first = distinct_rows(np.column_stack([x, y, codes]))
         rows_x = x[first]
     else:
-        groups = np.asarray(groups, dtype=np.int64)
-        y_codes, y_levels = pd.factorize(y, sort=True)
-        key, _ = pd.factorize(groups * len(y_levels) + y_codes)
-        first_key = first_of_codes(key)
-        small = np.column_stack([x[groups[first_key]], y[first_key], codes[first_key]])
-        merged, first_small = distinct_rows(small)
-        cells, first = merged[key], first_key[first_small]
+        cells, first = grouped_distinct_rows(x, groups, y, codes)
         rows_x = x[groups[first]]
     k = first.size
     return ModelCells(
@@ -166,19 +159,6 @@ def model_cells(
         strata=codes[first],
         stratum_counts=np.bincount(codes, minlength=n_strata),
     )
-
-
-def first_of_codes(codes: np.ndarray) -> np.ndarray:
-    """The first row of each code of ``codes`` numbered in order of first appearance
-    (``pandas.factorize``'s codes 0..K-1): ascending, without a sort."""
-    codes = np.asarray(codes)
-    if codes.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    running = np.maximum.accumulate(codes)
-    new = np.empty(codes.size, dtype=bool)
-    new[0] = True
-    np.greater(running[1:], running[:-1], out=new[1:])
-    return np.flatnonzero(new)
 
 
 def sandwich(bread: np.ndarray, scores: np.ndarray, cells: ModelCells) -> np.ndarray:

@@ -52,10 +52,10 @@ from socialwork_ict.models.design_matrix import (
     DesignSpec,
     apply_design,
     build_design,
+    grouped_design,
 )
 from socialwork_ict.models.fitting import (
     check_rank,
-    first_of_codes,
     halving_step,
     large_coefficients_warning,
     model_cells,
@@ -143,18 +143,11 @@ def fit_logistic(
     max_iter: int = 100,
     tol: float = 1e-12,
     sandwich_vcov: bool = True,
-    groups: np.ndarray | None = None,
 ) -> LogisticFit:
     """Fit ``logit P(y = 1) = x'beta`` (with intercept) with survey weights.
 
     ``sandwich_vcov=False``: no covariance (NaN), for a caller that takes it
-    from a design of all respondents (:func:`logistic_design_vcov`).
-    ``groups``: optionally (n,) integer labels of the rows such that rows with
-    one label have the same ``terms`` factors and stratum (e.g. the codes of
-    their combination, shared by several models of one file; not with
-    ``age_per_10``): the design matrix is then built on one row per group and
-    the model's cells found from the labels (:func:`model_cells`), the same
-    cells and fit."""
+    from a design of all respondents (:func:`logistic_design_vcov`)."""
     warnings: list[str] = []
     y = binary_outcome(frame, response, at_least)
     _, w, strata_values = validate_inputs(
@@ -167,19 +160,14 @@ def fit_logistic(
             "no logistic model",
             column=response,
         )
-    if groups is None:
+    groups = None
+    if age_per_10:
         x, spec = build_design(
-            frame, terms, interaction=interaction, age_per_10=age_per_10, intercept=True, weights=w
+            frame, terms, interaction=interaction, age_per_10=True, intercept=True, weights=w
         )
-    else:
-        if age_per_10:
-            raise ValueError("groups of rows need factor terms only (not age_per_10)")
-        # one row per group; a level is present when a group with a positive weight has it
-        groups, _ = pd.factorize(np.asarray(groups))
-        first = first_of_codes(groups)
-        present = np.bincount(groups, weights=positive, minlength=first.size)
-        x, spec = build_design(
-            frame.iloc[first], terms, interaction=interaction, intercept=True, weights=present
+    else:  # one design row per group of the rows' factors and stratum: the same cells
+        groups, x, spec = grouped_design(
+            frame, terms, strata, interaction=interaction, intercept=True, weights=w
         )
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
