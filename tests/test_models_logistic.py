@@ -113,3 +113,32 @@ def test_the_stratified_variance_from_cells_is_the_one_from_the_rows():
         np.bincount(cell_strata[cells], minlength=4),
     )  # fmt: skip
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_the_cells_from_groups_of_rows_are_those_of_the_rows(oracle_weighted_frame):
+    """grouped_design + grouped_distinct_rows (one design row per group of the factors
+    and stratum) give distinct_rows' cells and first rows of the respondents' own
+    (x, y, stratum) rows, and build_design's spec, with a level nobody has (gender)."""
+    from socialwork_ict.models.design_matrix import (
+        build_design,
+        distinct_rows,
+        grouped_design,
+        grouped_distinct_rows,
+    )
+
+    frame = oracle_weighted_frame
+    w = frame["weight"].to_numpy(dtype=float).copy()
+    w[::7] = 0.0  # zero weights: a level counts only with a positive weight
+    terms = ("age_group", "country", "gender", "sector")
+    x, spec = build_design(frame, terms, interaction=("age_group", "country"), weights=w)
+    groups, x_groups, spec_groups = grouped_design(
+        frame, terms, "country", interaction=("age_group", "country"), weights=w
+    )
+    assert spec_groups == spec and spec.dropped
+    np.testing.assert_array_equal(x_groups[groups], x)
+    y = (frame["ict_freq"].to_numpy() >= 2).astype(float)
+    codes = frame["country"].cat.codes.to_numpy().astype(np.int64)
+    cells, first = distinct_rows(np.column_stack([x, y, codes]))
+    got_cells, got_first = grouped_distinct_rows(x_groups, groups, y, codes)
+    np.testing.assert_array_equal(got_cells, cells)
+    np.testing.assert_array_equal(got_first, first)

@@ -94,3 +94,13 @@ def test_distinct_rows_are_the_rows_byte_groups_in_byte_order():
     _, exp_first, exp_cells = np.unique(keys, return_index=True, return_inverse=True)
     np.testing.assert_array_equal(cells, exp_cells.ravel())
     np.testing.assert_array_equal(first, exp_first)
+
+
+def test_reraked_bootstrap_totals_use_the_calibration_cells_multiplier():
+    """The re-raked bootstrap's calibration cells lie in one country each, so its
+    cell totals sum the counts and apply each cell's n_h / (n_h - 1) once (the path
+    test_cell_totals_equal_per_replicate_sums checks for bootstrap_reraked)."""
+    design = DESIGNS["bootstrap_reraked"]()
+    per_cell = design._cell_multiplier()
+    assert per_cell is not None
+    np.testing.assert_array_equal(per_cell[design.calibration.cells], design.factors.multiplier)

@@ -112,3 +112,30 @@ def test_table1_deff_is_the_design_effect_of_each_weighted_share():
     age = table[(table["country"] == "UK") & (table["variable"] == "age_group")
                 & (table["category"] != MISSING)]  # fmt: skip
     assert (age["deff"].dropna() < 0.05).all()
+
+
+@pytest.mark.parametrize("name", ["bootstrap_reraked", "jkn_reraked"])
+def test_table1_deff_on_replicates_is_that_of_cell_variances(name):
+    """On a replicate design Table 1's deff comes from the replicate totals per
+    country x category cell (ALL: the countries' sums); the same as cell_variances
+    of the share built directly, for a country's and ALL's cells."""
+    import calibration_oracle as oracle
+    from scipy import sparse
+
+    from socialwork_ict.inference.proportions import cell_variances, proportion_deff
+
+    frame = oracle.frame()
+    design = oracle.design(name)
+    table = table1_sample(frame, design=design)
+    labels = frame["country"].astype(str).to_numpy()
+    email = (pd.to_numeric(frame["ict_email"]) == 1).to_numpy()
+    for country in ("US", "ALL"):
+        domain = labels == country if country != "ALL" else np.ones(len(frame), dtype=bool)
+        row = table[(table["country"] == country) & (table["variable"] == "ict_email")
+                    & (table["category"] == "yes")].iloc[0]  # fmt: skip
+        variance = cell_variances(
+            design, sparse.csr_matrix((domain & email)[None, :].astype(float)),
+            sparse.csr_matrix(domain[None, :].astype(float)),
+        )  # fmt: skip
+        expected = proportion_deff(row["pct_weighted"] / 100.0, variance, domain.sum())
+        assert row["deff"] == pytest.approx(float(expected[0]), rel=1e-9)

@@ -78,6 +78,9 @@ rule test_items:
         "logs/test_items.log",
     benchmark:
         "logs/benchmarks/test_items.tsv"
+    # the longest job after rake_weights heads the longest chain (test_items ->
+    # test_age_association -> compare_published -> render_report): started first
+    priority: 1
     conda:
         CONDA_ENV
     resources:

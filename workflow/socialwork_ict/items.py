@@ -292,14 +292,17 @@ def item_logits(
     units, _ = _units(frame, sections)
     pieces = []
     weight = frame["weight"].to_numpy(dtype=float)
+    # what every item's model shares: its covariates, taken once
+    model_columns = frame[[*covariates, "weight"]]
+    complete = ~np.isnan(weight) & model_columns[list(covariates)].notna().all(axis=1).to_numpy()
+    country = frame["country"].to_numpy()
     for item, column, values, asked in units:
         if item.kind not in ("binary", "multi-select"):
             continue
-        keep = asked & ~np.isnan(values) & ~np.isnan(weight)
-        keep &= frame[list(covariates)].notna().all(axis=1).to_numpy()
+        keep = asked & ~np.isnan(values) & complete
         rows = np.flatnonzero(keep)
-        data = frame.iloc[rows][[*covariates, "weight"]].reset_index(drop=True)
-        data["country"] = frame["country"].iloc[rows].to_numpy()
+        data = model_columns.iloc[rows].reset_index(drop=True)
+        data["country"] = country[rows]
         data["_y"] = values[rows]
         base = {"section": item.section, "item": item.name, "variable": column}
         try:

@@ -173,6 +173,10 @@ def _table1_deff(table, cells, country_index, in_scope, n_countries, design) -> 
 
     n = in_scope.size
     positions = np.flatnonzero(in_scope)
+    if design.method != "linearization":
+        variance, n_domain = _table1_replicate_variances(cells, country_index, positions, n,
+                                                         n_countries, design)  # fmt: skip
+        return proportion_deff(table["pct_weighted"].to_numpy() / 100.0, variance, n_domain)
     # domains: the countries, then ALL
     domains = sparse.csr_matrix(
         (np.ones(2 * positions.size), (np.concatenate([country_index, np.full(positions.size,
@@ -193,6 +197,41 @@ def _table1_deff(table, cells, country_index, in_scope, n_countries, design) -> 
     variance = cell_variances(design, numerators, domains, cell_domain=cell_domain)
     n_domain = np.asarray(domains.sum(axis=1)).ravel()[cell_domain]
     return proportion_deff(table["pct_weighted"].to_numpy() / 100.0, variance, n_domain)
+
+
+def _table1_replicate_variances(cells, country_index, positions, n, n_countries, design):
+    """Replicate variances of the Table 1 percentages (rows as :func:`_table1_deff`'s
+    cells) and their domains' respondents, from the replicate totals of each
+    variable's country x category cells and of the countries
+    (:meth:`~socialwork_ict.inference.replicates.ReplicateDesign.cell_totals`, one
+    pass over the replicates per variable; ``ALL``'s totals are the countries'
+    sums), as ``cell_variances`` on a replicate design."""
+    w = np.asarray(design.weights, dtype=float)[positions]
+    code = np.full(n, -1, dtype=np.intp)
+    code[positions] = country_index
+    n_domain = np.bincount(country_index, minlength=n_countries).astype(float)
+    n_domain = np.append(n_domain, n_domain.sum())
+    den_full = np.bincount(country_index, weights=w, minlength=n_countries)
+    den_full = np.append(den_full, den_full.sum())
+    den_r = design.cell_totals(code, n_countries)
+    den_r = np.vstack([den_r, den_r.sum(axis=0)])
+    num_full, num_r, domain = [], [], []
+    for flat, k in cells:
+        code[positions] = flat
+        full = np.bincount(flat, weights=w, minlength=n_countries * k)
+        totals = design.cell_totals(code, n_countries * k)
+        num_full += [full, full.reshape(n_countries, k).sum(axis=0)]
+        num_r += [totals, totals.reshape(n_countries, k, -1).sum(axis=0)]
+        domain += [np.repeat(np.arange(n_countries), k), np.full(k, n_countries)]
+    domain = np.concatenate(domain)
+    totals = den_full[domain]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.concatenate(num_full) / totals
+    out = np.full(p.size, np.nan)
+    rows = np.flatnonzero(totals > 0)
+    thetas = np.vstack(num_r)[rows] / den_r[domain[rows]]
+    out[rows] = np.diag(design.vcov(None, None, p[rows], thetas=thetas.T))
+    return out, n_domain[domain]
 
 
 def _category_index(

@@ -92,6 +92,8 @@ class ReplicateFactors:
     deleted: np.ndarray | None = None
     dense: np.ndarray | None = None
     _stratum_size: np.ndarray = field(default=None, repr=False)
+    #: (calibration, its cell_masses) once computed (the seed check, then the re-rake)
+    _masses: tuple | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -315,6 +317,7 @@ class ReplicateDesign:
     block_cells: int = BLOCK_CELLS
     cell_factors: np.ndarray | None = field(default=None, repr=False)
     _df_cache: dict = field(default_factory=dict, repr=False)
+    _multiplier_cache: list = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.weights = np.asarray(self.weights, dtype=float)
@@ -405,10 +408,15 @@ class ReplicateDesign:
             n_cal = self.calibration.n_cells
             cal = self.calibration.cells if idx is None else self.calibration.cells[idx]
             joint = c * n_cal + cal
+            per_cell = self._cell_multiplier()
             for j in range(r):
                 counts = f.counts[j] if idx is None else f.counts[j, idx]
-                sums = np.bincount(joint, weights=counts * mult, minlength=k * n_cal)
-                out[:, j] = sums.reshape(k, n_cal) @ self.cell_factors[:, j]
+                if per_cell is None:
+                    sums = np.bincount(joint, weights=counts * mult, minlength=k * n_cal)
+                    out[:, j] = sums.reshape(k, n_cal) @ self.cell_factors[:, j]
+                else:  # the counts summed (exact integers), then times the cell's multiplier
+                    sums = np.bincount(joint, weights=counts, minlength=k * n_cal)
+                    out[:, j] = sums.reshape(k, n_cal) @ (per_cell * self.cell_factors[:, j])
             return out
         start = 0
         for block in self.blocks():
@@ -417,6 +425,16 @@ class ReplicateDesign:
                 out[:, start + j] = np.bincount(c, weights=rows[:, j], minlength=k)
             start += rows.shape[1]
         return out
+
+    def _cell_multiplier(self) -> np.ndarray | None:
+        """(C,) bootstrap multiplier n_h / (n_h - 1) of each calibration cell, when every
+        cell lies in one stratum (a country's raking cells); else None."""
+        if not self._multiplier_cache:
+            cal, mult = self.calibration.cells, self.factors.multiplier
+            per_cell = np.ones(self.calibration.n_cells)
+            per_cell[cal] = mult
+            self._multiplier_cache.append(per_cell if np.array_equal(per_cell[cal], mult) else None)
+        return self._multiplier_cache[0]
 
     def totals(self, matrix) -> np.ndarray:
         """(M, R) replicate totals ``A w_r`` of an (M, n) sparse (or dense) matrix A.
@@ -682,7 +700,10 @@ def cell_masses(
     factors: ReplicateFactors, calibration: RakingCalibration, block_cells: int = BLOCK_CELLS
 ) -> np.ndarray:
     """(C, R) sums of every replicate's factors per calibration cell (bootstrap counts:
-    ``np.bincount`` of each replicate's counts times the multiplier)."""
+    ``np.bincount`` of each replicate's counts times the multiplier; computed once per
+    factors and calibration)."""
+    if factors._masses is not None and factors._masses[0] is calibration:
+        return factors._masses[1]
     out = np.zeros((calibration.n_cells, factors.n_replicates))
     if factors.counts is not None:
         weights = np.empty(factors.n)
@@ -690,6 +711,7 @@ def cell_masses(
             np.multiply(factors.counts[j], factors.multiplier, out=weights)
             out[:, j] = np.bincount(calibration.cells, weights=weights,
                                     minlength=calibration.n_cells)  # fmt: skip
+        factors._masses = (calibration, out)
         return out
     for start, stop in replicate_ranges(factors.n, factors.n_replicates, block_cells):
         block = factors.block(start, stop)

@@ -300,3 +300,76 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return rank[codes].astype(np.intp), first[order]
+
+
+def first_of_codes(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code of ``codes`` numbered in order of first appearance
+    (``pandas.factorize``'s codes 0..K-1): ascending, without a sort."""
+    codes = np.asarray(codes)
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    running = np.maximum.accumulate(codes)
+    new = np.empty(codes.size, dtype=bool)
+    new[0] = True
+    np.greater(running[1:], running[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def factor_groups(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(groups, first)``: each row's combination of the values of ``columns``
+    numbered 0..G-1 in order of first appearance (missing: a value of its own),
+    and the first row of each. Rows of one group have the same values, so the
+    same design row of factors among ``columns`` (:func:`build_design`)."""
+    label = np.zeros(len(frame), dtype=np.int64)
+    for column in dict.fromkeys(columns):
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        label = label * (len(uniques) + 1) + (codes + 1)
+    groups, _ = pd.factorize(label)
+    return groups.astype(np.intp), first_of_codes(groups)
+
+
+def grouped_distinct_rows(
+    x: np.ndarray, groups: np.ndarray, *columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distinct_rows` of ``column_stack([x[groups], *columns])`` (the same cells
+    and first rows) from the (G, p) rows ``x`` of the groups (:func:`factor_groups`)
+    and the rows' integer-valued ``columns`` (outcome, stratum code): one integer
+    key per row, the distinct rows then found among one row per key."""
+    key = np.asarray(groups, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(np.asarray(column), sort=True)
+        key = key * max(len(uniques), 1) + codes
+    key, _ = pd.factorize(key)
+    first_key = first_of_codes(key)
+    small = np.column_stack([x[groups[first_key]], *(np.asarray(c)[first_key] for c in columns)])
+    merged, first_small = distinct_rows(small)
+    # first_key is ascending, so a merged cell's first row is its first key's
+    return merged[key].astype(np.intp), first_key[first_small]
+
+
+def grouped_design(
+    frame: pd.DataFrame,
+    factors: Sequence[str],
+    strata: str,
+    *,
+    interaction: Sequence[str] | None = None,
+    intercept: bool = False,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, DesignSpec]:
+    """``(groups, x, spec)``: :func:`build_design` on one row per group of the rows'
+    factors and stratum (:func:`factor_groups`): ``x`` the (G, p) design rows of the
+    groups, ``spec`` the same as on every row (a level counts as present when a
+    group with a positive weight has it). A missing or unknown value is the error
+    :func:`build_design` gives on every row."""
+    groups, first = factor_groups(frame, [*factors, strata])
+    present = None
+    if weights is not None:
+        present = np.bincount(groups, weights=np.asarray(weights) > 0, minlength=first.size)
+    try:
+        x, spec = build_design(frame.iloc[first], factors, interaction=interaction,
+                               intercept=intercept, weights=present)  # fmt: skip
+    except InputError:
+        build_design(frame, factors, interaction=interaction, intercept=intercept,
+                     weights=weights)  # fmt: skip
+        raise
+    return groups, x, spec

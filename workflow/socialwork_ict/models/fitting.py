@@ -33,7 +33,7 @@ import pandas as pd
 from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance_of_cells, stratum_codes
-from socialwork_ict.models.design_matrix import distinct_rows
+from socialwork_ict.models.design_matrix import distinct_rows, grouped_distinct_rows
 
 #: |coefficient| above this after convergence (odds ratio > 22,000): a quasi-separation warning
 LARGE_COEFFICIENT = 10.0
@@ -168,15 +168,32 @@ class ModelCells:
     stratum_counts: np.ndarray
 
 
-def model_cells(x: np.ndarray, y: np.ndarray, w: np.ndarray, strata: np.ndarray) -> ModelCells:
+def model_cells(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    strata: np.ndarray,
+    groups: np.ndarray | None = None,
+) -> ModelCells:
     """:class:`ModelCells` of design rows ``x``, outcomes ``y`` (integer codes), mean-1
-    weights ``w`` and stratum labels ``strata`` (one row per respondent)."""
+    weights ``w`` and stratum labels ``strata`` (one row per respondent).
+
+    ``groups``: optionally (n,) groups of the respondents with one design row
+    and stratum each (:func:`~socialwork_ict.models.design_matrix.grouped_design`);
+    ``x`` is then the (G, p) design rows of the groups. The cells are the same
+    (:func:`~socialwork_ict.models.design_matrix.grouped_distinct_rows`).
+    """
     codes, n_strata = stratum_codes(strata)
-    cells, first = distinct_rows(np.column_stack([x, y, codes]))
+    if groups is None:
+        cells, first = distinct_rows(np.column_stack([x, y, codes]))
+        rows_x = x[first]
+    else:
+        cells, first = grouped_distinct_rows(x, groups, y, codes)
+        rows_x = x[groups[first]]
     k = first.size
     return ModelCells(
         cells=cells,
-        x=x[first],
+        x=rows_x,
         y=y[first],
         weights=np.bincount(cells, weights=w, minlength=k),
         squares=np.bincount(cells, weights=w * w, minlength=k),

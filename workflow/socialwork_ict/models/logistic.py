@@ -52,6 +52,7 @@ from socialwork_ict.models.design_matrix import (
     DesignSpec,
     apply_design,
     build_design,
+    grouped_design,
 )
 from socialwork_ict.models.fitting import (
     check_rank,
@@ -159,14 +160,20 @@ def fit_logistic(
             "no logistic model",
             column=response,
         )
-    x, spec = build_design(
-        frame, terms, interaction=interaction, age_per_10=age_per_10, intercept=True, weights=w
-    )
+    groups = None
+    if age_per_10:
+        x, spec = build_design(
+            frame, terms, interaction=interaction, age_per_10=True, intercept=True, weights=w
+        )
+    else:  # one design row per group of the rows' factors and stratum: the same cells
+        groups, x, spec = grouped_design(
+            frame, terms, strata, interaction=interaction, intercept=True, weights=w
+        )
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()
     # the checks, the fit and the sandwich on the (x, y, stratum) cells (model_cells)
-    mc = model_cells(x, y, wn, strata_values)
+    mc = model_cells(x, y, wn, strata_values, groups=groups)
     check_rank(mc.x[:, 1:], mc.weights, spec.columns[1:])
     _check_separation_binary(mc.x, mc.y, mc.positive, spec.columns)
 

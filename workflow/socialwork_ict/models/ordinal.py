@@ -75,6 +75,9 @@ from socialwork_ict.models.design_matrix import (
     apply_design,
     build_design,
     distinct_rows,
+    factor_groups,
+    grouped_design,
+    grouped_distinct_rows,
 )
 from socialwork_ict.models.fitting import (
     REFIT_MAX_ITER,
@@ -181,12 +184,16 @@ def fit_ordinal(
     y = np.clip(np.searchsorted(np.asarray(observed), y_codes, side="right") - 1, 0, None)
     n_cat = len(observed)
 
-    x, spec = build_design(frame, terms, interaction=interaction, age_per_10=age_per_10, weights=w)
+    groups = None
+    if age_per_10:
+        x, spec = build_design(frame, terms, interaction=interaction, age_per_10=True, weights=w)
+    else:  # one design row per group of the rows' factors and stratum: the same cells
+        groups, x, spec = grouped_design(frame, terms, strata, interaction=interaction, weights=w)
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()  # weights on a mean-1 scale: estimates and variance are scale-free
     # the checks, the fit and the sandwich on the (x, y, stratum) cells (model_cells)
-    mc = model_cells(x, y, wn, strata_values)
+    mc = model_cells(x, y, wn, strata_values, groups=groups)
     check_rank(mc.x, mc.weights, spec.columns)
     _check_separation(mc.x, mc.y, mc.positive, spec.columns, n_cat, observed)
 
@@ -516,8 +523,9 @@ def ordinal_design_vcov(
     return pd.DataFrame(vcov, index=names, columns=names), degf - len(fit.terms)
 
 
-def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
-    """``refit(weights) -> estimates``: the proportional-odds fit with other weights."""
+def _refitter(fit: OrdinalFit, frame: pd.DataFrame, failures: list | None = None):
+    """``refit(weights) -> estimates``: the proportional-odds fit with other weights
+    (``failures``: the list its failed refits are appended to; default a new one)."""
     y_codes = pd.to_numeric(frame[fit.response]).to_numpy(dtype=np.int64)
     y = np.clip(np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None)
     x = apply_design(frame, fit.design)
@@ -526,7 +534,7 @@ def _refitter(fit: OrdinalFit, frame: pd.DataFrame):
     onehot = np.zeros((len(y), n_cat))
     onehot[np.arange(len(y)), y] = 1.0
     start = fit.params.to_numpy()
-    failures: list[int] = []
+    failures = [] if failures is None else failures
 
     def refit(weights: np.ndarray) -> np.ndarray:
         evaluate = _evaluator(x, y, weights / weights.mean(), onehot)
@@ -560,11 +568,22 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     y_rows = np.clip(
         np.searchsorted(np.asarray(fit.categories), y_codes, side="right") - 1, 0, None
     )
-    x_rows = apply_design(frame, fit.design)
     # the likelihood sees a respondent only through its (x, y) cell: sum the
     # replicate weights per distinct cell and work on the cells
-    cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
-    x, y = x_rows[first], y_rows[first]
+    if fit.design.age_per_10:
+        x_rows = apply_design(frame, fit.design)
+        cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
+        x = x_rows[first]
+    else:  # the design rows of one row per group of the factors (the same cells)
+        groups, reps = factor_groups(frame, fit.design.factors)
+        try:
+            x_groups = apply_design(frame.iloc[reps], fit.design)
+        except InputError:
+            apply_design(frame, fit.design)  # the error on every row
+            raise
+        cells, first = grouped_distinct_rows(x_groups, groups, y_rows)
+        x = x_groups[groups[first]]
+    y = y_rows[first]
     n_rows = y_rows.size
     collapse = sparse.csr_matrix(
         (np.ones(n_rows), (cells, np.arange(n_rows))), shape=(first.size, n_rows)
@@ -575,7 +594,14 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     onehot = np.zeros((n, n_cat))
     onehot[np.arange(n), y] = 1.0
     start = fit.params.to_numpy()
-    single = _refitter(fit, frame)
+    failures: list[int] = []
+    built: list = []
+
+    def single(weights: np.ndarray) -> np.ndarray:
+        # _refitter on the rows (its design matrix built once, when first needed)
+        if not built:
+            built.append(_refitter(fit, frame, failures))
+        return built[0](weights)
 
     def evaluate(beta, theta, w):
         """Log-likelihoods (b,), scores (b, P) and Hessians (b, P, P) of every column."""
@@ -644,7 +670,7 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
 
         def alone(j: int) -> np.ndarray:
             evaluate_one = _evaluator(x, y, w_all[:, j], onehot)
-            return newton_refit(start, evaluate_one, single.failures, _ordered(p))
+            return newton_refit(start, evaluate_one, failures, _ordered(p))
 
         return solve(w_all, alone)
 
@@ -674,11 +700,11 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
                 break
             ll, grad, hess = t_ll[ok], t_grad[ok], t_hess[ok]
         else:
-            single.failures.extend([1] * active.size)
+            failures.extend([1] * active.size)
         for j in alone:
             out[j] = refit_alone(j)
         return out
 
-    refit.failures = single.failures
+    refit.failures = failures
     refit.cells, refit.n_cells, refit.on_cells = cells, first.size, on_cells
     return refit

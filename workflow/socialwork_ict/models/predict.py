@@ -44,7 +44,7 @@ from socialwork_ict.errors import InputError
 from socialwork_ict.inference import distributions
 from socialwork_ict.inference.design import stratified_variance
 from socialwork_ict.models.design_matrix import apply_design, distinct_rows, term_name
-from socialwork_ict.models.fitting import warn_failed_refits
+from socialwork_ict.models.fitting import replicate_cell_totals, warn_failed_refits
 from socialwork_ict.models.logistic import LogisticFit, logistic_influence, logistic_refitter
 from socialwork_ict.models.ordinal import OrdinalFit, ordinal_batch_refitter, ordinal_influence
 from socialwork_ict.names import POOLED
@@ -158,15 +158,7 @@ def standardised_predictions(
 
 def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level):
     """:func:`standardised_predictions` with replicate-weight SEs."""
-    if isinstance(fit, OrdinalFit):
-        refit = ordinal_batch_refitter(fit, frame)
-    else:
-        one = logistic_refitter(fit)
-
-        def refit(weights: np.ndarray) -> np.ndarray:
-            return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
-
-        refit.failures = one.failures
+    refit = _cells_refitter(fit, frame)
     domains = _domains(frame, by)
     levels = [
         lev
@@ -185,7 +177,7 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
         )
         xs.append(apply_design(counterfactual, fit.design))
     masks = np.column_stack([mask for _, mask in domains])  # (n, D)
-    collapse, (*xs, masks) = _counterfactual_cells([*xs, masks])
+    collapse, (*xs, masks), cells = _counterfactual_cells([*xs, masks])
 
     def estimates(params: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """(L, D, O) predictions from the cells' summed weights ``w``."""
@@ -200,15 +192,10 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
     w_full = pd.to_numeric(frame[fit.weight]).to_numpy(dtype=float)
     full, names = estimates(fit.params.to_numpy(), collapse @ w_full)
 
-    def replicate(block: np.ndarray) -> np.ndarray:
-        w = block[rows]
-        thetas = refit(w)
-        w_cells = collapse @ w
-        return np.vstack(
-            [estimates(thetas[j], w_cells[:, j])[0].ravel() for j in range(w.shape[1])]
-        )
-
-    se = np.sqrt(np.diag(design.vcov(None, replicate, full.ravel()))).reshape(full.shape)
+    thetas = _replicate_cell_estimates(
+        design, rows, refit, cells, collapse.shape[0], lambda params, w: estimates(params, w)[0]
+    )
+    se = np.sqrt(np.diag(design.vcov(None, None, full.ravel(), thetas=thetas))).reshape(full.shape)
     warn_failed_refits(refit.failures, "the model behind the predictions")
     q = distributions.norm_ppf(0.5 + level / 2.0)
     out = []
@@ -233,7 +220,8 @@ def _replicate_predictions(fit, frame, design, rows, factor, by, at_least, level
 
 
 def _counterfactual_cells(matrices):
-    """``(collapse, cell_matrices)``: the distinct rows of the matrices side by side.
+    """``(collapse, cell_matrices, cells)``: the distinct rows of the matrices side by side
+    (``cells``: each respondent's).
 
     Replicate predictions see a respondent only through its counterfactual
     design rows (and domains): the same weighted sums come from the distinct
@@ -245,7 +233,36 @@ def _counterfactual_cells(matrices):
     collapse = sparse.csr_matrix(
         (np.ones(cells.size), (cells, np.arange(cells.size))), shape=(first.size, cells.size)
     )
-    return collapse, [a[first] for a in matrices]
+    return collapse, [a[first] for a in matrices], cells
+
+
+def _cells_refitter(fit, frame: pd.DataFrame):
+    """The model's replicate refitter on its cells: ``.cells``, ``.n_cells`` and
+    ``.on_cells(totals) -> (b, P)`` from (cells, b) replicate weight totals
+    (:func:`~socialwork_ict.models.ordinal.ordinal_batch_refitter`,
+    :func:`~socialwork_ict.models.logistic.logistic_refitter`) and ``.failures``."""
+    if isinstance(fit, OrdinalFit):
+        return ordinal_batch_refitter(fit, frame)
+    one = logistic_refitter(fit)
+
+    def on_cells(totals: np.ndarray) -> np.ndarray:
+        return np.vstack([one.on_cells(totals[:, j]) for j in range(totals.shape[1])])
+
+    on_cells.cells, on_cells.n_cells, on_cells.failures = one.cells, one.n_cells, one.failures
+    on_cells.on_cells = on_cells
+    return on_cells
+
+
+def _replicate_cell_estimates(design, rows, refit, cells, n_cells, estimate) -> np.ndarray:
+    """(R, k) replicate estimates ``estimate(theta_r, w_r)`` of every replicate r: the
+    model refitted on the replicate totals of its cells (``refit``:
+    :func:`_cells_refitter`) and ``w_r`` the replicate totals of the prediction
+    cells ``cells`` (:func:`_counterfactual_cells`), both from one pass over
+    the replicates each (:func:`~socialwork_ict.models.fitting.replicate_cell_totals`;
+    the respondents ``rows`` of the design)."""
+    thetas = refit.on_cells(replicate_cell_totals(design, rows, refit.cells, refit.n_cells))
+    totals = replicate_cell_totals(design, rows, cells, n_cells)
+    return np.vstack([np.ravel(estimate(thetas[j], totals[:, j])) for j in range(thetas.shape[0])])
 
 
 def _domains(frame: pd.DataFrame, by: str) -> list[tuple[str, np.ndarray]]:
@@ -372,29 +389,15 @@ def standardised_contrast(
     est = estimate_at(fit, w)
     q = distributions.norm_ppf(0.5 + level / 2.0)
     if design is not None and design.method != "linearization":
-        if isinstance(fit, OrdinalFit):
-            refit = ordinal_batch_refitter(fit, frame)
-        else:
-            one = logistic_refitter(fit)
+        refit = _cells_refitter(fit, frame)
+        collapse, cell_xs, cells = _counterfactual_cells(xs)
 
-            def refit(weights: np.ndarray) -> np.ndarray:
-                return np.vstack([one(weights[:, j]) for j in range(weights.shape[1])])
+        def replicate(params: np.ndarray, cell_weights: np.ndarray) -> float:
+            moved = replace(fit, params=pd.Series(params, index=fit.params.index))
+            return estimate_at(moved, cell_weights, xs=cell_xs)
 
-            refit.failures = one.failures
-
-        collapse, cell_xs = _counterfactual_cells(xs)
-
-        def replicate(block: np.ndarray) -> np.ndarray:
-            wr = block[rows]
-            thetas = refit(wr)
-            cell_weights = collapse @ wr
-            values = []
-            for j in range(wr.shape[1]):
-                moved = replace(fit, params=pd.Series(thetas[j], index=fit.params.index))
-                values.append(estimate_at(moved, cell_weights[:, j], xs=cell_xs))
-            return np.asarray(values)[:, None]
-
-        variance = float(design.vcov(None, replicate, np.array([est]))[0, 0])
+        thetas = _replicate_cell_estimates(design, rows, refit, cells, collapse.shape[0], replicate)
+        variance = float(design.vcov(None, None, np.array([est]), thetas=thetas)[0, 0])
         warn_failed_refits(refit.failures, "the model behind the contrast")
     else:
         influence = (

@@ -151,11 +151,21 @@ def unweighted_percent(frame: pd.DataFrame, item: str, countries: list[str]) -> 
     (NaN and 0 when the export lacks the item's columns)."""
     if [c for c in ITEM_COLUMNS.get(item, (item,)) if c not in frame]:
         return math.nan, 0
-    rows = frame[frame["country"].astype(str).isin(countries)]
-    values = item_indicator(rows, item).dropna()
+    # the indicator is per respondent: computed on the item's columns, then the countries
+    inside = _in_countries(frame["country"], countries)
+    values = item_indicator(frame, item)[inside].dropna()
     if len(values) == 0:
         return math.nan, 0
     return float(values.mean()) * 100.0, int(len(values))
+
+
+def _in_countries(country: pd.Series, countries) -> np.ndarray:
+    """Whether each respondent's country (as text) is one of ``countries``."""
+    if isinstance(country.dtype, pd.CategoricalDtype):  # by category, not row by row
+        codes = country.cat.codes.to_numpy()
+        listed = np.asarray(country.cat.categories.astype(str).isin(list(countries)))
+        return np.where(codes >= 0, listed[codes], "nan" in countries)
+    return country.astype(str).isin(countries).to_numpy()
 
 
 def check_published(published: Mapping[str, Any], file: str = "published.yaml") -> None:
