@@ -18,6 +18,9 @@ rule impute_responses:
         "logs/benchmarks/impute_responses/{batch}.tsv"
     wildcard_constraints:
         batch="[0-9]+(-[0-9]+)?",
+    # with imputation on, the imputation jobs head the longest chain (impute ->
+    # analyse -> pool -> sensitivity -> report): started before the others
+    priority: 2
     conda:
         CONDA_ENV
     resources:
@@ -53,6 +56,7 @@ rule analyse_imputation:
         "logs/benchmarks/analyse_imputation/{batch}.tsv"
     wildcard_constraints:
         batch="[0-9]+(-[0-9]+)?",
+    priority: 2
     conda:
         CONDA_ENV
     resources:
