@@ -353,23 +353,51 @@ def grouped_design(
     strata: str,
     *,
     interaction: Sequence[str] | None = None,
+    age_per_10: bool = False,
     intercept: bool = False,
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, DesignSpec]:
     """``(groups, x, spec)``: :func:`build_design` on one row per group of the rows'
-    factors and stratum (:func:`factor_groups`): ``x`` the (G, p) design rows of the
-    groups, ``spec`` the same as on every row (a level counts as present when a
-    group with a positive weight has it). A missing or unknown value is the error
-    :func:`build_design` gives on every row."""
-    groups, first = factor_groups(frame, [*factors, strata])
+    factors, age (with ``age_per_10``) and stratum (:func:`factor_groups`): ``x``
+    the (G, p) design rows of the groups, ``spec`` the same as on every row (a
+    level counts as present when a group with a positive weight has it). A
+    missing or unknown value is the error :func:`build_design` gives on every row."""
+    groups, first = factor_groups(frame, _row_columns(frame, factors, age_per_10, strata))
     present = None
     if weights is not None:
         present = np.bincount(groups, weights=np.asarray(weights) > 0, minlength=first.size)
-    try:
-        x, spec = build_design(frame.iloc[first], factors, interaction=interaction,
-                               intercept=intercept, weights=present)  # fmt: skip
-    except InputError:
-        build_design(frame, factors, interaction=interaction, intercept=intercept,
-                     weights=weights)  # fmt: skip
-        raise
+
+    def build(rows: pd.DataFrame, w) -> tuple[np.ndarray, DesignSpec]:
+        return build_design(rows, factors, interaction=interaction, age_per_10=age_per_10,
+                            intercept=intercept, weights=w)  # fmt: skip
+
+    x, spec = _on_first_rows(frame, first, lambda rows: build(rows, present),
+                             lambda: build(frame, weights))  # fmt: skip
     return groups, x, spec
+
+
+def apply_grouped_design(frame: pd.DataFrame, spec: DesignSpec) -> tuple[np.ndarray, np.ndarray]:
+    """``(groups, x)``: :func:`apply_design` on one row per group of the rows' factors
+    (and age) (:func:`factor_groups`), ``x`` the (G, p) design rows of the groups;
+    a value without a column is the error :func:`apply_design` gives on every row."""
+    groups, first = factor_groups(frame, _row_columns(frame, spec.factors, spec.age_per_10))
+    x = _on_first_rows(frame, first, lambda rows: apply_design(rows, spec),
+                       lambda: apply_design(frame, spec))  # fmt: skip
+    return groups, x
+
+
+def _row_columns(frame: pd.DataFrame, factors, age_per_10: bool, *more) -> list[str]:
+    """The columns of ``frame`` a design row (and stratum) depends on; an absent one is
+    left to the design's own error."""
+    wanted = [*factors, *(["age"] if age_per_10 else []), *more]
+    return [column for column in wanted if column in frame.columns]
+
+
+def _on_first_rows(frame: pd.DataFrame, first: np.ndarray, make, make_on_every_row):
+    """``make(frame.iloc[first])``; on an :class:`InputError` the error of
+    ``make_on_every_row()`` (its counts and first row are the respondents')."""
+    try:
+        return make(frame.iloc[first])
+    except InputError:
+        make_on_every_row()
+        raise

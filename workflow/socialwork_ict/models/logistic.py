@@ -51,7 +51,6 @@ from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
     apply_design,
-    build_design,
     grouped_design,
 )
 from socialwork_ict.models.fitting import (
@@ -160,15 +159,9 @@ def fit_logistic(
             "no logistic model",
             column=response,
         )
-    groups = None
-    if age_per_10:
-        x, spec = build_design(
-            frame, terms, interaction=interaction, age_per_10=True, intercept=True, weights=w
-        )
-    else:  # one design row per group of the rows' factors and stratum: the same cells
-        groups, x, spec = grouped_design(
-            frame, terms, strata, interaction=interaction, intercept=True, weights=w
-        )
+    # one design row per group of the rows' factors, age and stratum: the same cells
+    groups, x, spec = grouped_design(frame, terms, strata, interaction=interaction,
+                                     age_per_10=age_per_10, intercept=True, weights=w)  # fmt: skip
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()

@@ -73,9 +73,7 @@ from socialwork_ict.models.design_matrix import (
     DEFAULT_FACTORS,
     DesignSpec,
     apply_design,
-    build_design,
-    distinct_rows,
-    factor_groups,
+    apply_grouped_design,
     grouped_design,
     grouped_distinct_rows,
 )
@@ -184,11 +182,9 @@ def fit_ordinal(
     y = np.clip(np.searchsorted(np.asarray(observed), y_codes, side="right") - 1, 0, None)
     n_cat = len(observed)
 
-    groups = None
-    if age_per_10:
-        x, spec = build_design(frame, terms, interaction=interaction, age_per_10=True, weights=w)
-    else:  # one design row per group of the rows' factors and stratum: the same cells
-        groups, x, spec = grouped_design(frame, terms, strata, interaction=interaction, weights=w)
+    # one design row per group of the rows' factors, age and stratum: the same cells
+    groups, x, spec = grouped_design(frame, terms, strata, interaction=interaction,
+                                     age_per_10=age_per_10, weights=w)  # fmt: skip
     for label in spec.dropped:
         warnings.append(f"no respondents for {label}: no column (level dropped)")
     wn = w / w.mean()  # weights on a mean-1 scale: estimates and variance are scale-free
@@ -316,11 +312,11 @@ def proportional_odds_ml(
     penalty = np.concatenate([np.full(p, ridge), np.zeros(n_cat - 1)])
 
     def evaluate(params: np.ndarray) -> tuple:
-        log_p = _cells(params[:p], params[p:], x, y)[-1]
-        return float(w @ log_p) - 0.5 * penalty @ params**2, None
+        cells = _cells(params[:p], params[p:], x, y)
+        return float(w @ cells[-1]) - 0.5 * penalty @ params**2, cells
 
-    def derivatives(params: np.ndarray, _state) -> tuple:
-        state = _evaluate(params[:p], params[p:], x, y, w, onehot, hessian=True)
+    def derivatives(params: np.ndarray, cells) -> tuple:
+        state = _evaluate(params[:p], params[p:], x, y, w, onehot, hessian=True, cells=cells)
         return state["grad"] - penalty * params, -state["hess"] + np.diag(penalty)
 
     return newton_to_deviance(params, evaluate, derivatives, tol=tol, max_iter=max_iter,
@@ -375,9 +371,11 @@ def _cells(beta, theta, x, y):
     return a, b, fa, fb, da, db, log_p
 
 
-def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool) -> dict:
+def _evaluate(beta, theta, x, y, w, onehot, *, hessian: bool, cells=None) -> dict:
+    """Log-likelihood, score and (``hessian``) Hessian at ``(beta, theta)``; ``cells``:
+    :func:`_cells` at that point when already computed."""
     x = as_columns(x)
-    _, _, fa, fb, da, db, log_p = _cells(beta, theta, x, y)
+    _, _, fa, fb, da, db, log_p = _cells(beta, theta, x, y) if cells is None else cells
     n_cat = onehot.shape[1]
     out = {"loglik": float(w @ log_p)}
     wa, wb = w * da, w * db
@@ -570,19 +568,9 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     )
     # the likelihood sees a respondent only through its (x, y) cell: sum the
     # replicate weights per distinct cell and work on the cells
-    if fit.design.age_per_10:
-        x_rows = apply_design(frame, fit.design)
-        cells, first = distinct_rows(np.column_stack([x_rows, y_rows]))
-        x = x_rows[first]
-    else:  # the design rows of one row per group of the factors (the same cells)
-        groups, reps = factor_groups(frame, fit.design.factors)
-        try:
-            x_groups = apply_design(frame.iloc[reps], fit.design)
-        except InputError:
-            apply_design(frame, fit.design)  # the error on every row
-            raise
-        cells, first = grouped_distinct_rows(x_groups, groups, y_rows)
-        x = x_groups[groups[first]]
+    groups, x_groups = apply_grouped_design(frame, fit.design)
+    cells, first = grouped_distinct_rows(x_groups, groups, y_rows)
+    x = x_groups[groups[first]]
     y = y_rows[first]
     n_rows = y_rows.size
     collapse = sparse.csr_matrix(
