@@ -3,15 +3,16 @@
 # (tests/test_slurm_cluster.py runs the README's "Trying the SLURM profile on one
 # machine" block, which uses this script).
 #
-#   bash .ci/slurm_cluster.sh up       # start it; then: export SLURM_CONF=/tmp/socialwork-slurm/etc/slurm.conf
+#   bash .ci/slurm_cluster.sh up       # start it; then: export SLURM_CONF=$PWD/.slurm/etc/slurm.conf
 #   bash .ci/slurm_cluster.sh status   # the daemons' PIDs and the node state
 #   bash .ci/slurm_cluster.sh down     # cancel its jobs, stop it by PID, remove its folder
 #
 # Debian 12 (SLURM 22.05), as root, without systemd or cgroups: munged, MariaDB,
 # slurmdbd (accounting, so that `sacct` answers the executor plugin's status
-# queries), slurmctld and slurmd are started by hand with every file, socket
-# and PID file in one folder ($SOCIALWORK_SLURM_DIR, default
-# /tmp/socialwork-slurm) and on their own ports (a system munge, MariaDB or
+# queries), slurmctld and slurmd are started by hand with every file in one
+# folder ($SOCIALWORK_SLURM_DIR, default .slurm in the checkout, ignored by
+# git; its sockets and PID files in a temporary folder linked as run/) and on
+# their own ports (a system munge, MariaDB or
 # SLURM is left alone); the configuration in /etc is not read. Process
 # tracking is proctrack/linuxproc and task/none (no cgroups needed); memory
 # is a consumable resource (select/cons_tres, CR_Core_Memory), so SLURM starts
@@ -23,7 +24,13 @@
 # slurm_account and slurm_partition are set to in the README's block.
 set -Eeuo pipefail
 
-DIR=${SOCIALWORK_SLURM_DIR:-/tmp/socialwork-slurm}
+# absolute: slurm.conf and the daemons' options name it from any working directory
+DIR=${SOCIALWORK_SLURM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.slurm}
+DIR=$(realpath -m "$DIR")
+# sockets and PID files: $DIR/run, a link to a short folder in the system's
+# temporary folder (a socket path holds at most 107 bytes, and munged wants every
+# folder above its socket searchable by all, which a checkout's need not be)
+RUN=$(readlink -m "$DIR/run")
 PORT_BASE=${SOCIALWORK_SLURM_PORT_BASE:-16810}
 CLUSTER=socialwork
 PARTITION=main
@@ -113,7 +120,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$DIR/run/munge.socket
+AuthInfo=socket=$RUN/munge.socket
 StateSaveLocation=$DIR/state
 SlurmdSpoolDir=$DIR/spool
 SlurmctldPidFile=$(pid_file slurmctld)
@@ -128,7 +135,7 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
 AccountingStoragePort=$((PORT_BASE + 9))
 # the munge socket for messages to slurmdbd (AuthInfo is not used for them)
-AccountingStoragePass=socket=$DIR/run/munge.socket
+AccountingStoragePass=socket=$RUN/munge.socket
 AccountingStorageEnforce=associations
 JobCompType=jobcomp/none
 # sacct shows the plugin's --comment (rule_<rule>_wildcards_<values>)
@@ -147,7 +154,7 @@ PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
   cat >"$DIR/etc/slurmdbd.conf" <<EOF
 AuthType=auth/munge
-AuthInfo=socket=$DIR/run/munge.socket
+AuthInfo=socket=$RUN/munge.socket
 DbdHost=localhost
 DbdAddr=127.0.0.1
 DbdPort=$((PORT_BASE + 9))
@@ -166,8 +173,8 @@ EOF
 
 node_state() { timeout 5 sinfo -h -n "$NODE" -o %T 2>/dev/null; }
 node_idle() { [ "$(node_state)" = idle ]; }
-munge_works() { timeout 5 munge -n -S "$DIR/run/munge.socket" | unmunge -S "$DIR/run/munge.socket"; }
-sql() { mariadb --no-defaults -S "$DIR/run/mysqld.sock" -u root -e "$1"; }
+munge_works() { timeout 5 munge -n -S "$RUN/munge.socket" | unmunge -S "$RUN/munge.socket"; }
+sql() { mariadb --no-defaults -S "$RUN/mysqld.sock" -u root -e "$1"; }
 
 print_env() { # how the clients (sbatch, squeue, sacct, snakemake) find this cluster
   log "clients: export SLURM_CONF=$DIR/etc/slurm.conf"
@@ -189,8 +196,10 @@ up() {
   install_packages
   local started=$SECONDS
   # the munge socket's folder must be reachable by clients and not writable by others
-  mkdir -p "$DIR"/{etc,run,log,state,spool,db}
-  chmod 711 "$DIR" "$DIR/run"
+  mkdir -p "$DIR"/{etc,log,state,spool,db}
+  ln -s "$(mktemp -d "${TMPDIR:-/tmp}/socialwork-slurm.XXXXXX")" "$DIR/run"
+  RUN=$(readlink -f "$DIR/run")
+  chmod 711 "$DIR" "$RUN"
   chmod 700 "$DIR"/{etc,log,state,spool,db}
 
   local host node_line db_password
@@ -206,7 +215,7 @@ up() {
 
   # munge: authentication of every SLURM message
   mungekey -c -k "$DIR/etc/munge.key"
-  munged --key-file="$DIR/etc/munge.key" --socket="$DIR/run/munge.socket" \
+  munged --key-file="$DIR/etc/munge.key" --socket="$RUN/munge.socket" \
     --pid-file="$(pid_file munged)" --log-file="$DIR/log/munged.log" \
     --seed-file="$DIR/state/munged.seed" </dev/null >>"$DIR/log/munged.log" 2>&1
   wait_for 10 munged munge_works
@@ -219,11 +228,11 @@ up() {
       die "mariadb-install-db failed"
     }
   setsid mariadbd --no-defaults --user=root --datadir="$DIR/db/data" \
-    --socket="$DIR/run/mysqld.sock" --port=$((PORT_BASE + 6)) --bind-address=127.0.0.1 \
+    --socket="$RUN/mysqld.sock" --port=$((PORT_BASE + 6)) --bind-address=127.0.0.1 \
     --pid-file="$(pid_file mariadbd)" --log-error="$DIR/log/mariadbd.log" --skip-log-bin \
     --innodb-buffer-pool-size=64M --innodb-lock-wait-timeout=900 \
     </dev/null >>"$DIR/log/mariadbd.log" 2>&1 &
-  wait_for 30 MariaDB timeout 5 mariadb-admin --no-defaults -S "$DIR/run/mysqld.sock" ping
+  wait_for 30 MariaDB timeout 5 mariadb-admin --no-defaults -S "$RUN/mysqld.sock" ping
   sql "CREATE USER 'slurm'@'localhost' IDENTIFIED BY '$db_password';
        CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY '$db_password';
        GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';
@@ -298,8 +307,9 @@ down() {
     rm -f "$RUN_CONF"
     rmdir "$(dirname "$RUN_CONF")" 2>/dev/null || true
   fi
+  [ ! -L "$DIR/run" ] || rm -rf "$RUN"
   rm -rf "$DIR"
-  log "down ($DIR and the link $RUN_CONF removed)"
+  log "down ($DIR, $RUN and the link $RUN_CONF removed)"
 }
 
 trap 'on_error $LINENO $? "$BASH_COMMAND"' ERR
@@ -309,7 +319,7 @@ case ${1:-} in
   down) down ;;
   status) status ;;
   *)
-    echo "usage: $0 up|status|down   (folder: \$SOCIALWORK_SLURM_DIR, default /tmp/socialwork-slurm)" >&2
+    echo "usage: $0 up|status|down   (folder: \$SOCIALWORK_SLURM_DIR, default .slurm in the checkout)" >&2
     exit 2
     ;;
 esac

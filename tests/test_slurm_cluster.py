@@ -112,7 +112,7 @@ def test_slurm_profile_on_a_cluster_is_byte_identical_to_a_local_run(tmp_path):
     cluster = copy_project(tmp_path / "cluster")
     shutil.copytree(ROOT / ".ci", cluster / ".ci")
     # the README's folder (its block names it), not one a caller may have set
-    state = Path("/tmp/socialwork-slurm")
+    state = cluster / ".slurm"
     env = {k: v for k, v in os.environ.items() if k != "SOCIALWORK_SLURM_DIR"}
     try:
         run = subprocess.run(
