@@ -101,6 +101,6 @@ def test_reraked_bootstrap_totals_use_the_calibration_cells_multiplier():
     cell totals sum the counts and apply each cell's n_h / (n_h - 1) once (the path
     test_cell_totals_equal_per_replicate_sums checks for bootstrap_reraked)."""
     design = DESIGNS["bootstrap_reraked"]()
-    per_cell = design._cell_multiplier()
+    per_cell = design._cell_multiplier
     assert per_cell is not None
     np.testing.assert_array_equal(per_cell[design.calibration.cells], design.factors.multiplier)

@@ -44,6 +44,7 @@ an (n, b) float block with ``n b`` at most :data:`BLOCK_CELLS`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -317,7 +318,6 @@ class ReplicateDesign:
     block_cells: int = BLOCK_CELLS
     cell_factors: np.ndarray | None = field(default=None, repr=False)
     _df_cache: dict = field(default_factory=dict, repr=False)
-    _multiplier_cache: list = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.weights = np.asarray(self.weights, dtype=float)
@@ -408,7 +408,7 @@ class ReplicateDesign:
             n_cal = self.calibration.n_cells
             cal = self.calibration.cells if idx is None else self.calibration.cells[idx]
             joint = c * n_cal + cal
-            per_cell = self._cell_multiplier()
+            per_cell = self._cell_multiplier
             for j in range(r):
                 counts = f.counts[j] if idx is None else f.counts[j, idx]
                 if per_cell is None:
@@ -426,15 +426,14 @@ class ReplicateDesign:
             start += rows.shape[1]
         return out
 
+    @functools.cached_property
     def _cell_multiplier(self) -> np.ndarray | None:
         """(C,) bootstrap multiplier n_h / (n_h - 1) of each calibration cell, when every
         cell lies in one stratum (a country's raking cells); else None."""
-        if not self._multiplier_cache:
-            cal, mult = self.calibration.cells, self.factors.multiplier
-            per_cell = np.ones(self.calibration.n_cells)
-            per_cell[cal] = mult
-            self._multiplier_cache.append(per_cell if np.array_equal(per_cell[cal], mult) else None)
-        return self._multiplier_cache[0]
+        cal, mult = self.calibration.cells, self.factors.multiplier
+        per_cell = np.ones(self.calibration.n_cells)
+        per_cell[cal] = mult
+        return per_cell if np.array_equal(per_cell[cal], mult) else None
 
     def totals(self, matrix) -> np.ndarray:
         """(M, R) replicate totals ``A w_r`` of an (M, n) sparse (or dense) matrix A.

@@ -583,13 +583,14 @@ def ordinal_batch_refitter(fit: OrdinalFit, frame: pd.DataFrame):
     onehot[np.arange(n), y] = 1.0
     start = fit.params.to_numpy()
     failures: list[int] = []
-    built: list = []
+    single_refit = None
 
     def single(weights: np.ndarray) -> np.ndarray:
         # _refitter on the rows (its design matrix built once, when first needed)
-        if not built:
-            built.append(_refitter(fit, frame, failures))
-        return built[0](weights)
+        nonlocal single_refit
+        if single_refit is None:
+            single_refit = _refitter(fit, frame, failures)
+        return single_refit(weights)
 
     def evaluate(beta, theta, w):
         """Log-likelihoods (b,), scores (b, P) and Hessians (b, P, P) of every column."""
